@@ -1,0 +1,59 @@
+# Two commands: `make run` and `make test`. Everything else is a step they call.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install assets db seed lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	touch $@
+
+assets: static/vendor/.installed
+
+# A per-machine secret for the embedded default, kept outside git in instance/.
+instance/secret_key:
+	mkdir -p instance
+	$(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	chmod 600 $@
+
+db: install instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
+
+seed: db
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) seed-demo
+
+run: install assets seed
+	@echo "Serving the portal at http://$(HOST):$(PORT)"
+	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/gunicorn --workers 2 --threads 4 \
+		--bind $(HOST):$(PORT) --access-logfile - 'wsgi:app'
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install assets lint
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,160 @@
+"""The EFI customer portal: create_app builds it from configuration."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import TestConfig, check_config, config_for_environment
+from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
+from portal.models import utcnow
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_for_environment())
+    if isinstance(config, dict):
+        if config.get("TESTING"):
+            app.config.from_object(TestConfig)
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    check_config(app.config)
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+    )
+    _install_request_id_logging()
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # Batch mode lets SQLite alter tables; compare_type keeps models and migrations honest.
+    migrate.init_app(
+        app,
+        db,
+        directory=str(app.root_path + "/../migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    htmx_ext.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are checked server-side instead
+
+    from portal.auth import oidc
+
+    oidc.init_oidc(app)
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        from portal.auth.services import load_session_user
+
+        seen = session.get("seen")
+        last_seen = datetime.fromisoformat(seen) if seen else None
+        return load_session_user(session_id, last_seen)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+        from htmx_flask import make_response as hx_response
+
+        from portal.errors import error_response
+        from portal.htmx import is_htmx
+
+        if request.path.startswith("/api/"):
+            return error_response(401)
+        if is_htmx():
+            target = request.headers.get("HX-Current-URL") or request.full_path
+            return hx_response("", 401, redirect=url_for("auth.sign_in", next=_path_of(target)))
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auth import bp as auth_bp
+    from portal.home import bp as home_bp
+    from portal.security import bp as admin_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+    from portal.navigation import navigation_for
+
+    @app.context_processor
+    def inject_navigation():
+        return {"navigation": navigation_for(current_user)}
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        g.request_id = str(uuid.uuid4())
+
+    @app.after_request
+    def security_headers(response):
+        # Sliding idle timeout: the cookie carries the last activity, the server checks it.
+        if current_user.is_authenticated:
+            session["seen"] = utcnow().isoformat()
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        headers["X-Request-Id"] = g.get("request_id", "")
+        if not request.path.startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def _install_request_id_logging() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _RequestIdFilter) for f in handler.filters):
+            handler.addFilter(_RequestIdFilter())

@@ -1,0 +1,180 @@
+"""Sign-in use cases: local accounts, single sign-on, sessions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import utcnow
+from portal.security import audit
+from portal.security.models import AuthSession, Role, User
+from portal.security.passwords import verify_password
+
+
+class SignInError(Exception):
+    """Sign-in refused. The message is safe to show: it never reveals whether an account exists."""
+
+
+GENERIC_FAILURE = (
+    "Sign-in failed: the e-mail or password is wrong, or sign-in is paused after repeated "
+    "failures. Try again later or ask an administrator."
+)
+
+
+def authenticate_local(email: str, password: str) -> User:
+    """Check a local password, counting failures and locking the account after too many."""
+    config = current_app.config
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.active or locked or not ok:
+        if user is not None and not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + config["LOGIN_LOCKOUT"]
+                user.failed_logins = 0
+                audit.record(
+                    "auth.locked", outcome=audit.FAILURE, user=user, summary="too many failures"
+                )
+        reason = (
+            "locked"
+            if locked
+            else "unknown"
+            if user is None
+            else "inactive"
+            if not user.active
+            else "password"
+        )
+        audit.record(
+            "auth.sign_in",
+            outcome=audit.FAILURE,
+            user=user,
+            actor=email,
+            details={"method": "local", "reason": reason},
+        )
+        db.session.commit()
+        raise SignInError(GENERIC_FAILURE)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def start_session(user: User, method: str, ip: str | None, user_agent: str | None) -> AuthSession:
+    """Open a new server-side session; the caller puts its id into a fresh cookie."""
+    auth_session = AuthSession(
+        id=secrets.token_urlsafe(32),
+        user=user,
+        method=method,
+        ip=ip,
+        user_agent=(user_agent or "")[:300],
+    )
+    user.last_sign_in_at = utcnow()
+    db.session.add(auth_session)
+    audit.record("auth.sign_in", user=user, details={"method": method})
+    db.session.commit()
+    user.session_id = auth_session.id
+    return auth_session
+
+
+def end_session(session_id: str, user: User, reason: str = "sign_out") -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+    audit.record("auth.sign_out", user=user)
+    db.session.commit()
+
+
+def end_all_sessions(user_id: str, reason: str) -> None:
+    """Used when an account is deactivated: its sessions stop working at once."""
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+
+
+def load_session_user(session_id: str, last_seen: datetime | None) -> User | None:
+    """The user behind a session id, or None if the session ended, idled out or grew too old."""
+    config = current_app.config
+    now = utcnow()
+    if last_seen is None or now - last_seen > config["SESSION_IDLE_TIMEOUT"]:
+        return None
+    row = db.session.execute(
+        select(AuthSession, User)
+        .join(User, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.ended_at.is_(None),
+            AuthSession.created_at > now - config["SESSION_ABSOLUTE_LIFETIME"],
+            User.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    user = row.User
+    user.session_id = session_id
+    return user
+
+
+def parse_role_map(spec: str) -> dict[str, str]:
+    """'idp-group=portal_role,other=role' -> {'idp-group': 'portal_role', ...}."""
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        if "=" in part:
+            group, role = part.split("=", 1)
+            mapping[group.strip()] = role.strip()
+    return mapping
+
+
+def sign_in_from_claims(issuer: str, claims: dict) -> User:
+    """Create or update the user identified by (issuer, sub); roles follow the mapped claim."""
+    config = current_app.config
+    subject = str(claims["sub"])
+    email = str(claims.get("email") or f"{subject}@{issuer.split('//')[-1].split('/')[0]}").lower()
+    name = str(claims.get("name") or claims.get("preferred_username") or email)
+    user = db.session.scalar(
+        select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
+    )
+    if user is None:
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            audit.record(
+                "auth.sign_in",
+                outcome=audit.FAILURE,
+                actor=email,
+                details={"method": "sso", "reason": "email_taken", "sub": subject},
+            )
+            db.session.commit()
+            raise SignInError(
+                "Your single sign-on account matches an existing local account by e-mail. "
+                "Ask an administrator to link the two."
+            )
+        user = User(oidc_issuer=issuer, oidc_subject=subject, email=email, name=name)
+        db.session.add(user)
+    else:
+        user.email, user.name = email, name
+    if not user.active:
+        audit.record(
+            "auth.sign_in",
+            outcome=audit.FAILURE,
+            user=user,
+            details={"method": "sso", "reason": "inactive"},
+        )
+        db.session.commit()
+        raise SignInError("Your account is deactivated. Ask an administrator.")
+
+    mapping = parse_role_map(config["OIDC_ROLE_MAP"])
+    raw = claims.get(config["OIDC_ROLES_CLAIM"]) or []
+    groups = [raw] if isinstance(raw, str) else list(raw)
+    wanted = {mapping[g] for g in groups if g in mapping}
+    user.roles = (
+        list(db.session.scalars(select(Role).where(Role.name.in_(wanted)))) if wanted else []
+    )
+    return user

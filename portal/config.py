@@ -1,0 +1,100 @@
+"""Configuration read from the environment: one place, one class per deployment kind."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_minutes(name: str, default: int) -> timedelta:
+    return timedelta(minutes=int(os.environ.get(name, default)))
+
+
+class Config:
+    """Development and the embedded default: SQLite under instance/, local accounts on."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions: a fresh one on sign-in, idle and absolute limits checked server-side.
+    SESSION_IDLE_TIMEOUT = _env_minutes("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_LIFETIME = _env_minutes("SESSION_ABSOLUTE_MINUTES", 12 * 60)
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
+    SESSION_COOKIE_NAME = "efi_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # Local accounts (argon2) for the embedded default and small installs.
+    LOCAL_ACCOUNTS_ENABLED = _env_bool("LOCAL_ACCOUNTS_ENABLED", True)
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
+    LOGIN_LOCKOUT = _env_minutes("LOGIN_LOCKOUT_MINUTES", 15)
+    DEMO_ACCOUNTS_ALLOWED = True
+
+    # OpenID Connect single sign-on; off unless an issuer is configured.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "Single sign-on")
+    # Roles come from one claim, mapped to portal roles: "idp-group=portal_role,..."
+    OIDC_ROLES_CLAIM = os.environ.get("OIDC_ROLES_CLAIM", "groups")
+    OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+
+    AUDIT_PAGE_SIZE = 50
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    DEMO_ACCOUNTS_ALLOWED = False
+    ALLOW_SQLITE = _env_bool("ALLOW_SQLITE_IN_PRODUCTION", False)
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration would run the portal unsafely; refuse to start."""
+
+
+def config_for_environment() -> type[Config]:
+    return ProductionConfig if os.environ.get("PORTAL_ENV") == "production" else Config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to start with settings that are only safe on a developer's machine."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY must be set in the environment.")
+    if config.get("ENV_NAME") != "production":
+        return
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY is too short for production (32+ characters).")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not config.get("ALLOW_SQLITE"):
+        raise ConfigurationError(
+            "Production runs on PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=1 to override."
+        )

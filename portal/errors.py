@@ -1,0 +1,69 @@
+"""Error pages: a full page for a browser request, a fragment for HTMX, JSON for /api."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.htmx import render
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign-in needed", "Please sign in to continue."),
+    403: ("Not allowed", "Your role does not allow this page or action."),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    409: ("Changed meanwhile", "Someone else changed this record while you were editing."),
+    422: ("Check the form", "Some of what you entered needs correcting."),
+    500: ("Something went wrong", "The error was logged; quote the request id when you report it."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, (f"Error {status}", ""))
+    if _wants_json():
+        response = jsonify(error={"status": status, "title": title, "detail": detail or message})
+        response.status_code = status
+        return response
+    return render(
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=detail or message,
+        request_id=g.get("request_id"),
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        log.warning("CSRF check failed on %s %s: %s", request.method, request.path, exc.description)
+        return error_response(
+            400, "The form expired or did not come from this portal. Reload and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code and exc.code >= 500:
+            return server_error(exc)
+        return error_response(
+            exc.code or 500, exc.description if exc.code in (400, 409, 422) else None
+        )
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        db.session.rollback()
+        original = getattr(exc, "original_exception", None) or exc
+        if not isinstance(original, InternalServerError):
+            log.error("request %s failed", g.get("request_id"), exc_info=original)
+        return error_response(500)

@@ -1,0 +1,34 @@
+"""One URL serves the full page or, for an HTMX request, only the block that changed."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, render_template, request, url_for
+from htmx_flask import make_response as hx_response
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    # Boosted navigation and history restores want the whole page.
+    return (
+        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
+
+
+def render(template: str, *, block: str = "content", status: int = 200, **context) -> Response:
+    """Render the page, or just `block` of it for an HTMX request."""
+    html = (
+        render_block(template, block, **context)
+        if is_htmx()
+        else render_template(template, **context)
+    )
+    response = make_response(html, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_after_post(endpoint: str, **values) -> Response:
+    """303 for a plain form post; HX-Location for HTMX so only the main content swaps."""
+    target = url_for(endpoint, **values)
+    if is_htmx():
+        return hx_response("", 204, location={"path": target, "target": "#main", "select": "#main"})
+    return make_response("", 303, {"Location": target})

@@ -1,0 +1,30 @@
+"""The navigation: each entry names the permission its page requires, so users see only what
+they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.security.permissions import SIGNED_IN
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    permission: str
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", "home.index", SIGNED_IN),
+    NavItem("Roles", "admin.roles", "admin:roles:read"),
+    NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
+)
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [
+        item for item in NAVIGATION if item.permission == SIGNED_IN or user.can(item.permission)
+    ]

@@ -1,0 +1,21 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SearchField, SelectField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters travel in the query string so a filtered view can be bookmarked."""
+
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    user = SearchField("User", validators=[Optional()])
+    action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional()])
+    record = SearchField("Record id", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")

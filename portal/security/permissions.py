@@ -1,0 +1,63 @@
+"""The permission catalogue and the staff roles built from it.
+
+Names follow the domain document (`customer:read`, `customer:manage`, ...). Each business area
+adds its permissions here and a migration that stores them; a test proves the database and this
+catalogue agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Pseudo-permissions used by @require: not stored, never granted through roles.
+SIGNED_IN = "signed-in"
+PUBLIC = "public"
+
+PERMISSIONS: dict[str, str] = {
+    "customer:read": "Look up customers: lists, search and profiles",
+    "customer:manage": "Create and edit customers, change their status, manage all organisations",
+    "customer:segmentation:manage": "Define segments and rules, override a customer's segment",
+    "customer:compliance:manage": "Run data-subject requests, consent, retention and erasure",
+    "admin:roles:read": "See the staff roles and the permissions each one grants",
+    "admin:audit:read": "Browse and filter the audit log",
+}
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    name: str
+    label: str
+    description: str
+    permissions: tuple[str, ...]
+
+
+STAFF_ROLES: tuple[StaffRole, ...] = (
+    StaffRole(
+        "sales",
+        "Sales",
+        "Looks up and edits customers all day",
+        ("customer:read", "customer:manage"),
+    ),
+    StaffRole(
+        "support",
+        "Support",
+        "Answers customers; reads and edits profiles",
+        ("customer:read", "customer:manage"),
+    ),
+    StaffRole(
+        "marketing",
+        "Marketing",
+        "Targets customers by segment",
+        ("customer:read", "customer:segmentation:manage"),
+    ),
+    StaffRole("finance", "Finance", "Approves payment terms; reads customers", ("customer:read",)),
+    StaffRole(
+        "compliance_officer",
+        "Compliance officer",
+        "Runs data-subject requests under GDPR and CCPA",
+        ("customer:read", "customer:compliance:manage", "admin:audit:read"),
+    ),
+    StaffRole("administrator", "Administrator", "Runs the portal", tuple(PERMISSIONS)),
+)
+
+ROLE_NAMES = tuple(role.name for role in STAFF_ROLES)

@@ -1,0 +1,85 @@
+"""Read models for the administrators' pages: select what is shown, paginate in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.security.models import AuditEntry, Role
+
+
+def roles_with_permissions() -> list[Role]:
+    return list(
+        db.session.scalars(
+            select(Role).options(selectinload(Role.permissions)).order_by(Role.label)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user: str = ""
+    action: str = ""
+    record: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
+    columns = (
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.ip,
+        AuditEntry.action,
+        AuditEntry.record_type,
+        AuditEntry.record_id,
+        AuditEntry.outcome,
+        AuditEntry.summary,
+    )
+    query = select(*columns)
+    if filters.user:
+        query = query.where(
+            func.lower(AuditEntry.actor).contains(filters.user.lower(), autoescape=True)
+        )
+    if filters.action:
+        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.record:
+        query = query.where(AuditEntry.record_id == filters.record)
+    if filters.date_from:
+        query = query.where(AuditEntry.at >= datetime.combine(filters.date_from, time.min, UTC))
+    if filters.date_to:
+        query = query.where(
+            AuditEntry.at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(
+        query.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(rows=rows, page=page, per_page=per_page, total=total)
+
+
+def audit_actions() -> list[str]:
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )

@@ -1,0 +1,142 @@
+"""Fixtures in the style of the Flask tutorial: app, client, runner, and a sign-in helper.
+
+The schema is built by the migrations, once per run; each test leaves behind only the reference
+data those migrations wrote. SQLite by default, PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import utcnow
+from portal.security.models import AuthSession, Role, User
+from portal.security.passwords import hash_password
+from portal.security.permissions import STAFF_ROLES
+
+# Written by migrations and never changed by tests.
+REFERENCE_TABLES = {"alembic_version", "permission", "role", "role_permission"}
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return (
+        os.environ.get("TEST_DATABASE_URL")
+        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url) -> Callable[..., Flask]:
+    """Build an app on the test database with extra settings (OIDC, CSRF on, ...)."""
+
+    def build(**overrides) -> Flask:
+        config = {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+        }
+        config.update(overrides)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def app(make_app, database_url) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user() -> Callable[..., User]:
+    counter = iter(range(1, 1_000_000))
+
+    def build(
+        *roles: str, email: str | None = None, password: str = DEFAULT_PASSWORD, **fields
+    ) -> User:
+        n = next(counter)
+        user = User(
+            email=email or f"user{n}@staff.efi.example",
+            name=fields.pop("name", f"Staff Member {n}"),
+            password_hash=hash_password(password),
+            roles=list(db.session.scalars(sa.select(Role).where(Role.name.in_(roles)))),
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return build
+
+
+def sign_in_client(client: FlaskClient, user: User) -> str:
+    """Open a server-side session for `user` and put it into the client's cookie.
+
+    Fast path for tests about something else; the sign-in flow itself is tested through the form.
+    """
+    session_id = f"test-{user.id}-{os.urandom(6).hex()}"
+    db.session.add(AuthSession(id=session_id, user_id=user.id, method="test"))
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+        session["seen"] = utcnow().isoformat()
+    return session_id
+
+
+@pytest.fixture
+def login_as(client, make_user) -> Callable[..., User]:
+    """login_as("sales") signs the test client in as a new user holding that staff role."""
+
+    def sign_in(*roles: str, **fields) -> User:
+        user = make_user(*roles, **fields)
+        sign_in_client(client, user)
+        return user
+
+    return sign_in
+
+
+ROLE_NAMES = [role.name for role in STAFF_ROLES]
