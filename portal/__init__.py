@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import Flask, g, request, session
 from flask_login import current_user
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import TestConfig, check_config, config_for_environment
@@ -45,6 +46,8 @@ def create_app(config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
 
     _init_extensions(app)
+    import portal.customers.models  # noqa: F401
+    import portal.events.models  # noqa: F401
     _register_blueprints(app)
     _register_request_hooks(app)
 
@@ -60,6 +63,9 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     # Batch mode lets SQLite alter tables; compare_type keeps models and migrations honest.
     migrate.init_app(
         app,
@@ -99,6 +105,15 @@ def _init_extensions(app: Flask) -> None:
             target = request.headers.get("HX-Current-URL") or request.full_path
             return hx_response("", 401, redirect=url_for("auth.sign_in", next=_path_of(target)))
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and a writer work at once (gunicorn workers, tests); enforce foreign keys.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def _path_of(url: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +36,15 @@ def database_url(tmp_path_factory) -> str:
     )
 
 
+class PortalTestClient(FlaskClient):
+    """Runs each request in a thread of its own, so it gets a fresh app context, `g` and
+    database session as in production, not the ones the test holds open."""
+
+    def open(self, *args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(super().open, *args, **kwargs).result()
+
+
 @pytest.fixture(scope="session")
 def make_app(database_url) -> Callable[..., Flask]:
     """Build an app on the test database with extra settings (OIDC, CSRF on, ...)."""
@@ -46,7 +56,9 @@ def make_app(database_url) -> Callable[..., Flask]:
             "WTF_CSRF_ENABLED": False,
         }
         config.update(overrides)
-        return create_app(config)
+        app = create_app(config)
+        app.test_client_class = PortalTestClient
+        return app
 
     return build
 
