@@ -59,6 +59,23 @@ class Config:
     OIDC_ROLES_CLAIM = os.environ.get("OIDC_ROLES_CLAIM", "groups")
     OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
 
+    # Field encryption (tax ids...): "keyid:base64key,..." with the current key first. Unset in
+    # development means one key derived from SECRET_KEY; production refuses to start without it.
+    FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
+
+    # Customer ports: "offline" checks formats locally, "http" asks ADDRESS_VERIFIER_URL.
+    ADDRESS_VERIFIER = os.environ.get("ADDRESS_VERIFIER", "offline")
+    ADDRESS_VERIFIER_URL = os.environ.get("ADDRESS_VERIFIER_URL", "")
+    ADDRESS_VERIFIER_TIMEOUT = float(os.environ.get("ADDRESS_VERIFIER_TIMEOUT", 5))
+    # "log" writes verification codes to the log (development only), "smtp" e-mails them.
+    NOTIFIER = os.environ.get("NOTIFIER", "log")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
+    SMTP_SENDER = os.environ.get("SMTP_SENDER", "no-reply@efi.example")
+
     AUDIT_PAGE_SIZE = 50
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -69,6 +86,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     LOGIN_LOCKOUT = timedelta(minutes=15)
+    FIELD_ENCRYPTION_KEYS = "test:dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZyEhISE="
+    ADDRESS_VERIFIER = "offline"
+    NOTIFIER = "log"
 
 
 class ProductionConfig(Config):
@@ -98,3 +118,11 @@ def check_config(config: dict) -> None:
         raise ConfigurationError(
             "Production runs on PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=1 to override."
         )
+    if not config.get("FIELD_ENCRYPTION_KEYS", "").strip():
+        raise ConfigurationError("FIELD_ENCRYPTION_KEYS must be set in production.")
+    from portal.security.crypto import FieldCryptoError, parse_keys
+
+    try:
+        parse_keys(config["FIELD_ENCRYPTION_KEYS"])
+    except FieldCryptoError as exc:
+        raise ConfigurationError(f"FIELD_ENCRYPTION_KEYS: {exc}") from exc
