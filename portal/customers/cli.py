@@ -1,0 +1,20 @@
+"""`flask --app wsgi customers ...` commands (available once the blueprint is registered)."""
+
+from __future__ import annotations
+
+import click
+
+from portal.customers import bp
+from portal.extensions import db
+from portal.security.crypto import rotate_encrypted_fields
+
+
+@bp.cli.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True)
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every encrypted field under the current FIELD_ENCRYPTION_KEYS key.
+
+    Run after putting a new key first in the list; remove the old key once this reports 0.
+    """
+    count = rotate_encrypted_fields(db.engine, db.metadata, batch_size=batch_size)
+    click.echo(f"Re-encrypted {count} values.")

@@ -1,0 +1,186 @@
+"""The Customer aggregate: the customer, its addresses, preferences, interactions and pending
+contact changes.
+
+B2B identification lives in columns on `customer` (not in `type_data`): its shape is the same for
+all six business types, finance will filter by payment terms, and the two identifiers must be
+encrypted columns. `type_data` holds exactly the fields of the customer's type (rules.types).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from portal.customers.values import (
+    AddressType,
+    ContactField,
+    ContactMethod,
+    CustomerStatus,
+    CustomerType,
+    InteractionType,
+)
+from portal.extensions import db
+from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.security.crypto import EncryptedString
+
+CUSTOMER_ID_PREFIX = "cust-"
+CUSTOMER_ID_LENGTH = len(CUSTOMER_ID_PREFIX) + 36
+
+
+def new_customer_id() -> str:
+    """CustomerId: `cust-` followed by a UUID."""
+    return f"{CUSTOMER_ID_PREFIX}{uuid.uuid4()}"
+
+
+def _enum(values: type[StrEnum]) -> Enum:
+    # Plain VARCHAR on every backend: adding a value later needs no ALTER TYPE.
+    return Enum(
+        values,
+        native_enum=False,
+        length=40,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Customer(db.Model):
+    __tablename__ = "customer"
+    id: Mapped[str] = mapped_column(
+        String(CUSTOMER_ID_LENGTH), primary_key=True, default=new_customer_id
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    # Case-folded copy of name for sorting and prefix filters. A plain column rather than an
+    # index on lower(name): SQLite cannot reflect expression indexes, so models and migrations
+    # could not be compared there.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    customer_type: Mapped[CustomerType] = mapped_column(_enum(CustomerType), index=True)
+    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus), index=True)
+
+    # ContactInfo
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(16), index=True)
+    alternative_email: Mapped[str | None] = mapped_column(String(320))
+    alternative_phone: Mapped[str | None] = mapped_column(String(16))
+    preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(_enum(ContactMethod))
+    preferred_contact_time: Mapped[str | None] = mapped_column(String(100))
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    type_data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # BusinessIdentification (B2B only)
+    tax_id: Mapped[str | None] = mapped_column(EncryptedString)
+    registration_number: Mapped[str | None] = mapped_column(EncryptedString)
+    legal_entity_name: Mapped[str | None] = mapped_column(String(200))
+    dba_name: Mapped[str | None] = mapped_column(String(200))
+    industry_code: Mapped[str | None] = mapped_column(String(20))
+    year_established: Mapped[int | None] = mapped_column(Integer)
+    company_size: Mapped[str | None] = mapped_column(String(20))
+    organization_type: Mapped[str | None] = mapped_column(String(40))
+    payment_terms: Mapped[str | None] = mapped_column(String(20))
+
+    version_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged_inactive_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the account left ACTIVE; gives CustomerAccountReactivated its deactivation period.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    addresses: Mapped[list[CustomerAddress]] = relationship(
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        order_by=lambda: (CustomerAddress.address_type, CustomerAddress.is_default.desc()),
+    )
+    preference: Mapped[CustomerPreference | None] = relationship(cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = name.casefold()
+        return name
+
+    @property
+    def can_place_orders(self) -> bool:
+        """Orders need an ACTIVE account with at least one verified address."""
+        from portal.customers.rules import can_place_orders
+
+        return can_place_orders(self.status, any(a.verified for a in self.addresses))
+
+
+class CustomerAddress(db.Model):
+    __tablename__ = "customer_address"
+
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    address_type: Mapped[AddressType] = mapped_column(_enum(AddressType))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    street1: Mapped[str] = mapped_column(String(200))
+    street2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    note: Mapped[str | None] = mapped_column(String(500))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CustomerPreference(db.Model):
+    """One row per customer; created on the first preferences update."""
+
+    __tablename__ = "customer_preference"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
+    )
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    frequency: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(20))
+    product_interests: Mapped[list] = mapped_column(JSON, default=list)
+    dietary_preferences: Mapped[list] = mapped_column(JSON, default=list)
+    special_dates: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Interaction(db.Model):
+    __tablename__ = "interaction"
+    __table_args__ = (Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    type: Mapped[InteractionType] = mapped_column(_enum(InteractionType))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300))
+    details: Mapped[str] = mapped_column(Text, default="")
+    # The staff user's id; no foreign key, the history outlives staff accounts.
+    recorded_by: Mapped[str] = mapped_column(Uuid)
+
+
+class PendingContactChange(db.Model):
+    """A new primary e-mail or phone waiting for the code sent to it; one per field."""
+
+    __tablename__ = "pending_contact_change"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[ContactField] = mapped_column(_enum(ContactField), primary_key=True)
+    new_value: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by: Mapped[str] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,123 @@
+"""Preferences and the interaction history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, update
+
+from portal.customers.errors import DomainError
+from portal.customers.models import Customer, CustomerPreference, Interaction
+from portal.customers.rules import preference_errors
+from portal.customers.services._common import load_customer, record, use_case
+from portal.customers.values import InteractionType, Preferences
+from portal.extensions import db
+from portal.models import utcnow
+from portal.security.models import User
+
+# CustomerPreferencesUpdated is emitted once per category that changed.
+PREFERENCE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "COMMUNICATION": ("channels", "frequency"),
+    "LANGUAGE": ("language",),
+    "PRODUCT_INTERESTS": ("product_interests",),
+    "DIETARY": ("dietary_preferences",),
+    "SPECIAL_DATES": ("special_dates",),
+}
+
+
+def _settings(source, fields: tuple[str, ...]) -> dict:
+    def plain(value):
+        return list(value) if isinstance(value, list | tuple) else value
+
+    return {name: plain(getattr(source, name)) for name in fields}
+
+
+@use_case
+def update_preferences(
+    actor: User, customer_id: str, preferences: Preferences
+) -> CustomerPreference:
+    """Replace the customer's preferences; emits CustomerPreferencesUpdated per changed category
+    (COMMUNICATION, LANGUAGE, PRODUCT_INTERESTS, DIETARY, SPECIAL_DATES)."""
+    customer = load_customer(customer_id)
+    if errors := preference_errors(preferences):
+        raise DomainError(errors)
+    stored = customer.preference or CustomerPreference(
+        channels=[], product_interests=[], dietary_preferences=[], special_dates=[]
+    )
+    changed = []
+    for category, fields in PREFERENCE_CATEGORIES.items():
+        previous, new = _settings(stored, fields), _settings(preferences, fields)
+        if previous == new:
+            continue
+        changed.append(category)
+        for name, value in new.items():
+            setattr(stored, name, value)
+        record(
+            actor,
+            "customer.preferences_update",
+            customer.id,
+            f"Changed {category.lower()} preferences",
+            "CustomerPreferencesUpdated",
+            {
+                "customerId": customer.id,
+                "preferenceCategory": category,
+                "previousSettings": previous,
+                "newSettings": new,
+            },
+        )
+    if changed:
+        customer.preference = stored
+        db.session.commit()
+    return stored
+
+
+@use_case
+def record_interaction(
+    actor: User,
+    customer_id: str,
+    interaction_type: InteractionType,
+    summary: str,
+    *,
+    details: str = "",
+    occurred_at: datetime | None = None,
+) -> Interaction:
+    """Add to the interaction history; the customer's last activity moves forward and a dormant
+    flag is cleared. No domain event is named for this, so only the audit entry is written."""
+    customer = load_customer(customer_id)
+    now = utcnow()
+    occurred_at = occurred_at or now
+    errors = {}
+    if not summary.strip():
+        errors["summary"] = ["Summarise the interaction."]
+    if occurred_at > now:
+        errors["occurred_at"] = ["An interaction cannot be in the future."]
+    if errors:
+        raise DomainError(errors)
+    interaction = Interaction(
+        customer_id=customer.id,
+        type=interaction_type,
+        occurred_at=occurred_at,
+        summary=summary.strip(),
+        details=details,
+        recorded_by=actor.id,
+    )
+    db.session.add(interaction)
+    # A plain UPDATE: activity must not bump the version and make open edit forms stale.
+    db.session.execute(
+        update(Customer)
+        .where(
+            Customer.id == customer.id,
+            or_(Customer.last_activity_at.is_(None), Customer.last_activity_at < occurred_at),
+        )
+        .values(last_activity_at=occurred_at, flagged_inactive_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    record(
+        actor,
+        "customer.interaction_record",
+        customer.id,
+        f"{interaction_type}: {interaction.summary}",
+        details={"type": interaction_type},
+    )
+    db.session.commit()
+    return interaction

@@ -1,0 +1,63 @@
+"""Every event type the portal emits: what it means and the fields of its payload.
+
+The source for docs/events.md; a test proves each emitted payload has exactly these fields.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class EventType(NamedTuple):
+    description: str
+    fields: tuple[str, ...]
+
+
+CATALOGUE: dict[str, EventType] = {
+    "CustomerCreated": EventType(
+        "A new customer account was created",
+        ("customerId", "customerType", "name", "contactInfo", "createdAt"),
+    ),
+    "CustomerUpdated": EventType(
+        "Customer information was modified (tax ids appear masked)",
+        ("customerId", "modifiedFields", "previousValues", "newValues"),
+    ),
+    "CustomerAddressAdded": EventType(
+        "A customer added a new address",
+        ("customerId", "addressType", "addressData"),
+    ),
+    "CustomerAddressUpdated": EventType(
+        "A customer's address was changed, verified or made the default",
+        ("customerId", "addressId", "previousData", "updatedData"),
+    ),
+    "CustomerPreferencesUpdated": EventType(
+        "One category of a customer's preferences changed",
+        ("customerId", "preferenceCategory", "previousSettings", "newSettings"),
+    ),
+    "CustomerAccountDeactivated": EventType(
+        "An active account became inactive, suspended or closed",
+        ("customerId", "reasonCode", "deactivationDate"),
+    ),
+    "CustomerAccountReactivated": EventType(
+        "An inactive or suspended account became active again",
+        ("customerId", "reactivationDate", "previousDeactivationPeriod"),
+    ),
+    "CustomerStatusChangedByAdmin": EventType(
+        "Staff changed a customer's status",
+        (
+            "eventId",
+            "timestamp",
+            "adminUserId",
+            "customerId",
+            "previousStatus",
+            "newStatus",
+            "reason",
+            "notes",
+            "effectiveDate",
+        ),
+    ),
+    "VerificationCodeSent": EventType(
+        "A code to confirm a new primary e-mail or phone was sent (the code is never included)",
+        ("customerId", "field", "destination", "expiresAt"),
+    ),
+}
