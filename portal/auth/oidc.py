@@ -5,13 +5,20 @@ from __future__ import annotations
 import secrets
 
 from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, session, url_for
 from joserfc.errors import JoseError
 
-from portal.extensions import oauth
-
 CLIENT_NAME = "sso"
 _NONCE_KEY = "oidc_nonce"
+_EXTENSION_KEY = "portal.oidc_client"
+# What a refused ID token claim means, in words a user and an auditor understand.
+_CLAIM_PROBLEMS = {
+    "nonce": "the nonce does not match this sign-in",
+    "aud": "it was issued for another application",
+    "iss": "it comes from another issuer",
+    "exp": "it has expired",
+}
 
 
 class OidcError(Exception):
@@ -19,11 +26,12 @@ class OidcError(Exception):
 
 
 def init_oidc(app: Flask) -> None:
-    oauth.init_app(app)
     if not app.config["OIDC_ISSUER"]:
         return
     issuer = app.config["OIDC_ISSUER"].rstrip("/")
-    oauth.register(
+    # One registry per app: Authlib's registry caches clients by name, so a shared one would
+    # keep the first app's issuer and client id for every app created after it.
+    app.extensions[_EXTENSION_KEY] = OAuth(app).register(
         CLIENT_NAME,
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
@@ -38,7 +46,7 @@ def enabled() -> bool:
 
 
 def _client():
-    return oauth.create_client(CLIENT_NAME)
+    return current_app.extensions[_EXTENSION_KEY]
 
 
 def authorize_redirect():
@@ -58,9 +66,8 @@ def complete_sign_in() -> tuple[str, dict]:
     except OAuthError as exc:
         raise OidcError(_describe(exc.error, exc.description)) from exc
     except JoseError as exc:
-        raise OidcError(
-            f"The identity token was refused: {exc.error} ({exc.description})."
-        ) from exc
+        problem = _CLAIM_PROBLEMS.get(getattr(exc, "claim", ""), exc.error)
+        raise OidcError(f"The identity token was refused: {problem} ({exc.description}).") from exc
     claims = dict(token.get("userinfo") or {})
     if not nonce or claims.get("nonce") != nonce:
         raise OidcError("The identity token was refused: the nonce does not match this sign-in.")
