@@ -46,8 +46,9 @@ class PortalTestClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def make_app(database_url) -> Callable[..., Flask]:
+def make_app(database_url) -> Iterator[Callable[..., Flask]]:
     """Build an app on the test database with extra settings (OIDC, CSRF on, ...)."""
+    built: list[Flask] = []
 
     def build(**overrides) -> Flask:
         config = {
@@ -58,22 +59,24 @@ def make_app(database_url) -> Callable[..., Flask]:
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = PortalTestClient
+        built.append(app)
         return app
 
-    return build
+    yield build
+    for app in built:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def app(make_app, database_url) -> Iterator[Flask]:
+def app(make_app) -> Flask:
     app = make_app()
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return app
 
 
 @pytest.fixture(autouse=True)
