@@ -1,6 +1,5 @@
 """Extensions, created unbound and bound to the app in create_app."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,5 +12,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()
 htmx_ext = Htmx()

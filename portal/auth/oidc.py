@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, session, url_for
@@ -49,10 +50,18 @@ def _client():
     return current_app.extensions[_EXTENSION_KEY]
 
 
+_UNREACHABLE = "The identity provider could not be reached. Try again in a moment."
+
+
 def authorize_redirect():
     nonce = secrets.token_urlsafe(24)
     session[_NONCE_KEY] = nonce
-    return _client().authorize_redirect(url_for("auth.sso_callback", _external=True), nonce=nonce)
+    try:
+        return _client().authorize_redirect(
+            url_for("auth.sso_callback", _external=True), nonce=nonce
+        )
+    except requests.RequestException as exc:
+        raise OidcError(f"{_UNREACHABLE} ({type(exc).__name__})") from exc
 
 
 def complete_sign_in() -> tuple[str, dict]:
@@ -65,6 +74,8 @@ def complete_sign_in() -> tuple[str, dict]:
         token = client.authorize_access_token(claims_options=_claims_options(client))
     except OAuthError as exc:
         raise OidcError(_describe(exc.error, exc.description)) from exc
+    except requests.RequestException as exc:
+        raise OidcError(f"{_UNREACHABLE} ({type(exc).__name__})") from exc
     except JoseError as exc:
         problem = _CLAIM_PROBLEMS.get(getattr(exc, "claim", ""), exc.error)
         raise OidcError(f"The identity token was refused: {problem} ({exc.description}).") from exc

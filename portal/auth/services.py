@@ -156,7 +156,9 @@ def sign_in_from_claims(issuer: str, claims: dict) -> User:
                 "Your single sign-on account matches an existing local account by e-mail. "
                 "Ask an administrator to link the two."
             )
-        user = User(oidc_issuer=issuer, oidc_subject=subject, email=email, name=name)
+        # Column defaults apply only at INSERT: set `active` now, or the check below (and
+        # Flask-Login) would see None and refuse every first SSO sign-in.
+        user = User(oidc_issuer=issuer, oidc_subject=subject, email=email, name=name, active=True)
         db.session.add(user)
     else:
         user.email, user.name = email, name

@@ -85,7 +85,11 @@ def sign_in_post():
 def sso_start():
     if not oidc.enabled():
         abort(404)
-    return oidc.authorize_redirect()
+    try:
+        return oidc.authorize_redirect()
+    except oidc.OidcError as exc:
+        log.warning("SSO sign-in could not start: %s", exc)
+        return _sign_in_page(SignInForm(), status=502, error=str(exc))
 
 
 @bp.get("/callback")

@@ -332,3 +332,11 @@ def test_sso_endpoints_are_absent_when_not_configured(make_app):
         assert client.get("/auth/sso").status_code == 404
         assert client.get("/auth/callback?code=x&state=y").status_code == 404
         assert "Sign in with" not in client.get("/auth/sign-in").text
+
+
+def test_unreachable_provider_gives_a_message_not_a_500(make_app):
+    app = make_app(**sso_settings("http://127.0.0.1:9"))
+    client = app.test_client()
+    response = client.get("/auth/sso")
+    assert response.status_code == 502
+    assert "could not be reached" in response.text
