@@ -8,10 +8,11 @@ from datetime import datetime
 
 from flask import Flask, g, request, session
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import TestConfig, check_config, config_for_environment
+from portal.config import ConfigurationError, TestConfig, check_config, config_for_environment
 from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
 from portal.models import utcnow
 
@@ -45,9 +46,12 @@ def create_app(config: dict | type | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
 
-    _init_extensions(app)
-    import portal.customers.models  # noqa: F401
+    # Every area's tables must be known before anything maps or migrates them.
+    import portal.customers.models
     import portal.events.models  # noqa: F401
+
+    _init_extensions(app)
+    _refuse_demo_accounts(app)
     _register_blueprints(app)
     _register_request_hooks(app)
 
@@ -105,6 +109,22 @@ def _init_extensions(app: Flask) -> None:
             target = request.headers.get("HX-Current-URL") or request.full_path
             return hx_response("", 401, redirect=url_for("auth.sign_in", next=_path_of(target)))
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def _refuse_demo_accounts(app: Flask) -> None:
+    """Production never runs with the well-known demo passwords in its database."""
+    if app.config["DEMO_ACCOUNTS_ALLOWED"]:
+        return
+    from portal.security.models import User
+
+    with app.app_context():
+        try:
+            found = db.session.scalar(select(User.id).where(User.is_demo.is_(True)).limit(1))
+        except SQLAlchemyError:  # not migrated yet: nothing to refuse
+            found = None
+        db.session.remove()
+    if found:
+        raise ConfigurationError("Demo accounts exist in this database; remove them first.")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
