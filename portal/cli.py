@@ -20,3 +20,14 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")
+
+    docs = click.Group("docs", help="Documents generated from the code.")
+    app.cli.add_command(docs)
+
+    @docs.command("write")
+    def write_docs() -> None:
+        """Regenerate docs/*.md that are derived from the code."""
+        from portal.docs import write_all
+
+        for path in write_all(current_app):
+            click.echo(f"wrote {path.name}")
