@@ -1,0 +1,151 @@
+"""Signing in and out in a real browser: single sign-on, local accounts, a denied page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from portal.auth.services import GENERIC_FAILURE
+from portal.extensions import db
+from portal.navigation import navigation_for
+from portal.security import audit
+from portal.security.models import AuthSession, User
+from tests.conftest import DEFAULT_PASSWORD
+from tests.oidc import set_provider_user
+
+pytestmark = pytest.mark.e2e
+
+SIGN_IN_PATH = re.compile(r"/auth/sign-in(\?.*)?$")
+
+
+def nav(page: Page):
+    return page.get_by_role("navigation", name="Main")
+
+
+def sign_in_locally(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    page.goto("/auth/sign-in")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def test_sign_in_with_sso_then_sign_out(page: Page, live_server, oidc_issuer, js_errors):
+    set_provider_user(
+        oidc_issuer,
+        "sam-sales",
+        email="sam.sales@staff.efi.example",
+        name="Sam Sales",
+        groups=["efi-sales", "some-unmapped-group"],
+    )
+
+    page.goto("/")
+    expect(page).to_have_url(SIGN_IN_PATH)
+    sso_button = page.get_by_role("link", name="Sign in with Single sign-on")
+    expect(sso_button).to_be_visible()
+
+    sso_button.click()
+    expect(page).to_have_url(re.compile("^" + re.escape(oidc_issuer) + "/"))
+    page.locator("input[name=sub]").fill("sam-sales")
+    page.get_by_role("button", name="Authorize").click()
+
+    expect(page).to_have_url(f"{live_server}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Sales")
+    expect(page.locator(".badge")).to_have_text(["Sales"])
+
+    user = db.session.scalar(sa.select(User).where(User.oidc_subject == "sam-sales"))
+    expected = [item.label for item in navigation_for(user)]
+    assert "Home" in expected
+    expect(nav(page).get_by_role("link")).to_have_text(expected)
+    expect(nav(page).get_by_role("link", name="Audit log")).to_have_count(0)
+    expect(nav(page).get_by_role("link", name="Roles")).to_have_count(0)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(SIGN_IN_PATH)
+    expect(page.get_by_role("status")).to_contain_text("You are signed out.")
+    expect(nav(page)).to_have_count(0)
+
+    page.goto("/")
+    expect(page).to_have_url(SIGN_IN_PATH)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert js_errors == []
+
+
+def test_local_admin_filters_the_audit_log_with_htmx(page: Page, make_user, js_errors):
+    admin = make_user("administrator", email="ada.admin@staff.efi.example")
+    audit.record_now(
+        "access.denied",
+        outcome=audit.DENIED,
+        actor="someone.else@staff.efi.example",
+        summary="GET /admin/roles needs admin:roles:read",
+    )
+
+    sign_in_locally(page, admin.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {admin.name}")
+    expect(nav(page).get_by_role("link", name="Roles")).to_be_visible()
+    audit_link = nav(page).get_by_role("link", name="Audit log")
+    expect(audit_link).to_be_visible()
+
+    audit_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    results = page.locator("#audit-results")
+    sign_in_row = results.locator("tbody tr", has_text="auth.sign_in")
+    expect(sign_in_row).to_have_count(1)
+    expect(sign_in_row).to_contain_text(admin.email)
+    expect(sign_in_row).to_contain_text("success")
+    expect(results.locator(".count")).to_have_text("2 entries")
+
+    # A full page load would lose this; an HTMX swap of #audit-results keeps it.
+    page.evaluate("window.__e2eMarker = 'still here'")
+    with page.expect_response(
+        lambda r: "/admin/audit?" in r.url and r.request.headers.get("hx-request") == "true"
+    ) as answer:
+        page.get_by_label("Action").select_option("access.denied")
+    assert answer.value.status == 200
+    expect(results.locator(".count")).to_have_text("1 entry")
+    expect(results.locator("tbody tr")).to_have_count(1)
+    expect(results.locator("tbody tr")).to_contain_text("access.denied")
+    expect(page).to_have_url(re.compile(r"/admin/audit\?.*action=access\.denied"))
+    assert page.evaluate("window.__e2eMarker") == "still here"
+    # the form is outside the swapped block and keeps its value
+    expect(page.get_by_label("Action")).to_have_value("access.denied")
+
+    page.get_by_label("Action").select_option("auth.sign_in")
+    expect(results.locator(".count")).to_have_text("1 entry")
+    expect(results.locator("tbody tr")).to_contain_text(admin.email)
+    assert page.evaluate("window.__e2eMarker") == "still here"
+    assert js_errors == []
+
+
+def test_sales_user_is_refused_the_audit_log(page: Page, make_user, js_errors):
+    user = make_user("sales")
+    sign_in_locally(page, user.email)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name}")
+
+    response = page.goto("/admin/audit")
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect(page.locator(".error-page")).to_contain_text(
+        "Your role does not allow this page or action."
+    )
+    expect(nav(page).get_by_role("link", name="Audit log")).to_have_count(0)
+    assert js_errors == []
+
+
+def test_wrong_password_shows_generic_error_and_opens_no_session(page: Page, make_user, js_errors):
+    user = make_user("administrator")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        sign_in_locally(page, user.email, password="not the password")
+    assert answer.value.status == 401
+
+    expect(page.get_by_role("alert")).to_have_text(GENERIC_FAILURE)
+    expect(page.get_by_label("Password")).to_have_value("")
+    expect(nav(page)).to_have_count(0)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 0
+
+    page.goto("/")
+    expect(page).to_have_url(SIGN_IN_PATH)
+    assert js_errors == []
