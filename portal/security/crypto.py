@@ -124,11 +124,12 @@ def encrypted_columns(metadata: sa.MetaData) -> list[sa.Column]:
     ]
 
 
-def rotate_encrypted_fields(connection: sa.Connection, metadata: sa.MetaData, *, batch_size=500):
+def rotate_encrypted_fields(engine: sa.Engine, metadata: sa.MetaData, *, batch_size=500) -> int:
     """Re-encrypt, batch by batch, every encrypted value not under the current key.
 
-    Returns the number of values rewritten. Each batch is one UPDATE with many parameter sets;
-    rewritten rows stop matching the filter, so the loop ends when none are left.
+    Returns the number of values rewritten. Each batch is one UPDATE with many parameter sets in
+    its own transaction, so a long run holds no long locks and can be resumed; rewritten rows
+    stop matching the filter, so the loop ends when none are left.
     """
     ring = keyring()
     current_prefix = f"{FORMAT_VERSION}:{ring.current_id}:%"
@@ -136,23 +137,25 @@ def rotate_encrypted_fields(connection: sa.Connection, metadata: sa.MetaData, *,
     for column in encrypted_columns(metadata):
         table = column.table
         (key,) = table.primary_key.columns
-        raw = sa.type_coerce(column, Text)
+        raw = sa.type_coerce(column, Text)  # the stored ciphertext, not the decrypted value
+        pending = (
+            sa.select(key, raw)
+            .where(column.is_not(None), raw.not_like(current_prefix))
+            .limit(batch_size)
+        )
         update = (
             table.update()
             .where(key == sa.bindparam("row_key"))
             .values({column.name: sa.bindparam("sealed", type_=Text)})
         )
         while True:
-            rows = connection.execute(
-                sa.select(key, raw)
-                .where(column.is_not(None), raw.not_like(current_prefix))
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                break
-            connection.execute(
-                update,
-                [{"row_key": k, "sealed": ring.encrypt(ring.decrypt(v))} for k, v in rows],
-            )
+            with engine.begin() as connection:
+                rows = connection.execute(pending).all()
+                if not rows:
+                    break
+                connection.execute(
+                    update,
+                    [{"row_key": k, "sealed": ring.encrypt(ring.decrypt(v))} for k, v in rows],
+                )
             rewritten += len(rows)
     return rewritten
