@@ -26,14 +26,15 @@ class NotFound(DomainError):
 class StaleVersion(DomainError):
     """Someone saved the record after the form was loaded (→ 409).
 
-    `current` holds the record's values now (identifiers masked), `version` its version.
+    `current` holds the record's values now (identifiers masked), `version` its version; both
+    are empty when the conflict was only noticed while writing a secondary record.
     """
 
-    def __init__(self, current: dict, version: int):
+    def __init__(self, current: dict | None = None, version: int | None = None):
         super().__init__(
             {NON_FIELD: ["Someone else changed this record meanwhile; review their changes."]}
         )
-        self.current = current
+        self.current = current or {}
         self.version = version
 
 

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
-from portal.customers.errors import DomainError, NotFound
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.customers.errors import DomainError, NotFound, StaleVersion
 from portal.customers.models import Customer, CustomerAddress
 from portal.events.outbox import emit
 from portal.extensions import db
@@ -22,7 +24,10 @@ SECRET_FIELDS = frozenset({"tax_id", "registration_number"})
 
 
 def use_case(function: Callable[P, R]) -> Callable[P, R]:
-    """Roll the session back when the use case refuses, so nothing half-done is saved."""
+    """Roll the session back when the use case refuses, so nothing half-done is saved.
+
+    A row another session changed between our read and our write becomes StaleVersion.
+    """
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -31,6 +36,9 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
         except DomainError:
             db.session.rollback()
             raise
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleVersion() from None
 
     return run
 

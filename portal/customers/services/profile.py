@@ -167,7 +167,15 @@ def update_customer(
     after = profile_values(customer)
     modified = [name for name in PROFILE_FIELDS if before[name] != after[name]]
     if not modified:
+        db.session.rollback()  # equal values reassigned must not bump the version later
         return customer
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Another session committed between our read and our write.
+        db.session.rollback()
+        current = load_customer(customer_id)
+        raise StaleVersion(public(profile_values(current)), current.version_id) from None
 
     record(
         actor,
@@ -183,13 +191,7 @@ def update_customer(
         },
         details={"fields": modified},
     )
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Another session committed between our read and our write.
-        db.session.rollback()
-        current = load_customer(customer_id)
-        raise StaleVersion(public(profile_values(current)), current.version_id) from None
+    db.session.commit()
     return customer
 
 
