@@ -10,13 +10,32 @@ from portal.config import ConfigurationError
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo() -> None:
-        """Load the demo accounts (idempotent) and print how to sign in."""
-        from portal.demo import seed_demo_users
+    @click.option(
+        "--customers",
+        "customers",
+        default=0,
+        show_default=True,
+        help="Also generate this many demo customers of all ten types.",
+    )
+    @click.option(
+        "--if-empty",
+        is_flag=True,
+        help="Generate customers only when there are none yet (for `make run`).",
+    )
+    @click.option("--seed", default=2026, show_default=True, help="Random seed for the data.")
+    def seed_demo(customers: int, if_empty: bool, seed: int) -> None:
+        """Load the demo accounts (idempotent), optionally customers; print how to sign in."""
+        from portal.demo import seed_demo_customers, seed_demo_users
 
         if not current_app.config["DEMO_ACCOUNTS_ALLOWED"]:
             raise ConfigurationError("Demo accounts are refused in production.")
         accounts = seed_demo_users()
+        if customers:
+            with click.progressbar(length=customers, label="Generating customers") as bar:
+                created = seed_demo_customers(
+                    customers, seed=seed, if_empty=if_empty, progress=bar.update
+                )
+            click.echo(f"Added {created} demo customers.")
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")

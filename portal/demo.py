@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.security.models import User
@@ -43,3 +44,25 @@ def seed_demo_users() -> list[DemoAccount]:
             )
     db.session.commit()
     return accounts
+
+
+def seed_demo_customers(
+    count: int,
+    *,
+    seed: int,
+    if_empty: bool = False,
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Bulk-load `count` generated customers in one transaction; 0 if `if_empty` and some exist."""
+    from portal.customers import demo
+    from portal.customers.models import Customer
+    from portal.security import audit
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Customer)):
+        return 0
+    db.session.close()
+    with db.engine.begin() as connection:
+        demo.load(connection, count, seed=seed, progress=progress)
+    audit.record("demo.customers_seeded", actor="system", summary=f"{count} customers")
+    db.session.commit()
+    return count
