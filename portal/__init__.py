@@ -123,8 +123,9 @@ def _refuse_demo_accounts(app: Flask) -> None:
         except SQLAlchemyError:  # not migrated yet: nothing to refuse
             found = None
         db.session.remove()
-    if found:
-        raise ConfigurationError("Demo accounts exist in this database; remove them first.")
+        if found:
+            db.engine.dispose()
+            raise ConfigurationError("Demo accounts exist in this database; remove them first.")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -145,12 +146,14 @@ def _path_of(url: str) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
+    from portal.customers import bp as customers_bp
     from portal.home import bp as home_bp
     from portal.security import bp as admin_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(customers_bp)
 
     from portal.navigation import navigation_for
 

@@ -28,6 +28,19 @@ REFERENCE_TABLES = {"alembic_version", "permission", "role", "role_permission"}
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """argon2 at production cost takes ~0.3 s a hash; tests need the behaviour, not the cost."""
+    from argon2 import PasswordHasher
+
+    from portal.security import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return (

@@ -1,10 +1,7 @@
-"""Customer profiles: registration, contact details, addresses, preferences, status.
-
-The blueprint is created here and registered by the app factory once the pages exist.
-"""
+"""Customer profiles: registration, contact details, addresses, preferences, status."""
 
 from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from portal.customers import cli  # noqa: E402, F401  (registers the commands on bp.cli)
+from portal.customers import cli, views  # noqa: E402, F401  (routes and bp.cli commands)
