@@ -168,3 +168,28 @@ def login_as(client, make_user) -> Callable[..., User]:
 
 
 ROLE_NAMES = [role.name for role in STAFF_ROLES]
+
+
+@pytest.fixture
+def staff(make_user) -> User:
+    """A sales user: the everyday actor of the customer services."""
+    return make_user("sales")
+
+
+@pytest.fixture
+def customer(staff):
+    from portal.customers import services
+    from tests.factories import new_customer
+
+    return services.register_customer(staff, new_customer())
+
+
+@pytest.fixture
+def restaurant(staff):
+    from portal.customers import services
+    from portal.customers.values import CustomerType
+    from tests.factories import new_customer
+
+    return services.register_customer(
+        staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name="Chez Lola")
+    )

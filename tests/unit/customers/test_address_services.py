@@ -14,7 +14,7 @@ from portal.customers.models import CustomerAddress
 from portal.customers.ports import AddressCheck
 from portal.customers.values import AddressType
 from portal.extensions import db
-from tests.unit.customers.conftest import address, events
+from tests.factories import address, events
 
 
 def test_add_address_standardises_verifies_and_emits(staff, customer):

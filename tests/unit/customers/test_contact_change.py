@@ -11,7 +11,7 @@ from portal.customers.models import PendingContactChange
 from portal.customers.values import CODE_MAX_ATTEMPTS, ContactField
 from portal.extensions import db
 from portal.models import utcnow
-from tests.unit.customers.conftest import events
+from tests.factories import events
 
 
 class Outbox:

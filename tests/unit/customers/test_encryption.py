@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.customers.models import Customer
 from portal.extensions import db
 from portal.security.crypto import rotate_encrypted_fields
-from tests.unit.customers.conftest import BUSINESS
+from tests.factories import BUSINESS
 
 
 def raw_identifiers(customer_id: str) -> tuple[str, str]:

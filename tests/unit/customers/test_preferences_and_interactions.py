@@ -6,7 +6,7 @@ from portal.customers.models import Interaction
 from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
-from tests.unit.customers.conftest import events
+from tests.factories import events
 
 
 def test_update_preferences_emits_one_event_per_changed_category(staff, customer):

@@ -20,7 +20,7 @@ from portal.events.catalogue import CATALOGUE
 from portal.events.models import OutboxEvent
 from portal.extensions import db
 from portal.security.models import AuditEntry
-from tests.unit.customers.conftest import BUSINESS, TYPE_DATA, events, new_customer
+from tests.factories import BUSINESS, TYPE_DATA, events, new_customer
 
 
 def changes(customer: Customer, **overrides) -> ProfileChanges:

@@ -13,7 +13,7 @@ from portal.customers.values import (
     CustomerType,
     Preferences,
 )
-from tests.unit.customers.conftest import TYPE_DATA, address, new_customer
+from tests.factories import TYPE_DATA, address, new_customer
 
 S = CustomerStatus
 

@@ -12,7 +12,7 @@ from portal.customers.services.status import months_before
 from portal.customers.values import CustomerStatus as S
 from portal.customers.values import InteractionType
 from portal.extensions import db
-from tests.unit.customers.conftest import events, new_customer
+from tests.factories import events, new_customer
 
 
 def test_change_status_emits_the_admin_event(staff, customer):

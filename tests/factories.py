@@ -1,11 +1,9 @@
-"""Factories for customer tests: valid inputs per type, a staff actor, the outbox."""
+"""Factories for customer data: valid inputs per type, and a look into the outbox."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
-from portal.customers import services
 from portal.customers.values import (
     AddressData,
     AddressType,
@@ -69,20 +67,3 @@ def events(event_type: str | None = None) -> list[OutboxEvent]:
     if event_type:
         query = query.where(OutboxEvent.type == event_type)
     return list(db.session.scalars(query))
-
-
-@pytest.fixture
-def staff(make_user):
-    return make_user("sales")
-
-
-@pytest.fixture
-def customer(staff):
-    return services.register_customer(staff, new_customer())
-
-
-@pytest.fixture
-def restaurant(staff):
-    return services.register_customer(
-        staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name="Chez Lola")
-    )
