@@ -1,0 +1,1 @@
+"""Customer forms, split like the views: directory (filters, import) and profile (edits)."""

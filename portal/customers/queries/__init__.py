@@ -1,0 +1,1 @@
+"""Customer read models, split like the views: the directory and the profile."""
