@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+DEMO_CUSTOMERS ?= 2000
 
 .PHONY: run test install assets db seed lint format bench clean
 
@@ -34,7 +35,7 @@ db: install instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
 
 seed: db
-	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) seed-demo
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) seed-demo --customers $(DEMO_CUSTOMERS) --if-empty
 
 run: install assets seed
 	@echo "Serving the portal at http://$(HOST):$(PORT)"
