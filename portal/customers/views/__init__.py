@@ -1,4 +1,5 @@
 """Customer pages, split by concept: the directory (list, search, import/export, review queue)
-and the profile (registration, the 360° profile and its in-place edits)."""
+and the profile (registration, the 360° profile and its in-place edits of details and status,
+addresses, and activity: preferences, interactions, contact changes)."""
 
-from portal.customers.views import directory, profile  # noqa: F401
+from portal.customers.views import activity, addresses, directory, profile  # noqa: F401

@@ -1,0 +1,104 @@
+"""Forms for preferences, interactions and primary contact changes."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from portal.customers.forms.profile import CheckboxesField, CommaListField, blank_to_none, choices
+from portal.customers.values import (
+    COMMUNICATION_FREQUENCIES,
+    ContactMethod,
+    InteractionType,
+    Preferences,
+)
+
+
+class PreferencesForm(FlaskForm):
+    channels = CheckboxesField("Channels", choices=choices(ContactMethod)[1:])
+    frequency = SelectField(
+        "Frequency", choices=choices(COMMUNICATION_FREQUENCIES), validators=[Optional()]
+    )
+    language = StringField(
+        "Language", validators=[Optional()], description="A code such as en, es or fr-CA."
+    )
+    product_interests = CommaListField("Product interests", description="Comma-separated.")
+    dietary_preferences = CommaListField("Dietary preferences", description="Comma-separated.")
+    special_dates = TextAreaField(
+        "Special dates",
+        validators=[Optional()],
+        description="One a line: label, a colon, then MM-DD or YYYY-MM-DD (Birthday: 05-14).",
+    )
+
+    def preferences(self) -> Preferences:
+        dates = []
+        for line in (self.special_dates.data or "").splitlines():
+            if line.strip():
+                label, _, when = line.partition(":")
+                dates.append({"label": label.strip(), "date": when.strip()})
+        return Preferences(
+            channels=tuple(self.channels.data or ()),
+            frequency=blank_to_none(self.frequency.data),
+            language=blank_to_none((self.language.data or "").strip()),
+            product_interests=tuple(self.product_interests.data or ()),
+            dietary_preferences=tuple(self.dietary_preferences.data or ()),
+            special_dates=tuple(dates),
+        )
+
+
+def preferences_form(preference, **kwargs) -> PreferencesForm:
+    if preference is None:
+        return PreferencesForm(**kwargs)
+    dates = "\n".join(f"{d.get('label')}: {d.get('date')}" for d in preference.special_dates)
+    data = {
+        "channels": preference.channels,
+        "frequency": preference.frequency,
+        "language": preference.language,
+        "product_interests": preference.product_interests,
+        "dietary_preferences": preference.dietary_preferences,
+        "special_dates": dates,
+    }
+    return PreferencesForm(data=data, **kwargs)
+
+
+class InteractionForm(FlaskForm):
+    type = SelectField("Type", choices=choices(InteractionType)[1:])
+    occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
+    summary = StringField("Summary", validators=[Optional()])
+    details = TextAreaField("Details", validators=[Optional()])
+
+    def when(self):
+        # The browser sends a local wall time without a zone; the label says it is UTC.
+        return self.occurred_at.data.replace(tzinfo=UTC) if self.occurred_at.data else None
+
+
+class InteractionFilterForm(FlaskForm):
+    """Filters of the interactions tab; they travel in the query string (bookmarkable)."""
+
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    type = SelectField(
+        "Type", choices=choices(InteractionType, blank="Any type"), validators=[Optional()]
+    )
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class ContactChangeForm(FlaskForm):
+    value = StringField("New value", validators=[Optional()])
+
+
+class ContactCodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[InputRequired("Enter the code that was sent.")],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )

@@ -1,0 +1,194 @@
+"""Read models of the 360° profile: the customer, its interactions and its change history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.customers.models import (
+    Customer,
+    CustomerAddress,
+    Interaction,
+    PendingContactChange,
+)
+from portal.events.models import OutboxEvent
+from portal.extensions import db
+from portal.security.models import User
+
+INTERACTIONS_SHOWN = 100
+HISTORY_SHOWN = 200
+
+
+def customer_or_404(customer_id: str) -> Customer:
+    customer = db.session.scalar(
+        select(Customer)
+        .where(Customer.id == customer_id)
+        .options(selectinload(Customer.addresses), selectinload(Customer.preference))
+    )
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def address_or_404(customer_id: str, address_id: str) -> CustomerAddress:
+    """The address, if it belongs to this customer: another customer's address is a 404."""
+    address = db.session.get(CustomerAddress, address_id)
+    if address is None or address.customer_id != customer_id:
+        abort(404)
+    return address
+
+
+def pending_contact_changes(customer_id: str) -> dict[str, PendingContactChange]:
+    rows = db.session.scalars(
+        select(PendingContactChange).where(PendingContactChange.customer_id == customer_id)
+    )
+    return {row.field.value: row for row in rows}
+
+
+@dataclass(frozen=True)
+class InteractionFilter:
+    type: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _interactions_query(customer_id: str):
+    return (
+        select(
+            Interaction.id,
+            Interaction.type,
+            Interaction.occurred_at,
+            Interaction.summary,
+            Interaction.details,
+            User.name.label("recorded_by"),
+        )
+        .outerjoin(User, User.id == Interaction.recorded_by)
+        .where(Interaction.customer_id == customer_id)
+        .order_by(Interaction.occurred_at.desc())
+    )
+
+
+def interactions(customer_id: str, filters: InteractionFilter) -> list:
+    query = _interactions_query(customer_id)
+    if filters.type:
+        query = query.where(Interaction.type == filters.type)
+    if filters.date_from:
+        query = query.where(
+            Interaction.occurred_at >= datetime.combine(filters.date_from, time.min, UTC)
+        )
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
+        query = query.where(Interaction.occurred_at < end)
+    return list(db.session.execute(query.limit(INTERACTIONS_SHOWN)))
+
+
+def latest_interaction(customer_id: str):
+    return db.session.execute(_interactions_query(customer_id).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    what: str
+    note: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+# Payload keys holding the values before and after, per event type.
+BEFORE_AFTER = {
+    "CustomerUpdated": ("previousValues", "newValues"),
+    "CustomerAddressUpdated": ("previousData", "updatedData"),
+    "CustomerPreferencesUpdated": ("previousSettings", "newSettings"),
+}
+# Their CustomerStatusChangedByAdmin twin, committed with them, already tells the whole story.
+SHOWN_BY_STATUS_CHANGE = ("CustomerAccountDeactivated", "CustomerAccountReactivated")
+CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def label(key: str) -> str:
+    """`alternativeEmail` → "Alternative email"; `typeData.star_rating` → "Star rating"."""
+    key = key.rsplit(".", 1)[-1]
+    return CAMEL.sub(" ", key).replace("_", " ").capitalize()
+
+
+def _flat(values: dict | None) -> dict:
+    """Nested dicts (typeData) become one entry per inner key."""
+    flat = {}
+    for key, value in (values or {}).items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def changes(before: dict | None, after: dict | None, always: Iterable[str] = ()) -> list[Change]:
+    """The fields whose values differ, nested dicts compared key by key. Fields in `always`
+    are listed even when equal: a masked tax id reads "*** → ***" but did change."""
+    before, after = _flat(before), _flat(after)
+    return [
+        Change(label(key), before.get(key), after.get(key))
+        for key in dict.fromkeys([*before, *after])
+        if key in always or before.get(key) != after.get(key)
+    ]
+
+
+def _describe(event: OutboxEvent) -> tuple[str, list[Change]]:
+    payload = event.payload
+    if event.type in BEFORE_AFTER:
+        before, after = BEFORE_AFTER[event.type]
+        note = payload.get("preferenceCategory", "").replace("_", " ").lower()
+        modified = payload.get("modifiedFields", ())
+        return note, changes(payload.get(before), payload.get(after), modified)
+    if event.type == "CustomerStatusChangedByAdmin":
+        change = Change("Status", payload["previousStatus"], payload["newStatus"])
+        return payload.get("reason", ""), [change]
+    if event.type == "CustomerCreated":
+        return f"Registered as {payload.get('customerType')}", []
+    if event.type == "CustomerAddressAdded":
+        data = payload.get("addressData") or {}
+        return f"{payload.get('addressType')} address in {data.get('city')}", []
+    if event.type == "VerificationCodeSent":
+        return f"Code for a new {payload.get('field')} sent to {payload.get('destination')}", []
+    return "", []
+
+
+def change_history(customer_id: str) -> list[HistoryEntry]:
+    """The customer's events, newest first, as who changed which field from what to what.
+
+    Event payloads already mask tax ids and registration numbers.
+    """
+    events = list(
+        db.session.scalars(
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.aggregate_id == customer_id,
+                OutboxEvent.type.not_in(SHOWN_BY_STATUS_CHANGE),
+            )
+            .order_by(OutboxEvent.occurred_at.desc())
+            .limit(HISTORY_SHOWN)
+        )
+    )
+    actors = {e.actor for e in events}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actors))).all())
+    entries = []
+    for event in events:
+        note, changes = _describe(event)
+        who = names.get(event.actor, event.actor)
+        what = label(event.type.removeprefix("Customer"))
+        entries.append(HistoryEntry(event.occurred_at, who, what, note, changes))
+    return entries
