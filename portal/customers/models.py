@@ -47,8 +47,23 @@ def _enum(values: type[StrEnum]) -> Enum:
     )
 
 
+def _trigram(name: str, column: str) -> Index:
+    # PostgreSQL: substring search (LIKE '%x%') on a million rows; SQLite gets a plain index.
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Customer(db.Model):
     __tablename__ = "customer"
+    __table_args__ = (
+        # The directory filters by type or status and sorts by name: one index range, in order.
+        Index("ix_customer_type_name_key", "customer_type", "name_key"),
+        Index("ix_customer_status_name_key", "status", "name_key"),
+        _trigram("ix_customer_name_key_trgm", "name_key"),
+        _trigram("ix_customer_email_trgm", "email"),
+        _trigram("ix_customer_phone_trgm", "phone"),
+        # The review queue: flagged accounts, oldest flag first.
+        Index("ix_customer_flagged_inactive_at", "flagged_inactive_at"),
+    )
     id: Mapped[str] = mapped_column(
         String(CUSTOMER_ID_LENGTH), primary_key=True, default=new_customer_id
     )
@@ -57,8 +72,8 @@ class Customer(db.Model):
     # index on lower(name): SQLite cannot reflect expression indexes, so models and migrations
     # could not be compared there.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
-    customer_type: Mapped[CustomerType] = mapped_column(_enum(CustomerType), index=True)
-    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus), index=True)
+    customer_type: Mapped[CustomerType] = mapped_column(_enum(CustomerType))
+    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus))
 
     # ContactInfo
     email: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -115,6 +130,8 @@ class Customer(db.Model):
 
 class CustomerAddress(db.Model):
     __tablename__ = "customer_address"
+    # The directory's country filter: customers with a default shipping address in a country.
+    __table_args__ = (Index("ix_customer_address_country_customer", "country", "customer_id"),)
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     customer_id: Mapped[str] = mapped_column(
