@@ -2,7 +2,8 @@
 
 Faker is slow per call, so it fills small pools once and rows are assembled from them with a
 seeded random generator: a million customers with their addresses, preferences and interactions
-load in minutes, through multi-row INSERTs in batches, never one ORM flush per row.
+load in minutes, in batches (COPY on PostgreSQL, multi-row INSERTs elsewhere), never one ORM
+flush per row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 from faker import Faker
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Table, insert
 
 from portal.customers.models import (
     CUSTOMER_ID_PREFIX,
@@ -355,6 +356,23 @@ def generate(
         yield batch
 
 
+def _copy(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """PostgreSQL COPY: several times faster than INSERT. Values go through each column type's
+    bind processor first (encryption, JSON, UTC), exactly as an INSERT would send them."""
+    columns = list(table.columns)
+    processors = [column.type._cached_bind_processor(connection.dialect) for column in columns]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c.name) for c in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    process(row[column.name]) if process else row[column.name]
+                    for column, process in zip(columns, processors, strict=True)
+                ]
+            )
+
+
 def load(
     connection: Connection,
     count: int,
@@ -369,9 +387,14 @@ def load(
         CustomerPreference.__table__,
         Interaction.__table__,
     )
+    postgresql = connection.dialect.name == "postgresql"
     for batch in generate(count, seed=seed):
         for table, rows in zip(tables, batch, strict=True):
-            if rows:
+            if not rows:
+                continue
+            if postgresql:
+                _copy(connection, table, rows)
+            else:
                 connection.execute(insert(table), rows)
         progress(len(batch[0]))
     return count
