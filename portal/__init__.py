@@ -48,7 +48,8 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     # Every area's tables must be known before anything maps or migrates them.
     import portal.customers.models
-    import portal.events.models  # noqa: F401
+    import portal.events.models
+    import portal.segmentation.models  # noqa: F401
 
     _init_extensions(app)
     _refuse_demo_accounts(app)

@@ -56,6 +56,23 @@ CATALOGUE: dict[str, EventType] = {
             "effectiveDate",
         ),
     ),
+    "CustomerSegmentChanged": EventType(
+        "A customer moved from one primary segment to another (not sent for a first assignment)",
+        ("customerId", "previousSegment", "newSegment", "reasonCode"),
+    ),
+    "CustomerSegmentOverriddenByAdmin": EventType(
+        "Staff put a customer into a segment by hand, with a justification and an expiry",
+        (
+            "eventId",
+            "timestamp",
+            "adminUserId",
+            "customerId",
+            "previousSegment",
+            "newSegment",
+            "justification",
+            "overrideExpiration",
+        ),
+    ),
     "VerificationCodeSent": EventType(
         "A code to confirm a new primary e-mail or phone was sent (the code is never included)",
         ("customerId", "field", "destination", "expiresAt"),

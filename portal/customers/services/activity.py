@@ -14,6 +14,7 @@ from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
+from portal.segmentation.engine import evaluate_customer
 
 # CustomerPreferencesUpdated is emitted once per category that changed.
 PREFERENCE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -67,6 +68,7 @@ def update_preferences(
         )
     if changed:
         customer.preference = stored
+        evaluate_customer(customer.id, actor_id=actor.id)
         db.session.commit()
     return stored
 

@@ -24,6 +24,7 @@ from portal.customers.values import AddressData
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
+from portal.segmentation.engine import evaluate_customer
 
 
 def _check(address: AddressData, verifier: AddressVerifier | None) -> AddressCheck:
@@ -66,6 +67,7 @@ def _changed(actor: User, address: CustomerAddress, previous: dict, summary: str
         },
         details={"address_id": address.id},
     )
+    evaluate_customer(address.customer_id, actor_id=actor.id)
     db.session.commit()
 
 
@@ -106,6 +108,7 @@ def add_address(
         },
         details={"address_id": address.id},
     )
+    evaluate_customer(customer.id, actor_id=actor.id)
     db.session.commit()
     return address
 

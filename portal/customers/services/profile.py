@@ -32,6 +32,7 @@ from portal.customers.values import (
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
+from portal.segmentation.engine import evaluate_customer
 
 BUSINESS_DETAILS = (
     "legal_entity_name",
@@ -118,6 +119,7 @@ def register_customer(actor: User, data: NewCustomer) -> Customer:
             "createdAt": iso(now),
         },
     )
+    evaluate_customer(customer.id, actor_id=actor.id)
     db.session.commit()
     return customer
 
@@ -191,6 +193,7 @@ def update_customer(
         },
         details={"fields": modified},
     )
+    evaluate_customer(customer.id, actor_id=actor.id)
     db.session.commit()
     return customer
 

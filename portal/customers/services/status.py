@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.security import audit
 from portal.security.models import User
+from portal.segmentation.engine import evaluate_customer
 
 DORMANT_MONTHS = 24
 
@@ -96,6 +97,7 @@ def change_status(
         event_id=event_id,
         occurred_at=now,
     )
+    evaluate_customer(customer.id, actor_id=actor.id)
     db.session.commit()
     return customer
 

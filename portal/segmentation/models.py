@@ -1,0 +1,197 @@
+"""Segmentation tables: the behaviour the consumed events keep up to date (orders, metrics),
+the segments with their versioned rules, each customer's one primary segment, its history, and
+the staging rows a recompute works through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for history.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class SegmentType(StrEnum):
+    B2C = "B2C"
+    B2B = "B2B"
+
+
+class ReasonCode(StrEnum):
+    RULE_MATCHED = "RULE_MATCHED"  # the rule of a non-fallback segment matched
+    FALLBACK = "FALLBACK"  # no rule of the customer's segment type matched
+    ADMIN_OVERRIDE = "ADMIN_OVERRIDE"
+    OVERRIDE_EXPIRED = "OVERRIDE_EXPIRED"
+
+
+def _enum(values: type[StrEnum]) -> Enum:
+    return Enum(
+        values,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class CustomerOrder(db.Model):
+    """One order as OrderPlaced reported it; OrderCancelled stamps `cancelled_at`."""
+
+    __tablename__ = "customer_order"
+    # Spend and order counts in the last N days: one index range per customer.
+    __table_args__ = (Index("ix_customer_order_customer_placed", "customer_id", "placed_at"),)
+
+    order_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CustomerMetrics(db.Model):
+    """Running behaviour totals per customer; a missing row means all zero."""
+
+    __tablename__ = "customer_metrics"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Orders in the base currency only (behaviour.BASE_CURRENCY): sums never mix currencies.
+    order_total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active_subscription: Mapped[bool] = mapped_column(Boolean, default=False)
+    subscription_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_opens: Mapped[int] = mapped_column(Integer, default=0)
+    email_clicks: Mapped[int] = mapped_column(Integer, default=0)
+    campaign_conversions: Mapped[int] = mapped_column(Integer, default=0)
+    last_engagement_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)
+    support_ticket_count: Mapped[int] = mapped_column(Integer, default=0)
+    payment_method_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Segment(db.Model):
+    """A specific segment of one segment type. Rules are tried by `priority`, 1 first; the
+    fallback of each type catches everyone no rule matched."""
+
+    __tablename__ = "segment"
+
+    id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    segment_type: Mapped[SegmentType] = mapped_column(_enum(SegmentType))
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[int] = mapped_column(Integer)
+    is_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    rule: Mapped[dict] = mapped_column(JSON)
+    # SegmentRuleVersion.id of `rule`; no foreign key, the two tables point at each other.
+    rule_version_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SegmentRuleVersion(db.Model):
+    """Every save of a segment: who, when, the rule as saved and the diff from the previous."""
+
+    __tablename__ = "segment_rule_version"
+    __table_args__ = (UniqueConstraint("segment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    segment_id: Mapped[str] = mapped_column(ForeignKey("segment.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[dict] = mapped_column(JSON)
+    diff: Mapped[list] = mapped_column(JSON, default=list)
+    # The staff user's id; no foreign key, the history outlives staff accounts.
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerSegment(db.Model):
+    """The one primary segment of a customer, and the admin override holding it, if any."""
+
+    __tablename__ = "customer_segment"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
+    )
+    segment_id: Mapped[str] = mapped_column(ForeignKey("segment.id"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    override_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    override_justification: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class SegmentHistory(db.Model):
+    """One row per assignment change, override and override expiry: the trend data."""
+
+    __tablename__ = "segment_history"
+    __table_args__ = (Index("ix_segment_history_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    from_segment_id: Mapped[str | None] = mapped_column(Uuid)
+    to_segment_id: Mapped[str] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    rule_version_id: Mapped[int | None] = mapped_column(BigId)
+    reason_code: Mapped[ReasonCode] = mapped_column(_enum(ReasonCode))
+    # The values of the fields the new segment's rule looks at, when the customer moved.
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    justification: Mapped[str | None] = mapped_column(Text)
+    override_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(80))
+
+
+class SegmentChange(db.Model):
+    """Staging for one evaluation run: only customers whose assignment changes get a row."""
+
+    __tablename__ = "segment_change"
+
+    run_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    from_segment_id: Mapped[str | None] = mapped_column(Uuid)
+    to_segment_id: Mapped[str] = mapped_column(Uuid)
+    reason_code: Mapped[ReasonCode] = mapped_column(_enum(ReasonCode))
+    override_expired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RecomputeRun(db.Model):
+    """A full recompute: when, by whom, how many customers evaluated and moved."""
+
+    __tablename__ = "segment_recompute_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(80))
+
+
+class NotificationCursor(db.Model):
+    """Segment-change notifications are the history rows; each reader keeps how far they read."""
+
+    __tablename__ = "segment_notification_cursor"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_seen_id: Mapped[int] = mapped_column(BigId, default=0)
