@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     case,
     cast,
@@ -95,28 +96,55 @@ class Evaluation:
 
 
 def evaluation(
-    now: datetime, *, joined: bool, actor_id: str = SYSTEM, draft: tuple[str, dict] | None = None
+    now: datetime, *, joined: bool, actor_id: str = SYSTEM, draft: Segment | None = None
 ) -> Evaluation:
     """The CASE that gives each customer the first matching segment of their type.
 
-    `draft` = (segment id, rule) evaluates as if that segment's rule were already saved: the
-    editor's preview of who would move in and out.
+    `draft` (a transient Segment) takes the place of the saved segment with its id, or joins
+    its type last: the editor's preview of who would move in and out.
     """
     segments = ordered_segments(actor_id)
+    if draft is not None:
+        segments = [draft if s.id == draft.id else s for s in segments]
+        if draft not in segments:
+            segments.insert(
+                next(
+                    i
+                    for i, s in enumerate(segments)
+                    if s.is_fallback and s.segment_type == draft.segment_type
+                ),
+                draft,
+            )
     sources = Sources(now, joined=joined)
     per_type: dict[SegmentType, ColumnElement] = {}
     for segment_type in SegmentType:
         mine = [s for s in segments if s.segment_type == segment_type]
         fallback = next(s.id for s in mine if s.is_fallback)
-        whens = [
-            (compile_rule(draft[1] if draft and draft[0] == s.id else s.rule, sources), s.id)
-            for s in mine
-            if not s.is_fallback
-        ]
+        whens = [(compile_rule(s.rule, sources), s.id) for s in mine if not s.is_fallback]
         per_type[segment_type] = case(*whens, else_=fallback) if whens else literal(fallback)
     b2b = Customer.customer_type.in_([t.value for t in B2B_TYPES])
     target = case((b2b, per_type[SegmentType.B2B]), else_=per_type[SegmentType.B2C])
     return Evaluation(segments, sources, target)
+
+
+def assignments(plan: Evaluation, now: datetime) -> Select:
+    """Each customer's stored segment (`current`), the one they get now (`target`; an active
+    override keeps its segment) and whether their override has just expired."""
+    cs = aliased(CustomerSegment, name="cs")
+    until = cs.override_until
+    active = (until.is_not(None)) & (until > now)
+    expired = (until.is_not(None)) & (until <= now)
+    query = (
+        select(
+            Customer.id.label("customer_id"),
+            cs.segment_id.label("current"),
+            case((active, cs.segment_id), else_=plan.target).label("target"),
+            case((expired, True), else_=False).label("expired"),
+        )
+        .select_from(Customer)
+        .outerjoin(cs, cs.customer_id == Customer.id)
+    )
+    return plan.sources.join(query)
 
 
 def evaluate(
@@ -149,21 +177,7 @@ def evaluate_customer(customer_id: str, *, actor_id: str = SYSTEM) -> None:
 
 
 def _stage(plan: Evaluation, run_id: str, now: datetime, customer_ids) -> None:
-    cs = aliased(CustomerSegment, name="cs")
-    until = cs.override_until
-    active = (until.is_not(None)) & (until > now)
-    expired = (until.is_not(None)) & (until <= now)
-    query = (
-        select(
-            Customer.id.label("customer_id"),
-            cs.segment_id.label("current"),
-            case((active, cs.segment_id), else_=plan.target).label("target"),
-            case((expired, True), else_=False).label("expired"),
-        )
-        .select_from(Customer)
-        .outerjoin(cs, cs.customer_id == Customer.id)
-    )
-    query = plan.sources.join(query)
+    query = assignments(plan, now)
     if customer_ids is not None:
         query = query.where(Customer.id.in_(customer_ids))
     evaluated = query.cte("evaluated")
@@ -256,6 +270,11 @@ def segment_json(segment) -> ColumnElement:
 def _emit_events(run_id: str, now: datetime, actor_id: str) -> int:
     ch = SegmentChange
     before, after = aliased(Segment, name="before"), aliased(Segment, name="after")
+    moves = (
+        ch.run_id == run_id,
+        ch.from_segment_id.is_not(None),
+        ch.from_segment_id != ch.to_segment_id,
+    )
     payload = json_object(
         [
             ("customerId", ch.customer_id),
@@ -279,11 +298,7 @@ def _emit_events(run_id: str, now: datetime, actor_id: str) -> int:
         .select_from(ch)
         .join(after, after.id == ch.to_segment_id)
         .join(before, before.id == ch.from_segment_id)
-        .where(
-            ch.run_id == run_id,
-            ch.from_segment_id.is_not(None),
-            ch.from_segment_id != ch.to_segment_id,
-        )
+        .where(*moves)
     )
     columns = [
         "id",
@@ -296,8 +311,9 @@ def _emit_events(run_id: str, now: datetime, actor_id: str) -> int:
         "payload",
         "attempts",
     ]
-    result = db.session.execute(OutboxEvent.__table__.insert().from_select(columns, query))
-    return result.rowcount
+    db.session.execute(OutboxEvent.__table__.insert().from_select(columns, query))
+    # rowcount of INSERT … SELECT is not reported by every driver: count the staged moves.
+    return db.session.scalar(select(func.count()).where(*moves))
 
 
 def _assign(run_id: str, now: datetime) -> None:

@@ -1,0 +1,204 @@
+"""Reads for the segmentation pages: overview, editor preview, a customer's panel, reports and
+notifications. Each selects what the page shows and aggregates in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from portal.customers.models import Customer
+from portal.customers.values import B2B_TYPES
+from portal.extensions import db
+from portal.models import utcnow
+from portal.security.models import User
+from portal.segmentation.compiler import compile_rule
+from portal.segmentation.engine import assignments, evaluation
+from portal.segmentation.fields import Sources
+from portal.segmentation.models import (
+    CustomerSegment,
+    NotificationCursor,
+    RecomputeRun,
+    Segment,
+    SegmentHistory,
+    SegmentRuleVersion,
+    SegmentType,
+)
+
+SAMPLE = 10
+NOTIFIED_ROLES = ("sales", "marketing")
+
+
+def _of_type(segment_type: SegmentType):
+    b2b = Customer.customer_type.in_([t.value for t in B2B_TYPES])
+    return b2b if segment_type == SegmentType.B2B else ~b2b
+
+
+def segment_overview() -> tuple[list[tuple[Segment, int]], RecomputeRun | None]:
+    """Every segment in evaluation order with its member count, and the last full recompute."""
+    counts = dict(
+        db.session.execute(
+            select(CustomerSegment.segment_id, func.count()).group_by(CustomerSegment.segment_id)
+        ).all()
+    )
+    segments = db.session.scalars(
+        select(Segment).order_by(Segment.segment_type, Segment.is_fallback, Segment.priority)
+    )
+    last = db.session.scalar(select(RecomputeRun).order_by(RecomputeRun.id.desc()).limit(1))
+    return [(s, counts.get(s.id, 0)) for s in segments], last
+
+
+@dataclass(frozen=True)
+class Preview:
+    matching: int
+    moving_in: int
+    moving_out: int
+    sample: list
+
+
+def preview(draft: Segment, actor_id: str, now: datetime | None = None) -> Preview:
+    """How many customers `draft`'s rule matches, who would move in and out versus today, and
+    a sample of matching customers, without saving anything."""
+    now = now or utcnow()
+    sources = Sources(now)
+    matches = compile_rule(draft.rule, sources)
+    base = sources.join(
+        select(Customer.id, Customer.name, Customer.customer_type).select_from(Customer)
+    )
+    base = base.where(_of_type(draft.segment_type), matches)
+    matching = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    sample = db.session.execute(base.order_by(Customer.name_key).limit(SAMPLE)).all()
+    moves = assignments(evaluation(now, joined=True, actor_id=actor_id, draft=draft), now)
+    moves = moves.where(_of_type(draft.segment_type)).subquery()
+    into = (moves.c.target == draft.id) & moves.c.current.is_distinct_from(draft.id)
+    out = (moves.c.current == draft.id) & (moves.c.target != draft.id)
+    moving_in, moving_out = db.session.execute(
+        select(
+            func.count().filter(into),
+            func.count().filter(out),
+        ).select_from(moves)
+    ).one()
+    return Preview(matching, moving_in, moving_out, sample)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: SegmentHistory
+    from_name: str | None
+    to_name: str
+    version: int | None
+    actor_name: str | None
+
+
+def customer_history(customer_id: str, limit: int | None = None) -> list[HistoryRow]:
+    before, after = aliased(Segment), aliased(Segment)
+    query = (
+        select(SegmentHistory, before.name, after.name, SegmentRuleVersion.version, User.name)
+        .join(after, after.id == SegmentHistory.to_segment_id)
+        .outerjoin(before, before.id == SegmentHistory.from_segment_id)
+        .outerjoin(SegmentRuleVersion, SegmentRuleVersion.id == SegmentHistory.rule_version_id)
+        .outerjoin(User, User.id == SegmentHistory.actor)
+        .where(SegmentHistory.customer_id == customer_id)
+        .order_by(SegmentHistory.id.desc())
+        .limit(limit)
+    )
+    return [HistoryRow(*row) for row in db.session.execute(query)]
+
+
+def customer_segment(customer_id: str) -> tuple[CustomerSegment, Segment] | None:
+    row = db.session.execute(
+        select(CustomerSegment, Segment)
+        .join(Segment, Segment.id == CustomerSegment.segment_id)
+        .where(CustomerSegment.customer_id == customer_id)
+    ).first()
+    return tuple(row) if row else None
+
+
+def rule_versions(segment_id: str) -> list[tuple[SegmentRuleVersion, str | None]]:
+    query = (
+        select(SegmentRuleVersion, User.name)
+        .outerjoin(User, User.id == SegmentRuleVersion.created_by)
+        .where(SegmentRuleVersion.segment_id == segment_id)
+        .order_by(SegmentRuleVersion.version.desc())
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def transitions(start: datetime, end: datetime) -> dict[tuple[str | None, str], int]:
+    """(from segment name or None for a first assignment, to name) → moves in [start, end)."""
+    before, after = aliased(Segment), aliased(Segment)
+    query = (
+        select(before.name, after.name, func.count())
+        .select_from(SegmentHistory)
+        .join(after, after.id == SegmentHistory.to_segment_id)
+        .outerjoin(before, before.id == SegmentHistory.from_segment_id)
+        .where(SegmentHistory.at >= start, SegmentHistory.at < end)
+        .where(SegmentHistory.from_segment_id.is_distinct_from(SegmentHistory.to_segment_id))
+        .group_by(before.name, after.name)
+    )
+    return {(f, t): n for f, t, n in db.session.execute(query)}
+
+
+def distribution(
+    end: datetime, days: int, points: int
+) -> tuple[list[datetime], dict[str, list[int]]]:
+    """Members per segment at `points` moments up to `end`: the running sum of moves in minus
+    moves out, from one GROUP BY over the history."""
+    step = timedelta(days=days) / (points - 1)
+    moments = [end - step * (points - 1 - i) for i in range(points)]
+    bucket = case(
+        *[(SegmentHistory.at <= m, i) for i, m in enumerate(moments)], else_=points
+    ).label("bucket")
+    names = dict(db.session.execute(select(Segment.id, Segment.name)).all())
+    series = {name: [0] * points for name in names.values()}
+    for column, sign in ((SegmentHistory.to_segment_id, 1), (SegmentHistory.from_segment_id, -1)):
+        query = (
+            select(column, bucket, func.count())
+            .where(column.is_not(None))
+            .where(SegmentHistory.from_segment_id.is_distinct_from(SegmentHistory.to_segment_id))
+            .group_by(column, bucket)
+        )
+        for segment_id, index, count in db.session.execute(query):
+            for i in range(index, points):
+                series[names[segment_id]][i] += sign * count
+    return moments, series
+
+
+def notifications(user: User, limit: int = 50) -> tuple[list[HistoryRow], int, int]:
+    """Recent segment moves for sales and marketing, how many are unread, the newest id."""
+    seen = (
+        db.session.scalar(
+            select(NotificationCursor.last_seen_id).where(NotificationCursor.user_id == user.id)
+        )
+        or 0
+    )
+    before, after = aliased(Segment), aliased(Segment)
+    moves = and_(
+        SegmentHistory.from_segment_id.is_not(None),
+        SegmentHistory.from_segment_id != SegmentHistory.to_segment_id,
+    )
+    unread = db.session.scalar(
+        select(func.count()).select_from(SegmentHistory).where(moves, SegmentHistory.id > seen)
+    )
+    newest = db.session.scalar(select(func.max(SegmentHistory.id)).where(moves)) or 0
+    query = (
+        select(SegmentHistory, before.name, after.name, SegmentRuleVersion.version, Customer.name)
+        .join(after, after.id == SegmentHistory.to_segment_id)
+        .join(before, before.id == SegmentHistory.from_segment_id)
+        .join(Customer, Customer.id == SegmentHistory.customer_id)
+        .outerjoin(SegmentRuleVersion, SegmentRuleVersion.id == SegmentHistory.rule_version_id)
+        .where(moves)
+        .order_by(SegmentHistory.id.desc())
+        .limit(limit)
+    )
+    return [HistoryRow(*row) for row in db.session.execute(query)], unread, newest
+
+
+def unread_count(user: User) -> int:
+    return notifications(user, limit=0)[1]
+
+
+def is_notified(user: User) -> bool:
+    return any(role.name in NOTIFIED_ROLES for role in user.roles)
