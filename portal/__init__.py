@@ -49,6 +49,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     # Every area's tables must be known before anything maps or migrates them.
     import portal.customers.models
     import portal.events.models
+    import portal.organizations.models
     import portal.segmentation.models  # noqa: F401
 
     _init_extensions(app)
@@ -149,12 +150,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.customers import bp as customers_bp
     from portal.home import bp as home_bp
+    from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(organizations_bp)
 
     from portal.navigation import navigation_for
 

@@ -17,6 +17,8 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home.index", SIGNED_IN),
+    # Signed-in: customers' people hold no staff permission; the page scopes what each sees.
+    NavItem("Organisations", "organizations.organization_list", SIGNED_IN),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
 )

@@ -68,6 +68,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "staff" hold staff roles; "external" people of B2B customers hold none and get their
+    # rights only from organisation roles (portal.organizations.access).
+    kind: Mapped[str] = mapped_column(String(20), default="staff", server_default="staff")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,81 @@
+"""What every organisation use case shares: the transaction boundary, audit + event, and what
+the acting user holds at a node."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from typing import ParamSpec, TypeVar
+
+from portal.events.outbox import emit
+from portal.extensions import db
+from portal.organizations import queries, rules
+from portal.organizations.errors import DomainError
+from portal.organizations.events import AGGREGATE
+from portal.organizations.models import OrganizationNode
+from portal.organizations.permissions import ORG_PERMISSIONS, VIEW
+from portal.security import audit
+from portal.security.models import User
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXTERNAL = "external"
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """Roll back when the use case refuses, so nothing half-done is saved."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except DomainError:
+            db.session.rollback()
+            raise
+
+    return run
+
+
+def held_at(user: User, organization_id: str, path: str, today: date) -> set[str]:
+    """The organisation permissions `user` holds at the node with `path`.
+
+    Staff with customer:manage hold them all, staff with customer:read may only look; people
+    of the customer hold what their roles at that node and above grant.
+    """
+    if user.kind != EXTERNAL:
+        if user.can("customer:manage"):
+            return set(ORG_PERMISSIONS)
+        return {VIEW} if user.can("customer:read") else set()
+    return rules.permissions_at(queries.grants(user.id, organization_id, today) or [], path)
+
+
+def record(
+    actor: User,
+    action: str,
+    node: OrganizationNode,
+    summary: str,
+    event_type: str,
+    payload: dict,
+    *,
+    record_type: str = "org_node",
+    record_id: str | None = None,
+) -> None:
+    """The audit entry (on the node's history unless told otherwise) and the event, in the
+    open transaction."""
+    audit.record(
+        action,
+        user=actor,
+        record_type=record_type,
+        record_id=record_id or node.id,
+        summary=summary,
+        details={"organization_id": node.organization_id},
+    )
+    emit(
+        event_type,
+        node.organization_id,
+        {"organizationId": node.organization_id, **payload},
+        actor=actor.id,
+        aggregate_type=AGGREGATE,
+    )

@@ -1,0 +1,59 @@
+"""Vocabulary of the organisation area: node types and statuses, the attribute fields."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NodeType(StrEnum):
+    ORGANIZATION = "ORGANIZATION"
+    DIVISION = "DIVISION"
+    LOCATION = "LOCATION"
+    DEPARTMENT = "DEPARTMENT"
+
+    @property
+    def label(self) -> str:
+        return self.value.title()
+
+
+class NodeStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    PENDING = "PENDING"
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class CompanySize(StrEnum):
+    MICRO = "MICRO"
+    SMALL = "SMALL"
+    MEDIUM = "MEDIUM"
+    LARGE = "LARGE"
+    ENTERPRISE = "ENTERPRISE"
+
+
+# The document's attributes, flattened so that each one is inherited and overridden on its own
+# (a location can change its delivery instructions and keep the group's billing e-mail).
+ATTRIBUTES: dict[str, str] = {
+    "tax_id": "Tax id",
+    "registration_number": "Registration number",
+    "industry_code": "Industry code",
+    "company_size": "Company size",
+    "contact_name": "Primary contact",
+    "contact_email": "Primary contact e-mail",
+    "contact_phone": "Primary contact phone",
+    "billing_email": "Billing e-mail",
+    "payment_terms": "Payment terms",
+    "invoice_delivery": "Invoice delivery",
+    "shipping_method": "Shipping method",
+    "delivery_instructions": "Delivery instructions",
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "company_size": tuple(CompanySize),
+    "payment_terms": ("PREPAID", "NET15", "NET30", "NET60"),
+    "invoice_delivery": ("EMAIL", "POST", "PORTAL"),
+    "shipping_method": ("STANDARD", "EXPRESS", "REFRIGERATED", "PICKUP"),
+}

@@ -1,0 +1,75 @@
+"""What the organisation pages share: the node page context and refusals as 422."""
+
+from __future__ import annotations
+
+from flask import flash, request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.organizations import queries, rules
+from portal.organizations.access import held, is_external
+from portal.organizations.errors import NON_FIELD, DomainError
+from portal.organizations.models import OrganizationNode
+from portal.organizations.permissions import VIEW
+
+TABS = {"details": "Details", "members": "Members", "chart": "Org chart", "history": "History"}
+
+
+def tree_top(node: OrganizationNode, chain: list[rules.Ancestor]) -> OrganizationNode:
+    """Where the tree starts: the root for staff; for a customer's people, the highest node
+    on the way here that they may see."""
+    if not is_external(current_user):
+        return db.session.get(OrganizationNode, chain[0].id)
+    for ancestor in chain:
+        candidate = db.session.get(OrganizationNode, ancestor.id)
+        if VIEW in held(candidate):
+            return candidate
+    return node
+
+
+def node_page(
+    node: OrganizationNode,
+    tab: str,
+    *,
+    status: int = 200,
+    open_paths: set[str] | None = None,
+    matches=(),
+    **context,
+):
+    """The node page with the tree opened down to it (or to `open_paths`), or only its panel
+    for an HTMX request aimed at the panel."""
+    chain = queries.chain(node)
+    top = tree_top(node, chain)
+    if open_paths is None:
+        open_paths = set(rules.ancestor_paths(node.path))
+    block = "panel" if request.htmx.target == "node-panel" else "content"
+    return render(
+        "organizations/node.html",
+        block=block,
+        status=status,
+        node=node,
+        chain=chain,
+        top=top,
+        tree=queries.expanded_tree(top, open_paths) if block == "content" else {},
+        matches=matches,
+        held=held(node),
+        tab=tab,
+        tabs=TABS,
+        **context,
+    )
+
+
+def refuse(form, error: DomainError) -> None:
+    """Put the service's messages next to the fields of `form`."""
+    for field, messages in error.errors.items():
+        target = getattr(form, field, None) if field != NON_FIELD else None
+        if target is not None:
+            target.errors = [*target.errors, *messages] if target.errors else list(messages)
+        else:
+            form.form_errors.extend(messages)
+
+
+def done(message: str, endpoint: str, **values):
+    flash(message, "success")
+    return redirect_after_post(endpoint, **values)
