@@ -152,11 +152,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
+    from portal.segmentation import bp as segmentation_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(segmentation_bp)
     app.register_blueprint(organizations_bp)
 
     from portal.navigation import navigation_for

@@ -19,6 +19,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home.index", SIGNED_IN),
     # Signed-in: customers' people hold no staff permission; the page scopes what each sees.
     NavItem("Organisations", "organizations.organization_list", SIGNED_IN),
+    NavItem("Segments", "segmentation.segment_list", "customer:read"),
+    NavItem("Segment news", "segmentation.notification_list", "customer:read"),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
 )

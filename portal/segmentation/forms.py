@@ -1,0 +1,98 @@
+"""The rule editor's form: a tree flattened into fields named by node path (`r.1.0.field`),
+parsed back into a draft, and the editor's structural actions on that draft."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.segmentation.fields import FIELDS
+from portal.segmentation.rules import ROOT, empty_rule
+
+NODE_KEYS = ("kind", "op", "field", "operator", "days", "value2", "unit")
+DEFAULT_FIELD = "order_count"
+
+
+def draft_from_form(form: MultiDict) -> dict:
+    """The rule tree the editor's fields describe; text values, unvalidated."""
+    nodes: dict[str, dict] = {}
+    for key in form:
+        path, _, name = key.rpartition(".")
+        if name == "kind" and (path == ROOT or path.startswith(ROOT + ".")):
+            node = {k: form.get(f"{path}.{k}", "") for k in NODE_KEYS}
+            values = form.getlist(f"{path}.value")
+            node["value"] = values if len(values) > 1 or _multiple(node) else "".join(values)
+            node["children"] = []
+            nodes[path] = node
+    for path in sorted(nodes, key=_order):
+        if path != ROOT:
+            parent = nodes.get(path.rpartition(".")[0])
+            if parent is not None:
+                parent["children"].append(nodes[path])
+    return _shape(nodes.get(ROOT) or empty_rule())
+
+
+def _multiple(node: dict) -> bool:
+    field = FIELDS.get(node.get("field", ""))
+    return field is not None and field.kind == "choice"
+
+
+def _order(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.split(".")[1:] if part.isdigit())
+
+
+def _shape(node: dict) -> dict:
+    """Groups keep op and children; conditions get a field and an operator it allows."""
+    if node.get("kind") == "group":
+        op = node.get("op") if node.get("op") in ("and", "or") else "and"
+        return {"kind": "group", "op": op, "children": [_shape(c) for c in node["children"]]}
+    field = FIELDS.get(node.get("field", "")) or FIELDS[DEFAULT_FIELD]
+    operator = node.get("operator")
+    shaped = {k: node.get(k, "") for k in ("value", "value2", "unit", "days")}
+    shaped.update(
+        kind="condition",
+        field=field.name,
+        operator=operator if operator in field.operators else field.operators[0],
+    )
+    if field.windowed and not shaped["days"]:
+        shaped["days"] = "90"
+    return shaped
+
+
+def new_condition() -> dict:
+    return _shape({"kind": "condition", "field": DEFAULT_FIELD})
+
+
+def apply_action(draft: dict, action: str) -> dict:
+    """`add-condition:<path>`, `add-group:<path>` or `remove:<path>` on the draft tree."""
+    verb, _, path = action.partition(":")
+    if verb == "remove" and path != ROOT:
+        parent_path, _, index = path.rpartition(".")
+        parent = _find(draft, parent_path)
+        if parent is not None and index.isdigit() and int(index) < len(parent["children"]):
+            del parent["children"][int(index)]
+        return draft
+    group = _find(draft, path)
+    if group is not None and group.get("kind") == "group":
+        if verb == "add-condition":
+            group["children"].append(new_condition())
+        elif verb == "add-group":
+            group["children"].append({"kind": "group", "op": "or", "children": [new_condition()]})
+    return draft
+
+
+def _find(node: dict, path: str) -> dict | None:
+    for part in path.split(".")[1:]:
+        children = node.get("children") or []
+        if not part.isdigit() or int(part) >= len(children):
+            return None
+        node = children[int(part)]
+    return node
+
+
+class OverrideForm(FlaskForm):
+    segment_id = SelectField("Segment", validators=[DataRequired()])
+    justification = TextAreaField("Justification", validators=[DataRequired(), Length(max=1000)])
+    until = DateTimeLocalField("Until (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

@@ -1,0 +1,91 @@
+"""A customer's segment panel (included by the profile page) and the admin override."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.customers.errors import DomainError
+from portal.customers.models import Customer
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.security.access import require
+from portal.segmentation import bp, queries, services
+from portal.segmentation.forms import OverrideForm
+from portal.segmentation.models import Segment, SegmentType
+from portal.segmentation.rules import describe
+
+
+def _customer_or_404(customer_id: str) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def _panel(customer: Customer, form: OverrideForm | None = None, status: int = 200):
+    current = queries.customer_segment(customer.id)
+    history = queries.customer_history(customer.id)
+    why = next((h for h in history if current and h.entry.to_segment_id == current[1].id), None)
+    return render(
+        "segmentation/customer_panel.html",
+        block="panel",
+        status=status,
+        customer=customer,
+        current=current,
+        why=why,
+        rule_lines=describe(current[1].rule) if current and not current[1].is_fallback else [],
+        history=history,
+        form=form,
+    )
+
+
+@bp.get("/customers/<customer_id>")
+@require("customer:read")
+def customer_segment_panel(customer_id: str):
+    """The segment panel fragment: current segment, since when, why, and the full history."""
+    return _panel(_customer_or_404(customer_id))
+
+
+def _override_form(customer: Customer, formdata=None) -> OverrideForm:
+    wanted = SegmentType.B2B if customer.customer_type.is_b2b else SegmentType.B2C
+    form = OverrideForm(formdata=formdata)
+    form.segment_id.choices = [
+        (s.id, s.name)
+        for s in db.session.scalars(
+            select(Segment).where(Segment.segment_type == wanted).order_by(Segment.priority)
+        )
+    ]
+    return form
+
+
+@bp.get("/customers/<customer_id>/override")
+@require("customer:segmentation:manage")
+def customer_override_form(customer_id: str):
+    customer = _customer_or_404(customer_id)
+    return _panel(customer, _override_form(customer, formdata=None))
+
+
+@bp.post("/customers/<customer_id>/override")
+@require("customer:segmentation:manage")
+def customer_override(customer_id: str):
+    customer = _customer_or_404(customer_id)
+    form = _override_form(customer, formdata=request.form)
+    if not form.validate():
+        return _panel(customer, form, status=422)
+    try:
+        services.override_segment(
+            current_user,
+            customer.id,
+            form.segment_id.data,
+            form.justification.data,
+            form.until.data.replace(tzinfo=UTC),
+        )
+    except DomainError as refused:
+        for name, messages in refused.errors.items():
+            getattr(form, name, form.justification).errors = list(messages)
+        return _panel(_customer_or_404(customer_id), form, status=422)
+    return redirect_after_post("segmentation.customer_segment_panel", customer_id=customer.id)

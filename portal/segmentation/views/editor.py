@@ -1,0 +1,165 @@
+"""The segment list (priorities, counts, last recompute), the HTMX rule editor with its live
+preview, rule versions, and a recompute started from the browser."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user
+
+from portal.customers.errors import DomainError
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.security.access import require
+from portal.segmentation import bp, queries, services
+from portal.segmentation.fields import FIELDS, OPERATOR_LABELS, TIME_UNITS
+from portal.segmentation.forms import apply_action, draft_from_form
+from portal.segmentation.models import Segment, SegmentType
+from portal.segmentation.rules import RuleInvalid, empty_rule, to_draft, validate
+
+MANAGE = "customer:segmentation:manage"
+
+
+def _segment_or_404(segment_id: str) -> Segment:
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        abort(404)
+    return segment
+
+
+def _segment_type(raw: str | None) -> SegmentType:
+    return SegmentType.B2B if raw == SegmentType.B2B else SegmentType.B2C
+
+
+@bp.get("/")
+@require("customer:read")
+def segment_list():
+    rows, last_run = queries.segment_overview()
+    return render("segmentation/list.html", rows=rows, last_run=last_run)
+
+
+def _editor(segment: Segment | None, draft: dict, *, block="content", status=200, errors=None):
+    segment_type = segment.segment_type if segment else _segment_type(request.values.get("type"))
+    values = request.form if request.method == "POST" else {}
+    return render(
+        "segmentation/editor.html",
+        block=block,
+        status=status,
+        segment=segment,
+        segment_type=segment_type,
+        name=values.get("name", segment.name if segment else ""),
+        description=values.get("description", segment.description if segment else ""),
+        draft=draft,
+        errors=errors or {},
+        fields=FIELDS,
+        operator_labels=OPERATOR_LABELS,
+        time_units=TIME_UNITS,
+    )
+
+
+@bp.get("/new")
+@require(MANAGE)
+def segment_new():
+    return _editor(None, empty_rule())
+
+
+@bp.get("/<segment_id>/edit")
+@require(MANAGE)
+def segment_edit(segment_id: str):
+    segment = _segment_or_404(segment_id)
+    return _editor(segment, to_draft(segment.rule))
+
+
+@bp.post("/editor")
+@require(MANAGE)
+def segment_editor_action():
+    """Add or remove a condition or group, or follow a field change: the builder again."""
+    segment = (
+        _segment_or_404(request.form["segment_id"]) if request.form.get("segment_id") else None
+    )
+    draft = apply_action(draft_from_form(request.form), request.form.get("action", ""))
+    response = _editor(segment, draft, block="builder")
+    response.headers["HX-Trigger"] = "rule-changed"
+    return response
+
+
+@bp.post("/preview")
+@require(MANAGE)
+def segment_preview():
+    """Matching customers and moves in/out for the rule as it stands in the editor."""
+    segment_id = request.form.get("segment_id") or "draft"
+    saved = db.session.get(Segment, segment_id)
+    try:
+        rule = validate(draft_from_form(request.form))
+    except RuleInvalid as invalid:
+        return render("segmentation/_preview.html", block="preview", errors=invalid.errors)
+    draft = Segment(
+        id=segment_id,
+        segment_type=saved.segment_type if saved else _segment_type(request.form.get("type")),
+        priority=saved.priority if saved else 0,
+        is_fallback=False,
+        rule=rule,
+    )
+    result = queries.preview(draft, current_user.id)
+    return render("segmentation/_preview.html", block="preview", preview=result, errors={})
+
+
+def _save(segment: Segment | None):
+    draft = draft_from_form(request.form)
+    data = services.SegmentInput(
+        name=request.form.get("name", ""),
+        description=request.form.get("description", ""),
+        segment_type=segment.segment_type if segment else _segment_type(request.form.get("type")),
+        rule=draft,
+    )
+    try:
+        services.save_segment(current_user, segment.id if segment else None, data)
+    except DomainError as refused:
+        errors = {k: " ".join(v) for k, v in refused.errors.items()}
+        segment = db.session.get(Segment, segment.id) if segment else None
+        return _editor(segment, draft, status=422, errors=errors)
+    return redirect_after_post("segmentation.segment_list")
+
+
+@bp.post("/new")
+@require(MANAGE)
+def segment_create():
+    return _save(None)
+
+
+@bp.post("/<segment_id>/edit")
+@require(MANAGE)
+def segment_update(segment_id: str):
+    return _save(_segment_or_404(segment_id))
+
+
+@bp.post("/<segment_id>/move")
+@require(MANAGE)
+def segment_move(segment_id: str):
+    """Swap priorities with the neighbour above (`direction=up`) or below."""
+    segment = _segment_or_404(segment_id)
+    rows, _ = queries.segment_overview()
+    ids = [s.id for s, _ in rows if s.segment_type == segment.segment_type and not s.is_fallback]
+    if segment.id in ids:
+        i = ids.index(segment.id)
+        j = i - 1 if request.form.get("direction") == "up" else i + 1
+        if 0 <= j < len(ids):
+            ids[i], ids[j] = ids[j], ids[i]
+            services.reorder_segments(current_user, segment.segment_type, ids)
+    return redirect_after_post("segmentation.segment_list")
+
+
+@bp.get("/<segment_id>/versions")
+@require("customer:read")
+def segment_versions(segment_id: str):
+    segment = _segment_or_404(segment_id)
+    return render(
+        "segmentation/versions.html", segment=segment, versions=queries.rule_versions(segment_id)
+    )
+
+
+@bp.post("/recompute")
+@require(MANAGE)
+def segment_recompute():
+    """Recompute every customer now (for large bases use `flask segments recompute`)."""
+    services.recompute_all(current_user.id)
+    return redirect_after_post("segmentation.segment_list")

@@ -1,0 +1,62 @@
+"""Segment transitions (from → to matrix for a period), the distribution over time as a
+server-rendered SVG chart, and the notifications sales and marketing receive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import request
+from flask_login import current_user
+
+from portal.htmx import redirect_after_post, render
+from portal.models import utcnow
+from portal.security.access import require
+from portal.segmentation import bp, queries, services
+from portal.segmentation.chart import line_chart
+
+DEFAULT_DAYS = 30
+
+
+def _day(raw: str | None, default: datetime) -> datetime:
+    try:
+        return datetime.combine(datetime.fromisoformat(raw).date(), time(), tzinfo=UTC)
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.get("/report")
+@require("customer:read")
+def segment_report():
+    today = datetime.combine(utcnow().date(), time(), tzinfo=UTC)
+    start = _day(request.args.get("from"), today - timedelta(days=DEFAULT_DAYS))
+    end = _day(request.args.get("to"), today) + timedelta(days=1)
+    if end <= start:
+        start, end = end - timedelta(days=1), start + timedelta(days=1)
+    matrix = queries.transitions(start, end)
+    sources = sorted({f for f, _ in matrix}, key=lambda n: (n is not None, n or ""))
+    targets = sorted({t for _, t in matrix})
+    moments, series = queries.distribution(end, max((end - start).days, 1), points=12)
+    return render(
+        "segmentation/report.html",
+        block="content" if not request.htmx.target else "report",
+        start=start,
+        end=end - timedelta(days=1),
+        matrix=matrix,
+        sources=sources,
+        targets=targets,
+        chart=line_chart(moments, series),
+    )
+
+
+@bp.get("/notifications")
+@require("customer:read")
+def notification_list():
+    rows, unread, newest = queries.notifications(current_user)
+    return render("segmentation/notifications.html", rows=rows, unread=unread, newest=newest)
+
+
+@bp.post("/notifications/read")
+@require("customer:read")
+def notification_read():
+    services.mark_notifications_read(current_user, request.form.get("up_to", 0, type=int))
+    return redirect_after_post("segmentation.notification_list")

@@ -1,0 +1,194 @@
+"""The segmentation pages through the test client: editor actions and preview, saving with
+versions, bad rules (422, nothing saved), recompute, the customer panel, override, reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import utcnow
+from portal.segmentation import behaviour
+from portal.segmentation.models import (
+    CustomerSegment,
+    Segment,
+    SegmentRuleVersion,
+)
+from tests.factories import events
+
+HTMX = {"HX-Request": "true"}
+
+NESTED = {
+    "name": "Busy big restaurants",
+    "description": "Seats 80+, ordering often or a lot",
+    "type": "B2B",
+    "r.kind": "group",
+    "r.op": "and",
+    "r.0.kind": "condition",
+    "r.0.field": "seating_capacity",
+    "r.0.operator": "gte",
+    "r.0.value": "80",
+    "r.1.kind": "group",
+    "r.1.op": "or",
+    "r.1.0.kind": "condition",
+    "r.1.0.field": "orders_in_window",
+    "r.1.0.days": "90",
+    "r.1.0.operator": "gte",
+    "r.1.0.value": "3",
+    "r.1.1.kind": "condition",
+    "r.1.1.field": "spend_in_window",
+    "r.1.1.days": "90",
+    "r.1.1.operator": "gte",
+    "r.1.1.value": "2,000.00",
+}
+
+
+def _busy(restaurant):
+    now = utcnow()
+    for i in range(3):
+        behaviour.record_order_placed(
+            restaurant.id, f"o-{i}", 10_00, "USD", now - timedelta(days=i + 1)
+        )
+    db.session.commit()
+
+
+def test_editor_adds_conditions_and_groups_and_offers_the_field_operators(client, login_as):
+    login_as("marketing")
+    page = client.get("/segments/new?type=B2B")
+    assert page.status_code == 200
+    response = client.post(
+        "/segments/editor",
+        data={"r.kind": "group", "r.op": "and", "action": "add-group:r"},
+        headers=HTMX,
+    )
+    assert response.headers["HX-Trigger"] == "rule-changed"
+    assert 'name="r.0.kind" value="group"' in response.text
+    assert 'name="r.0.0.field"' in response.text
+    bool_field = client.post(
+        "/segments/editor",
+        data={
+            "r.kind": "group",
+            "r.op": "and",
+            "r.0.kind": "condition",
+            "r.0.field": "active_subscription",
+            "r.0.operator": "gte",
+        },
+        headers=HTMX,
+    ).text
+    assert 'value="is_true"' in bool_field
+    assert 'value="gte"' not in bool_field
+    assert 'name="r.0.value"' not in bool_field
+
+
+def test_preview_counts_matches_and_moves(client, login_as, restaurant):
+    login_as("marketing")
+    _busy(restaurant)
+    response = client.post("/segments/preview", data=NESTED, headers=HTMX)
+    assert response.status_code == 200
+    assert '<dd id="preview-matching">1</dd>' in response.text
+    assert '<dd id="preview-in">1</dd>' in response.text
+    assert "Chez Lola" in response.text
+    stricter = dict(NESTED, **{"r.0.value": "200"})
+    assert (
+        '<dd id="preview-matching">0</dd>'
+        in client.post("/segments/preview", data=stricter, headers=HTMX).text
+    )
+
+
+def test_save_creates_a_version_then_recompute_moves_the_customer(client, login_as, restaurant):
+    login_as("marketing")
+    _busy(restaurant)
+    response = client.post("/segments/new", data=NESTED)
+    assert response.status_code == 303
+    segment = db.session.scalars(select(Segment).where(Segment.name == NESTED["name"])).one()
+    assert (
+        client.post(
+            f"/segments/{segment.id}/edit", data=dict(NESTED, **{"r.0.value": "70"})
+        ).status_code
+        == 303
+    )
+    versions = db.session.scalars(
+        select(SegmentRuleVersion).where(SegmentRuleVersion.segment_id == segment.id)
+    ).all()
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[1].diff == ["-  Seating capacity ≥ 80", "+  Seating capacity ≥ 70"]
+    assert "Seating capacity ≥ 70" in client.get(f"/segments/{segment.id}/versions").text
+    assert client.post("/segments/recompute").status_code == 303
+    assert db.session.get(CustomerSegment, restaurant.id).segment_id == segment.id
+    panel = client.get(f"/segments/customers/{restaurant.id}", headers=HTMX).text
+    assert "Busy big restaurants" in panel
+    assert "RULE_MATCHED" in panel
+    assert "orders_in_window_90d = 3" in panel
+    assert events("CustomerSegmentChanged")[-1].aggregate_id == restaurant.id
+
+
+def test_bad_rule_is_refused_with_422_and_nothing_saved(client, login_as):
+    login_as("marketing")
+    bad = dict(NESTED, **{"r.1.1.operator": "within_last", "r.1.0.value": "lots"})
+    response = client.post("/segments/new", data=bad)
+    assert response.status_code == 422
+    assert "must be a whole number" in response.text
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SegmentRuleVersion)) == 0
+
+
+def test_reorder_moves_a_segment_up(client, login_as):
+    login_as("marketing")
+    for name in ("First", "Second"):
+        client.post("/segments/new", data=dict(NESTED, name=name))
+    second = db.session.scalars(select(Segment).where(Segment.name == "Second")).one()
+    assert client.post(f"/segments/{second.id}/move", data={"direction": "up"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Segment, second.id).priority == 1
+
+
+def test_override_through_the_panel_and_its_validation(client, login_as, restaurant):
+    login_as("marketing")
+    client.post("/segments/new", data=NESTED)
+    client.post("/segments/recompute")
+    segment = db.session.scalars(select(Segment).where(Segment.name == NESTED["name"])).one()
+    form = client.get(f"/segments/customers/{restaurant.id}/override", headers=HTMX).text
+    assert "Override segment" in form
+    until = (utcnow() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(
+        f"/segments/customers/{restaurant.id}/override",
+        data={"segment_id": segment.id, "justification": "", "until": until},
+        headers=HTMX,
+    )
+    assert refused.status_code == 422
+    response = client.post(
+        f"/segments/customers/{restaurant.id}/override",
+        data={"segment_id": segment.id, "justification": "Key account", "until": until},
+    )
+    assert response.status_code == 303
+    panel = client.get(f"/segments/customers/{restaurant.id}").text
+    assert "Set by hand until" in panel
+    assert "ADMIN_OVERRIDE: Key account" in panel
+
+
+def test_report_notifications_and_list(client, login_as, restaurant):
+    login_as("marketing")
+    _busy(restaurant)
+    client.post("/segments/recompute")
+    client.post("/segments/new", data=NESTED)
+    client.post("/segments/recompute")
+    report = client.get("/segments/report").text
+    assert "Busy big restaurants" in report
+    assert "<polyline" in report
+    page = client.get("/segments/notifications").text
+    assert "1 unread" in page
+    assert "Chez Lola" in page
+    newest = db.session.scalar(
+        select(
+            func.max(
+                __import__(
+                    "portal.segmentation.models", fromlist=["SegmentHistory"]
+                ).SegmentHistory.id
+            )
+        )
+    )
+    client.post("/segments/notifications/read", data={"up_to": newest})
+    assert "0 unread" in client.get("/segments/notifications").text
+    listing = client.get("/segments/").text
+    assert 'data-segment="Busy big restaurants">1<' in listing
