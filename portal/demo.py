@@ -57,6 +57,7 @@ def seed_demo_customers(
     from portal.customers import demo
     from portal.customers.models import Customer
     from portal.security import audit
+    from portal.segmentation.demo import seed_demo_segments
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Customer)):
         return 0
@@ -65,4 +66,5 @@ def seed_demo_customers(
         demo.load(connection, count, seed=seed, progress=progress)
     audit.record("demo.customers_seeded", actor="system", summary=f"{count} customers")
     db.session.commit()
+    seed_demo_segments(seed=seed)
     return count
