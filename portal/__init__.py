@@ -47,6 +47,8 @@ def create_app(config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
 
     # Every area's tables must be known before anything maps or migrates them.
+    import portal.api.models
+    import portal.compliance.models
     import portal.customers.models
     import portal.events.models
     import portal.organizations.models
@@ -147,8 +149,11 @@ def _path_of(url: str) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
+    from portal.compliance import bp as compliance_bp
     from portal.customers import bp as customers_bp
+    from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
@@ -158,8 +163,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(segmentation_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(compliance_bp)
 
     from portal.navigation import navigation_for
 
