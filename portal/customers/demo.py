@@ -11,13 +11,14 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 import phonenumbers
 from faker import Faker
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, insert, text
 
 from portal.customers.models import (
     CUSTOMER_ID_PREFIX,
@@ -44,6 +45,7 @@ from portal.models import utcnow
 
 POOL = 600
 BATCH = 2_000
+BULK = 50_000  # from this many customers on, PostgreSQL indexes are built after the load
 # (country, share, phone prefix, postal code maker)
 COUNTRIES: tuple[tuple[str, int, str], ...] = (
     ("US", 45, "+1212"),
@@ -388,13 +390,28 @@ def load(
         Interaction.__table__,
     )
     postgresql = connection.dialect.name == "postgresql"
-    for batch in generate(count, seed=seed):
-        for table, rows in zip(tables, batch, strict=True):
-            if not rows:
-                continue
-            if postgresql:
-                _copy(connection, table, rows)
-            else:
-                connection.execute(insert(table), rows)
-        progress(len(batch[0]))
+    with _indexes_built_after(connection, tables, postgresql and count >= BULK):
+        for batch in generate(count, seed=seed):
+            for table, rows in zip(tables, batch, strict=True):
+                if not rows:
+                    continue
+                if postgresql:
+                    _copy(connection, table, rows)
+                else:
+                    connection.execute(insert(table), rows)
+            progress(len(batch[0]))
     return count
+
+
+@contextmanager
+def _indexes_built_after(connection: Connection, tables: tuple[Table, ...], enabled: bool):
+    """Drop the secondary indexes, load, build them again: maintaining the trigram (GIN) indexes
+    row by row made a million-customer load three times slower than building them once."""
+    indexes = [index for table in tables for index in table.indexes] if enabled else []
+    for index in indexes:
+        index.drop(connection)
+    yield
+    if indexes:
+        connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for index in indexes:
+        index.create(connection)
