@@ -17,6 +17,8 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home.index", SIGNED_IN),
+    NavItem("Customers", "customers.customer_list", "customer:read"),
+    NavItem("Review queue", "customers.review_queue", "customer:read"),
     # Signed-in: customers' people hold no staff permission; the page scopes what each sees.
     NavItem("Organisations", "organizations.organization_list", SIGNED_IN),
     NavItem("Segments", "segmentation.segment_list", "customer:read"),

@@ -42,7 +42,10 @@ def upgrade():
     op.create_index("ix_customer_status_name_key", "customer", ["status", "name_key"])
     op.create_index("ix_customer_flagged_inactive_at", "customer", ["flagged_inactive_at"])
     op.create_index(
-        "ix_customer_address_country_customer", "customer_address", ["country", "customer_id"]
+        "ix_customer_address_country_customer",
+        "customer_address",
+        ["country", "customer_id"],
+        postgresql_include=["address_type", "is_default"],
     )
 
 

@@ -18,3 +18,13 @@ def rotate_keys(batch_size: int) -> None:
     """
     count = rotate_encrypted_fields(db.engine, db.metadata, batch_size=batch_size)
     click.echo(f"Re-encrypted {count} values.")
+
+
+@bp.cli.command("flag-inactive")
+def flag_inactive() -> None:
+    """Flag for review every open account without activity for over 24 months."""
+    # Imported here: the services import other areas that import this package back.
+    from portal.customers.services import flag_inactive_customers
+
+    count = flag_inactive_customers()
+    click.echo(f"Flagged {count} inactive customers for review.")

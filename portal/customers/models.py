@@ -131,7 +131,15 @@ class Customer(db.Model):
 class CustomerAddress(db.Model):
     __tablename__ = "customer_address"
     # The directory's country filter: customers with a default shipping address in a country.
-    __table_args__ = (Index("ix_customer_address_country_customer", "country", "customer_id"),)
+    # The flags are included so PostgreSQL counts matches from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_customer_address_country_customer",
+            "country",
+            "customer_id",
+            postgresql_include=["address_type", "is_default"],
+        ),
+    )
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     customer_id: Mapped[str] = mapped_column(

@@ -13,6 +13,12 @@ from portal.customers.services.addresses import (
     verify_address,
 )
 from portal.customers.services.contact_change import confirm_contact_change, request_contact_change
+from portal.customers.services.importing import (
+    ImportRefused,
+    ImportReport,
+    Outcome,
+    import_customers,
+)
 from portal.customers.services.profile import register_customer, update_customer
 from portal.customers.services.status import (
     change_status,
@@ -22,11 +28,15 @@ from portal.customers.services.status import (
 )
 
 __all__ = [
+    "ImportRefused",
+    "ImportReport",
+    "Outcome",
     "add_address",
     "change_status",
     "confirm_contact_change",
     "deactivate_customer",
     "flag_inactive_customers",
+    "import_customers",
     "reactivate_customer",
     "record_interaction",
     "register_customer",

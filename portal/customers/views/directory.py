@@ -1,3 +1,148 @@
 """The customer directory: list and active search, CSV import/export, the review queue."""
 
 from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from flask import Response, request, url_for
+from flask_login import current_user
+
+from portal.customers import bp, services
+from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQueueForm
+from portal.customers.queries import directory as queries
+from portal.htmx import is_htmx, render
+from portal.security import audit
+from portal.security.access import require
+
+RESULTS = "customer-results"
+EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "customer_type",
+    "status",
+    "email",
+    "phone",
+    "country",
+    "created_at",
+)
+IMPORT_COLUMNS = {
+    "required": services.importing.REQUIRED_COLUMNS,
+    "profile": services.importing.COLUMNS[len(services.importing.REQUIRED_COLUMNS) :],
+    "address": services.importing.ADDRESS_COLUMNS,
+    "max_rows": services.importing.MAX_ROWS,
+}
+# A spreadsheet runs a cell starting with these as a formula; phone numbers (+1...) are data.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.get("/")
+@require("customer:read")
+def customer_list():
+    form = DirectoryForm(request.args)
+    if not form.validate():
+        response = render("customers/list.html", form=form, page=None, state={}, status=422)
+        # The messages belong next to the filter fields, outside the results an HTMX call targets.
+        response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
+        return response
+    state = form.state()
+    page = queries.customer_list(form.filters(), form.page.data or 1, form.per_page.data)
+    audit.record_now(
+        "customer.list_viewed",
+        record_type="customer",
+        summary=f"Customer list, page {page.page}",
+        details={**state, "page": page.page},
+    )
+    block = "results" if request.htmx.target == RESULTS else "content"
+    response = render("customers/list.html", form=form, page=page, state=state, block=block)
+    if is_htmx():
+        # The form pushes every field, empty ones too; the address bar gets the tidy URL.
+        args = {**state, "page": page.page} if page.page > 1 else state
+        response.headers["HX-Push-Url"] = url_for("customers.customer_list", **args)
+    return response
+
+
+def _csv_lines(rows: Iterable) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(_cell(getattr(row, name)) for name in EXPORT_COLUMNS)
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if text.startswith(FORMULA_START) and not text[1:].isdigit():
+        return "'" + text
+    return text
+
+
+@bp.get("/export.csv")
+@require("customer:read")
+def customer_export():
+    form = DirectoryForm(request.args)
+    if not form.validate():
+        return render("customers/list.html", form=form, page=None, state={}, status=422)
+    filters = form.filters()
+    count = queries.customer_count(filters)
+    # Recorded before the first byte leaves, so an export cut short is on record too.
+    audit.record_now(
+        "customer.exported",
+        record_type="customer",
+        summary=f"Exported {count} customers",
+        details={**form.state(), "count": count},
+    )
+    rows = queries.customer_export(filters)
+    return Response(
+        _csv_lines(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=customers.csv"},
+    )
+
+
+@bp.get("/import")
+@require("customer:manage")
+def import_form():
+    return render("customers/import.html", form=ImportForm(), report=None, columns=IMPORT_COLUMNS)
+
+
+@bp.post("/import")
+@require("customer:manage")
+def import_run():
+    form = ImportForm()
+    report, status = None, 422
+    if form.validate_on_submit():
+        try:
+            report = services.import_customers(
+                current_user._get_current_object(), form.file.data.read(), dry_run=form.dry_run.data
+            )
+            status = 200
+        except services.ImportRefused as exc:
+            form.file.errors = exc.errors["file"]
+    return render(
+        "customers/import.html", form=form, report=report, columns=IMPORT_COLUMNS, status=status
+    )
+
+
+@bp.get("/review")
+@require("customer:read")
+def review_queue():
+    form = ReviewQueueForm(request.args)
+    if not form.validate():
+        return render("customers/review.html", form=form, page=None, status=422)
+    page = queries.review_queue(form.page.data or 1, queries.PAGE_SIZES[0])
+    audit.record_now(
+        "customer.review_queue_viewed",
+        record_type="customer",
+        summary=f"Review queue, page {page.page}",
+        details={"page": page.page},
+    )
+    return render("customers/review.html", form=form, page=page)

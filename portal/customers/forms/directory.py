@@ -1,0 +1,96 @@
+"""Directory forms: the list filters (in the query string) and the CSV upload."""
+
+from __future__ import annotations
+
+import pycountry
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectChoice, SelectField
+from wtforms.validators import AnyOf, Length, NumberRange, Optional
+
+from portal.customers.queries.directory import PAGE_SIZES, DirectoryFilter, Sort
+from portal.customers.values import CustomerStatus, CustomerType
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+SORT_VALUES = [s.value for s in Sort] + [f"-{s.value}" for s in Sort]
+COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+def _readable(values) -> list[tuple[str, str]]:
+    return [(v, v.replace("_", " ").capitalize()) for v in values]
+
+
+def _choices(blank: str, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice("", blank), *(SelectChoice(value, label) for value, label in pairs)]
+
+
+class DirectoryForm(FlaskForm):
+    """Filters travel in the query string so a view can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = SearchField(
+        "Search",
+        validators=[Optional(), Length(max=100)],
+        description="Name, e-mail, phone or customer id",
+    )
+    type = SelectField("Type", choices=_choices("Any type", _readable(CustomerType)), default="")
+    status = SelectField(
+        "Status", choices=_choices("Any status", _readable(CustomerStatus)), default=""
+    )
+    country = SelectField("Country", choices=_choices("Any country", COUNTRIES), default="")
+    per_page = SelectField(
+        "Per page",
+        choices=[SelectChoice(n, str(n)) for n in PAGE_SIZES],
+        coerce=int,
+        default=PAGE_SIZES[0],
+    )
+    sort = HiddenField(
+        "Sort",
+        default=Sort.NAME.value,
+        validators=[Optional(), AnyOf(SORT_VALUES, message="Sort by one of the column headers.")],
+    )
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    def filters(self) -> DirectoryFilter:
+        sort = self.sort.data or Sort.NAME.value
+        return DirectoryFilter(
+            q=(self.q.data or "").strip(),
+            customer_type=CustomerType(self.type.data) if self.type.data else None,
+            status=CustomerStatus(self.status.data) if self.status.data else None,
+            country=self.country.data or None,
+            sort=Sort(sort.removeprefix("-")),
+            descending=sort.startswith("-"),
+        )
+
+    def state(self) -> dict[str, str]:
+        """The non-default filters as query arguments (no page): links keep them."""
+        values = {
+            "q": (self.q.data or "").strip(),
+            "type": self.type.data,
+            "status": self.status.data,
+            "country": self.country.data,
+            "sort": self.sort.data if self.sort.data != Sort.NAME.value else "",
+            "per_page": str(self.per_page.data) if self.per_page.data != PAGE_SIZES[0] else "",
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+class ReviewQueueForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired("Choose a CSV file."),
+            FileAllowed(["csv"], "Upload a .csv file."),
+            FileSize(MAX_UPLOAD_BYTES, message="The file is larger than 5 MB; split it."),
+        ],
+    )
+    dry_run = BooleanField("Dry run: report what would happen, change nothing", default=True)
