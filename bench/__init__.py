@@ -1,0 +1,1 @@
+"""Benchmarks that print figures and ratios; not part of the test run (`python -m bench`)."""
