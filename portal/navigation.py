@@ -23,6 +23,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Organisations", "organizations.organization_list", SIGNED_IN),
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
+    NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
 )

@@ -188,6 +188,7 @@ def complete(actor: User, request_id: str, note: str) -> DataSubjectRequest:
     return request
 
 
+@use_case
 def record_download(actor: User, export_id: str) -> DataExport:
     """Count and audit a download; refuse expired or erased exports (→ 404 in the view)."""
     found = db.session.get(DataExport, export_id)

@@ -1,0 +1,93 @@
+"""Compliance reports with CSV exports, and the customer-data access log explorer."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, request
+
+from portal.compliance import bp, reports
+from portal.compliance.services._common import today
+from portal.htmx import render
+from portal.security.access import require
+
+MANAGE = "customer:compliance:manage"
+BAR_WIDTH, CHART_HEIGHT = 36, 120
+
+
+def _bars(series: list[tuple[str, int]]) -> list[dict]:
+    """Geometry of a server-rendered SVG bar chart (no inline styles: CSP)."""
+    top = max((count for _, count in series), default=0) or 1
+    bars = []
+    for i, (label, count) in enumerate(series):
+        height = round(CHART_HEIGHT * count / top)
+        bars.append(
+            {
+                "x": i * BAR_WIDTH + 4,
+                "y": CHART_HEIGHT - height + 16,
+                "height": height,
+                "label": label,
+                "count": count,
+            }
+        )
+    return bars
+
+
+@bp.get("/reports")
+@require(MANAGE)
+def reports_page():
+    record = reports.request_record(today())
+    return render(
+        "compliance/reports.html",
+        by_type=reports.breakdown(record, "type"),
+        by_status=reports.breakdown(record, "status"),
+        by_jurisdiction=reports.breakdown(record, "jurisdiction"),
+        bars=_bars(reports.monthly(record, today())),
+        chart_width=12 * BAR_WIDTH + 8,
+        chart_height=CHART_HEIGHT + 40,
+        consent=reports.consent_rates(),
+        quality=reports.data_quality(),
+    )
+
+
+@bp.get("/access-log")
+@require(MANAGE)
+def access_log():
+    customer_id = request.args.get("customer", "")
+    user = request.args.get("user", "")
+    return render(
+        "compliance/access_log.html",
+        block="results" if request.htmx.target == "access-results" else "content",
+        rows=reports.access_log(customer_id, user),
+        customer_id=customer_id,
+        user=user,
+    )
+
+
+CSV_REPORTS = {
+    "requests": lambda: reports.request_record(today()),
+    "consent": reports.consent_rates,
+    "quality": reports.data_quality,
+    "access": lambda: reports.access_log(
+        request.args.get("customer", ""), request.args.get("user", ""), limit=100_000
+    ),
+}
+
+
+@bp.get("/reports/<name>.csv")
+@require(MANAGE)
+def report_csv(name: str):
+    if name not in CSV_REPORTS:
+        abort(404)
+    rows = CSV_REPORTS[name]()
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="compliance-{name}.csv"'},
+    )

@@ -1,0 +1,57 @@
+"""The retention policies page and its last runs."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.compliance import bp
+from portal.compliance.forms import RetentionForm
+from portal.compliance.models import RetentionRun
+from portal.compliance.retention import DESCRIPTIONS, policies, save_policy
+from portal.compliance.values import RetentionRule
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.models import utcnow
+from portal.security.access import require
+
+MANAGE = "customer:compliance:manage"
+
+
+def _page(*, status=200, failed=None):
+    forms = {
+        p.rule: RetentionForm(
+            formdata=None, prefix=p.rule.lower(), months=p.months, enabled=p.enabled
+        )
+        for p in policies()
+    }
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    runs = db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(20))
+    return render(
+        "compliance/retention.html",
+        status=status,
+        policies=policies(),
+        forms=forms,
+        runs=list(runs),
+        descriptions=DESCRIPTIONS,
+    )
+
+
+@bp.get("/retention")
+@require(MANAGE)
+def retention():
+    return _page()
+
+
+@bp.post("/retention/<rule>")
+@require(MANAGE)
+def retention_save(rule: str):
+    if rule not in RetentionRule.__members__:
+        abort(404)
+    form = RetentionForm(prefix=rule.lower())
+    if not form.validate():
+        return _page(status=422, failed=(RetentionRule(rule), form))
+    save_policy(current_user, RetentionRule(rule), form.months.data, form.enabled.data, utcnow())
+    return redirect_after_post("compliance.retention")
