@@ -282,7 +282,7 @@ class _Importer:
         merged = {**stored, **given, "type_data": _type_data(kind, cells, stored["type_data"])}
         changes = ProfileChanges(
             **{name: merged[name] for name in ("name", *CONTACT_SETTINGS, "type_data")},
-            business=_business(kind, merged) if kind.is_b2b else None,
+            business=_business(kind, merged),
         )
         errors.extend(_profile_errors(customer, changes))
         if errors.as_dict():
