@@ -36,6 +36,9 @@ def register_cli(app: Flask) -> None:
                     customers, seed=seed, if_empty=if_empty, progress=bar.update
                 )
             click.echo(f"Added {created} demo customers.")
+        from portal.organizations.demo import seed_demo_organization
+
+        accounts += seed_demo_organization()  # once: a second run finds it and adds nothing
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")

@@ -113,6 +113,7 @@ def upgrade():
         sa.Column("member_id", sa.String(length=36), nullable=False),
         sa.Column("role_id", sa.String(length=36), nullable=False),
         sa.Column("node_id", sa.String(length=36), nullable=False),
+        sa.Column("node_path", sa.String(length=2000), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.ForeignKeyConstraint(
@@ -134,6 +135,12 @@ def upgrade():
     )
     op.create_index(op.f("ix_org_assignment_node_id"), "org_assignment", ["node_id"])
     op.create_index(op.f("ix_org_assignment_role_id"), "org_assignment", ["role_id"])
+    op.create_index(
+        "ix_org_assignment_node_path",
+        "org_assignment",
+        ["node_path"],
+        postgresql_ops={"node_path": "varchar_pattern_ops"},
+    )
 
     op.create_table(
         "org_invitation",

@@ -96,12 +96,22 @@ class RoleAssignment(db.Model):
     """A member holds a role at a node; it applies there and to every descendant."""
 
     __tablename__ = "org_assignment"
-    __table_args__ = (UniqueConstraint("member_id", "role_id", "node_id"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "role_id", "node_id"),
+        Index(
+            "ix_org_assignment_node_path",
+            "node_path",
+            postgresql_ops={"node_path": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     member_id: Mapped[str] = mapped_column(ForeignKey("org_member.id", ondelete="CASCADE"))
     role_id: Mapped[str] = mapped_column(ForeignKey("org_role.id"), index=True)
     node_id: Mapped[str] = mapped_column(ForeignKey("org_node.id"), index=True)
+    # The node's path, copied (and rewritten by moves): member counts per subtree then read
+    # one index range of assignments instead of every node of the subtree.
+    node_path: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(320))
 

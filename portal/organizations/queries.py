@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, union_all
 
 from portal.extensions import db
 from portal.organizations.models import (
@@ -102,53 +102,55 @@ class TreeRow:
     member_count: int
 
 
-def _tree_rows(where: ColumnElement[bool], scopes: list[tuple[str, int]]) -> list[TreeRow]:
-    """Nodes matching `where`, each with its number of children and of distinct active members
-    assigned at it or below. Member counts cover the nodes one level below each (path, depth)
-    scope: with fixed-width segments, the node at that level containing a descendant is a
-    prefix of known length, so one GROUP BY per scope counts them all."""
-    child = Node.__table__.alias("child")
-    counted = []
+def _member_counts(scopes: list[tuple[str, int]]) -> dict[str, int]:
+    """Distinct active members holding a role at or below each node one level under every
+    (path, depth) scope, keyed by that node's path. With fixed-width segments the node one
+    level down that contains an assignment is a prefix of known length, so one GROUP BY per
+    scope counts them all, reading only the scope's assignments (one index range)."""
+    selects = []
     for path, depth in scopes:
-        width = (depth + 2) * SEGMENT_WIDTH
-        sub = Node.__table__.alias("sub")
         # Inline numbers: PostgreSQL matches GROUP BY to the select list only if they are equal.
-        prefix = func.substr(sub.c.path, literal_column("1"), literal_column(str(width)))
-        counted.append(
-            select(
-                prefix.label("prefix"),
-                func.count(func.distinct(RoleAssignment.member_id)).label("members"),
-            )
-            .select_from(sub)
-            .join(RoleAssignment, RoleAssignment.node_id == sub.c.id)
+        width = literal_column(str((depth + 2) * SEGMENT_WIDTH))
+        prefix = func.substr(RoleAssignment.node_path, literal_column("1"), width)
+        selects.append(
+            select(prefix.label("prefix"), func.count(func.distinct(RoleAssignment.member_id)))
             .join(OrganizationMember, OrganizationMember.id == RoleAssignment.member_id)
             .where(
-                under(path, sub.c.path),
-                sub.c.depth > depth,
+                under(path, RoleAssignment.node_path),
                 OrganizationMember.status == MemberStatus.ACTIVE,
             )
             .group_by(prefix)
         )
-    members = counted[0].union_all(*counted[1:]).subquery() if counted else None
+    if not selects:
+        return {}
+    return dict(db.session.execute(union_all(*selects)).tuples().all())
+
+
+def _tree_rows(where: ColumnElement[bool], scopes: list[tuple[str, int]]) -> list[TreeRow]:
+    """Nodes matching `where` with their number of children, and member counts for the nodes
+    one level under `scopes` (see _member_counts): two statements whatever the number of rows."""
+    child = Node.__table__.alias("child")
     child_count = (
         select(func.count()).select_from(child).where(child.c.parent_id == Node.id)
     ).scalar_subquery()
-    member_count = func.coalesce(members.c.members, 0) if members is not None else literal(0)
-    query = select(
-        Node.id,
-        Node.parent_id,
-        Node.name,
-        Node.code,
-        Node.type,
-        Node.status,
-        Node.depth,
-        child_count.label("child_count"),
-        member_count.label("member_count"),
-    ).where(where)
-    if members is not None:
-        query = query.outerjoin(members, members.c.prefix == Node.path)
-    rows = db.session.execute(query.order_by(Node.depth, Node.name)).all()
-    return [TreeRow(**row._mapping) for row in rows]
+    table = Node.__table__.c  # plain strings for type and status: no enum per row
+    rows = db.session.execute(
+        select(
+            Node.id,
+            Node.parent_id,
+            Node.name,
+            Node.code,
+            table.type,
+            table.status,
+            Node.depth,
+            child_count.label("child_count"),
+            Node.path,
+        )
+        .where(where)
+        .order_by(Node.depth, Node.name)
+    ).all()
+    members = _member_counts(scopes)
+    return [TreeRow(*row[:7], row.child_count, members.get(row.path, 0)) for row in rows]
 
 
 def children(parent: OrganizationNode) -> list[TreeRow]:

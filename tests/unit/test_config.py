@@ -77,4 +77,5 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(runner, monkeypatch):
     count = db.session.scalar(select(func.count()).select_from(User))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert db.session.scalar(select(func.count()).select_from(User)) == count == 6
+    # a user per staff role, and the demo organisation's admin and buyer
+    assert db.session.scalar(select(func.count()).select_from(User)) == count == 8

@@ -158,9 +158,9 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         db.session.add(member)
         db.session.flush()
     member.status, member.end_date = MemberStatus.ACTIVE, None
-    _add_assignment(member, invitation.role_id, invitation.node_id, invitation.invited_by)
-    invitation.accepted_at = now
     node = db.session.get(OrganizationNode, invitation.node_id)
+    _add_assignment(member, invitation.role_id, node, invitation.invited_by)
+    invitation.accepted_at = now
     record(
         user,
         "org.member_joined",
@@ -188,18 +188,18 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     db.session.commit()
 
 
-def _add_assignment(member, role_id: str, node_id: str, by: str) -> RoleAssignment | None:
+def _add_assignment(member, role_id: str, node: OrganizationNode, by: str) -> RoleAssignment | None:
     exists = db.session.scalar(
         select(RoleAssignment.id).where(
             RoleAssignment.member_id == member.id,
             RoleAssignment.role_id == role_id,
-            RoleAssignment.node_id == node_id,
+            RoleAssignment.node_id == node.id,
         )
     )
     if exists:
         return None
     assignment = RoleAssignment(
-        member_id=member.id, role_id=role_id, node_id=node_id, created_by=by
+        member_id=member.id, role_id=role_id, node_id=node.id, node_path=node.path, created_by=by
     )
     db.session.add(assignment)
     return assignment
@@ -220,7 +220,7 @@ def assign_role(
     """Give `member` the role at `node`; `held` is what the actor holds at that node."""
     _same_org(node, role, member)
     _no_escalation(role, held)
-    assignment = _add_assignment(member, role.id, node.id, actor.email)
+    assignment = _add_assignment(member, role.id, node, actor.email)
     if assignment is None:
         raise DomainError.on("role", f"They already hold {role.name} at {node.name}.")
     db.session.flush()

@@ -13,7 +13,12 @@ from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.organizations import queries, rules
 from portal.organizations.errors import NON_FIELD, DomainError
-from portal.organizations.models import SEGMENT_WIDTH, OrganizationNode, OrganizationRole
+from portal.organizations.models import (
+    SEGMENT_WIDTH,
+    OrganizationNode,
+    OrganizationRole,
+    RoleAssignment,
+)
 from portal.organizations.permissions import ROLE_TEMPLATES
 from portal.organizations.services._common import record, use_case
 from portal.organizations.values import ATTRIBUTES, NodeStatus, NodeType
@@ -207,7 +212,8 @@ def move_node(actor: User, node: Node, new_parent: Node) -> Node:
     old_path, old_parent_id = node.path, node.parent_id
     new_path = new_parent.path + node.path[-SEGMENT_WIDTH:]
     delta = new_parent.depth + 1 - node.depth
-    # The whole subtree in one statement: rewrite the path prefix, shift the depth.
+    # The whole subtree in one statement: rewrite the path prefix, shift the depth; then the
+    # copies of those paths on role assignments.
     db.session.execute(
         update(Node)
         .where(queries.under(old_path))
@@ -215,6 +221,12 @@ def move_node(actor: User, node: Node, new_parent: Node) -> Node:
             path=new_path + func.substr(Node.path, len(old_path) + 1),
             depth=Node.depth + delta,
         ),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(RoleAssignment)
+        .where(queries.under(old_path, RoleAssignment.node_path))
+        .values(node_path=new_path + func.substr(RoleAssignment.node_path, len(old_path) + 1)),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

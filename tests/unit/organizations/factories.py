@@ -74,6 +74,7 @@ def external(node: OrganizationNode, role_name: str, email: str | None = None) -
             member_id=member.id,
             role_id=role(root, role_name).id,
             node_id=node.id,
+            node_path=node.path,
             created_by="test",
         )
     )
