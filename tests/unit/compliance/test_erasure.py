@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from portal.compliance import services
 from portal.compliance.errors import ComplianceError
@@ -21,23 +20,14 @@ from portal.compliance.values import (
     RequestStatus,
     RequestType,
 )
-from portal.extensions import db
 from portal.models import utcnow
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import events
+from tests.unit.compliance.erasure_check import dump_database
 
 # Tables that point at a customer but whose area has not registered them yet. Each entry is a
 # gap in erasure: register the table in portal.compliance.registry and remove it from here.
 AWAITING_REGISTRATION = {"org_node", "retention_follow_up"}
-
-
-def dump_database() -> str:
-    """Every row of every table as text, as `pg_dump --data-only` would show it."""
-    lines = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(select(table)):
-            lines.append(f"{table.name}: {tuple(row)!r}")
-    return "\n".join(lines)
 
 
 def test_every_table_linked_to_customers_is_registered(app):

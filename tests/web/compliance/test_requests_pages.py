@@ -4,6 +4,7 @@ downloads, consent, retention and reports."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -41,9 +42,10 @@ def test_intake_then_the_dashboard_shows_it_with_its_due_date(client, login_as):
     assert response.location.endswith(f"/compliance/requests/{created.id}")
     page = client.get("/compliance/").text
     assert "Winston Blackwood" in page
-    assert "due in 30 days" in page
+    assert re.search(r"due in (28|29|30) days", page)  # one month or 30 days, the earlier
     detail = client.get(f"/compliance/requests/{created.id}").text
-    assert "received" in detail and "Record verification" in detail
+    assert "received" in detail
+    assert "Record verification" in detail
 
 
 def test_intake_refuses_a_missing_requester_and_a_future_date(client, login_as):

@@ -1,0 +1,96 @@
+"""A GDPR erasure end to end in a real browser: intake by e-mail, identity, due date,
+extension, FULL erasure approved by a second officer, the receipt, and no trace left."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.test_sign_in import sign_in_locally
+from tests.unit.compliance.erasure_check import dump_database
+from tests.unit.compliance.everywhere import customer_everywhere
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def export_dir(app, tmp_path):
+    app.config["COMPLIANCE_EXPORT_DIR"] = str(tmp_path / "exports")
+    yield
+    app.config.pop("COMPLIANCE_EXPORT_DIR")
+
+
+def test_gdpr_erasure_from_intake_to_receipt(
+    page: Page, browser, live_server, make_user, staff, js_errors
+):
+    person = customer_everywhere(staff)
+    first = make_user("compliance_officer", name="Olga Officer")
+    second = make_user("compliance_officer", name="Sam Second")
+    sign_in_locally(page, first.email)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Compliance").click()
+    page.get_by_role("link", name="Record a request").click()
+    page.get_by_label("Type").select_option("ERASURE")
+    page.get_by_label("Jurisdiction").select_option("GDPR")
+    page.get_by_label("Received by").select_option("EMAIL")
+    page.get_by_label("Requester").fill(person.name)
+    page.get_by_label("E-mail").fill(person.email)
+    page.get_by_label("Customer id (if known)").fill(person.id)
+    page.get_by_role("button", name="Record the request").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erasure request (GDPR)")
+    # The earlier of one calendar month and the company's 30 days: 28 to 30 days from today.
+    expect(page.locator(".deadlines")).to_contain_text(re.compile(r"due in (28|29|30) days"))
+    request_url = page.url
+
+    page.get_by_label("Verified by").fill("Reply from the e-mail on file")
+    page.get_by_label("Evidence seen").fill("Reply received within the hour")
+    page.get_by_role("button", name="Record verification").click()
+    expect(page.locator(".request-status")).to_have_text("In progress")
+    expect(page.locator(".verified")).to_contain_text("Olga Officer")
+
+    page.locator("#extend-reason").fill("Data held in three systems")
+    page.get_by_role("button", name="Extend the deadline").click()
+    expect(page.locator(".legal-due")).to_contain_text("(extended)")
+    expect(page.locator(".timeline")).to_contain_text("Data held in three systems")
+
+    page.get_by_label("Scope").select_option("FULL")
+    page.get_by_role("button", name="Plan the erasure").click()
+    expect(page.locator(".erasure")).to_contain_text("Waiting for a second compliance officer")
+
+    other = browser.new_context(base_url=live_server)
+    other.set_default_timeout(TIMEOUT_MS)
+    second_page = other.new_page()
+    second_page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    sign_in_locally(second_page, second.email)
+    second_page.goto(request_url)
+    second_page.get_by_role("button", name="Approve the full erasure").click()
+    expect(second_page.locator(".approved")).to_contain_text("Sam Second")
+    other.close()
+
+    page.reload()
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Erase now").click()
+    expect(page.locator(".execute-form")).to_contain_text("not your password")
+    page.get_by_label("Your password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Erase now").click()
+    expect(page.locator(".request-status")).to_have_text("Completed")
+    expect(page.locator(".completion")).to_have_text("PARTIAL")
+    expect(page.locator(".receipt")).to_contain_text("Legal obligation")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the receipt").click()
+    receipt = json.loads(download.value.path().read_text())
+    assert receipt["purgeType"] == "FULL"
+    assert re.fullmatch(r"cust-.*", receipt["customerId"])
+
+    db.session.expire_all()
+    dump = dump_database().lower()
+    for trace in person.traces:
+        assert trace.lower() not in dump, trace
+    assert js_errors == []
