@@ -28,7 +28,6 @@ from portal.segmentation.models import (
 )
 
 SAMPLE = 10
-NOTIFIED_ROLES = ("sales", "marketing")
 
 
 def _of_type(segment_type: SegmentType):
@@ -195,10 +194,3 @@ def notifications(user: User, limit: int = 50) -> tuple[list[HistoryRow], int, i
     )
     return [HistoryRow(*row) for row in db.session.execute(query)], unread, newest
 
-
-def unread_count(user: User) -> int:
-    return notifications(user, limit=0)[1]
-
-
-def is_notified(user: User) -> bool:
-    return any(role.name in NOTIFIED_ROLES for role in user.roles)
