@@ -193,4 +193,3 @@ def notifications(user: User, limit: int = 50) -> tuple[list[HistoryRow], int, i
         .limit(limit)
     )
     return [HistoryRow(*row) for row in db.session.execute(query)], unread, newest
-
