@@ -78,3 +78,20 @@ CATALOGUE: dict[str, EventType] = {
         ("customerId", "field", "destination", "expiresAt"),
     ),
 }
+
+# Compliance (portal/compliance): an erasure names the customer's id and the categories, never
+# the data that was erased.
+CATALOGUE["CustomerDataPurgedByAdmin"] = EventType(
+    "A compliance officer erased a customer's personal data, in full or by data category",
+    (
+        "eventId",
+        "timestamp",
+        "adminUserId",
+        "customerId",
+        "purgeType",
+        "dataCategories",
+        "legalBasis",
+        "retentionRecordId",
+        "completionStatus",
+    ),
+)
