@@ -48,6 +48,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     # Every area's tables must be known before anything maps or migrates them.
     import portal.api.models
+    import portal.approvals.models
     import portal.compliance.models
     import portal.customers.models
     import portal.events.models
@@ -150,6 +151,7 @@ def _path_of(url: str) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
+    from portal.approvals import bp as approvals_bp
     from portal.auth import bp as auth_bp
     from portal.compliance import bp as compliance_bp
     from portal.customers import bp as customers_bp
@@ -168,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(segmentation_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
+    app.register_blueprint(approvals_bp)
 
     from portal.navigation import navigation_for
 

@@ -95,3 +95,44 @@ CATALOGUE["CustomerDataPurgedByAdmin"] = EventType(
         "completionStatus",
     ),
 )
+
+# Approvals (portal/approvals): a request, each decision of a tier, and how it ended.
+CATALOGUE.update(
+    {
+        "ApprovalRequested": EventType(
+            "A purchase order or other sensitive change was submitted (or resubmitted) for "
+            "approval",
+            (
+                "requestId",
+                "organizationId",
+                "nodeId",
+                "subject",
+                "amountMinor",
+                "currency",
+                "requesterId",
+                "round",
+                "ruleId",
+                "externalRef",
+            ),
+        ),
+        "ApprovalStepDecided": EventType(
+            "An approver (or their delegate, on their behalf) approved, rejected or asked for "
+            "changes at a tier",
+            (
+                "requestId",
+                "organizationId",
+                "round",
+                "tier",
+                "group",
+                "decision",
+                "deciderId",
+                "onBehalfOfId",
+                "comment",
+            ),
+        ),
+        "ApprovalCompleted": EventType(
+            "A request ended: approved, rejected, changes requested, cancelled or expired",
+            ("requestId", "organizationId", "subject", "outcome", "round", "externalRef"),
+        ),
+    }
+)

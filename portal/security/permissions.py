@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, str] = {
     "customer:compliance:manage": "Run data-subject requests, consent, retention and erasure",
     "admin:roles:read": "See the staff roles and the permissions each one grants",
     "admin:audit:read": "Browse and filter the audit log",
+    "approval:finance:decide": "Decide payment-terms changes of B2B customers",
 }
 
 
@@ -50,7 +51,12 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
         "Targets customers by segment",
         ("customer:read", "customer:segmentation:manage"),
     ),
-    StaffRole("finance", "Finance", "Approves payment terms; reads customers", ("customer:read",)),
+    StaffRole(
+        "finance",
+        "Finance",
+        "Approves payment terms; reads customers",
+        ("customer:read", "approval:finance:decide"),
+    ),
     StaffRole(
         "compliance_officer",
         "Compliance officer",

@@ -1,0 +1,79 @@
+"""Out-of-office cover: a member with approval authority lets another member of the same
+organisation decide in their place for a date range.
+
+The delegate never holds more than the delegator: they act only in the delegator's capacity
+(rules.capacity), and delegations do not chain (a delegate cannot pass it on)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.approvals.errors import NON_FIELD, DomainError
+from portal.approvals.models import ApprovalDelegation
+from portal.extensions import db
+from portal.models import utcnow
+from portal.organizations import queries as org_queries
+from portal.organizations.models import OrganizationNode
+from portal.organizations.services._common import use_case
+from portal.security import audit
+from portal.security.models import User
+
+DECIDE = "org:approvals:decide"
+
+
+@use_case
+def delegate(
+    actor: User,
+    organization: OrganizationNode,
+    delegate_to: User | None,
+    starts_on: date,
+    ends_on: date,
+    reason: str = "",
+) -> ApprovalDelegation:
+    today = utcnow().date()
+    grants = org_queries.grants(actor.id, organization.id, today) or []
+    if not any(DECIDE in g.permissions for g in grants):
+        raise DomainError.on(NON_FIELD, "You hold no approval authority to delegate.")
+    if delegate_to is None or org_queries.grants(delegate_to.id, organization.id, today) is None:
+        raise DomainError.on("delegate", "Choose an active member of this organisation.")
+    if delegate_to.id == actor.id:
+        raise DomainError.on("delegate", "Choose someone other than yourself.")
+    if ends_on < starts_on:
+        raise DomainError.on("ends_on", "The end comes before the start.")
+    if ends_on < today:
+        raise DomainError.on("ends_on", "That period is already over.")
+    delegation = ApprovalDelegation(
+        organization_id=organization.id,
+        delegator_id=actor.id,
+        delegate_id=delegate_to.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+    )
+    db.session.add(delegation)
+    db.session.flush()
+    audit.record(
+        "approval.delegated",
+        user=actor,
+        record_type="approval_delegation",
+        record_id=delegation.id,
+        summary=f"{delegate_to.email} decides for {actor.email} from {starts_on} to {ends_on}",
+        details={"organization_id": organization.id},
+    )
+    db.session.commit()
+    return delegation
+
+
+@use_case
+def revoke_delegation(actor: User, delegation: ApprovalDelegation) -> None:
+    if delegation.delegator_id != actor.id:
+        raise DomainError.on(NON_FIELD, "Only the person who delegated can revoke it.")
+    delegation.revoked_at = utcnow()
+    audit.record(
+        "approval.delegation_revoked",
+        user=actor,
+        record_type="approval_delegation",
+        record_id=delegation.id,
+        summary="Delegation revoked",
+    )
+    db.session.commit()
