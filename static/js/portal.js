@@ -16,3 +16,82 @@
   document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
   document.addEventListener("htmx:afterSettle", function (event) { localiseTimes(event.target); });
 })();
+
+// Organisation tree (templates/organizations/_tree.html): expand and collapse, keyboard
+// navigation as in the WAI-ARIA tree pattern, and the selection following the node panel.
+(function () {
+  "use strict";
+
+  function items(tree) {
+    // Only the visible ones: collapsed branches are `hidden`.
+    return Array.prototype.filter.call(
+      tree.querySelectorAll('[role="treeitem"]'),
+      function (el) { return el.offsetParent !== null; }
+    );
+  }
+
+  function focusItem(item) {
+    if (!item) { return; }
+    var tree = item.closest('[role="tree"]');
+    tree.querySelectorAll('[role="treeitem"][tabindex="0"]').forEach(function (el) {
+      el.setAttribute("tabindex", "-1");
+    });
+    item.setAttribute("tabindex", "0");
+    item.focus();
+  }
+
+  function setExpanded(item, open) {
+    var group = item.querySelector(':scope > [role="group"]');
+    if (!group || item.getAttribute("aria-expanded") === String(open)) { return; }
+    if (open && !group.children.length) {
+      item.querySelector(":scope > .tree-row > .tree-toggle").click();  // lazy load (hx-get)
+      return;
+    }
+    item.setAttribute("aria-expanded", String(open));
+    group.hidden = !open;
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".tree-toggle");
+    if (!toggle) { return; }
+    var item = toggle.closest('[role="treeitem"]');
+    var open = item.getAttribute("aria-expanded") !== "true";
+    item.setAttribute("aria-expanded", String(open));
+    item.querySelector(':scope > [role="group"]').hidden = !open;
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var item = event.target.closest && event.target.closest('[role="treeitem"]');
+    if (!item || event.target !== item) { return; }
+    var all = items(item.closest('[role="tree"]'));
+    var at = all.indexOf(item);
+    var expanded = item.getAttribute("aria-expanded");
+    switch (event.key) {
+      case "ArrowDown": focusItem(all[at + 1]); break;
+      case "ArrowUp": focusItem(all[at - 1]); break;
+      case "Home": focusItem(all[0]); break;
+      case "End": focusItem(all[all.length - 1]); break;
+      case "ArrowRight":
+        if (expanded === "false") { setExpanded(item, true); }
+        else if (expanded === "true") { focusItem(item.querySelector('[role="group"] > [role="treeitem"]')); }
+        break;
+      case "ArrowLeft":
+        if (expanded === "true") { setExpanded(item, false); }
+        else { focusItem(item.parentElement.closest('[role="treeitem"]')); }
+        break;
+      case "Enter": item.querySelector(":scope > .tree-row > a").click(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  // The panel names its node: mark that one selected in the tree.
+  document.addEventListener("htmx:afterSettle", function () {
+    var heading = document.querySelector("#node-panel h1[data-node]");
+    if (!heading) { return; }
+    var current = heading.getAttribute("data-node");
+    document.querySelectorAll('.org-tree [role="treeitem"]').forEach(function (el) {
+      el.setAttribute("aria-selected", String(el.getAttribute("data-node") === current));
+    });
+  });
+})();

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from htmx_flask import make_response as hx_response
 
 from portal.extensions import db
-from portal.htmx import redirect_after_post, render
+from portal.htmx import is_htmx, render
 from portal.organizations import queries, rules
 from portal.organizations.access import held, is_external
 from portal.organizations.errors import NON_FIELD, DomainError
@@ -71,5 +72,11 @@ def refuse(form, error: DomainError) -> None:
 
 
 def done(message: str, endpoint: str, **values):
+    """After a successful post: 303 to the page with a flash, or for HTMX the page's content
+    block swapped into #main. (portal.htmx.redirect_after_post also asks htmx to select #main
+    from the answer, which a block render does not contain: the page would go blank.)"""
+    if is_htmx():
+        location = {"path": url_for(endpoint, **values), "target": "#main"}
+        return hx_response("", 204, location=location)
     flash(message, "success")
-    return redirect_after_post(endpoint, **values)
+    return redirect(url_for(endpoint, **values), 303)
