@@ -26,6 +26,9 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
+    NavItem("Events", "events.event_list", "admin:events:read"),
+    NavItem("API tokens", "events.token_list", "admin:integrations:manage"),
+    NavItem("Webhooks", "events.webhook_list", "admin:integrations:manage"),
 )
 
 

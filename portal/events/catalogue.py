@@ -1,81 +1,320 @@
-"""Every event type the portal emits: what it means and the fields of its payload.
+"""Every event type the portal publishes or consumes: what it means and its payload schema.
 
-The source for docs/events.md; a test proves each emitted payload has exactly these fields.
+The source of docs/events.md and of the validation of consumed events; a test proves each
+emitted payload has exactly the published fields. Each field carries an example value, so the
+documented example payload is built from the same declaration.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+
+class Field(NamedTuple):
+    """One payload field. `type`: string, integer, boolean, object, array, uuid, date-time."""
+
+    type: str
+    description: str
+    example: Any
+    required: bool = True
+    enum: tuple[str, ...] | None = None
+    extra: dict | None = None  # further JSON Schema keywords (minimum, minLength...)
 
 
 class EventType(NamedTuple):
     description: str
-    fields: tuple[str, ...]
+    # Names only (areas that have not typed their payloads yet) or name → Field.
+    fields: tuple[str, ...] | dict[str, Field]
 
 
-CATALOGUE: dict[str, EventType] = {
+CUSTOMER_ID = Field("string", "The customer's id (`cust-` + UUID)", "cust-7d0c6f0e-3b5e-4c1e")
+STATUSES = ("ACTIVE", "INACTIVE", "SUSPENDED", "CLOSED", "PENDING_VERIFICATION")
+SEGMENT = Field(
+    "object",
+    "`segmentType` (B2C or B2B) and `specificSegment` (the segment's name)",
+    {"segmentType": "B2C", "specificSegment": "Loyal diaspora"},
+)
+WHEN = "2026-11-28T14:03:00+00:00"
+EVENT_ID = Field("uuid", "Same as the envelope's eventId", "5b1f0b7e-2f0a-4d47-9a43-0e1c2d3e4f50")
+ADMIN = Field("string", "The staff user who acted", "3f6e2a9c-1c1b-4d0e-8a57-6d2b9b1f2a10")
+
+
+def _at(description: str) -> Field:
+    return Field("date-time", description, WHEN)
+
+
+def _id(description: str, example: str) -> Field:
+    return Field("string", description, example, extra={"minLength": 1, "maxLength": 80})
+
+
+PUBLISHED: dict[str, EventType] = {
     "CustomerCreated": EventType(
         "A new customer account was created",
-        ("customerId", "customerType", "name", "contactInfo", "createdAt"),
+        {
+            "customerId": CUSTOMER_ID,
+            "customerType": Field("string", "One of the ten customer types", "DIASPORA_COMMUNITY"),
+            "name": Field("string", "Display name", "Marcia Campbell"),
+            "contactInfo": Field(
+                "object",
+                "ContactInfo: email, phone, alternatives, preferences",
+                {"email": "m@x.org"},
+            ),
+            "createdAt": _at("When the account was created"),
+        },
     ),
     "CustomerUpdated": EventType(
         "Customer information was modified (tax ids appear masked)",
-        ("customerId", "modifiedFields", "previousValues", "newValues"),
+        {
+            "customerId": CUSTOMER_ID,
+            "modifiedFields": Field("array", "Names of the changed fields", ["name"]),
+            "previousValues": Field("object", "Field → value before", {"name": "Marcia C."}),
+            "newValues": Field("object", "Field → value after", {"name": "Marcia Campbell"}),
+        },
     ),
     "CustomerAddressAdded": EventType(
         "A customer added a new address",
-        ("customerId", "addressType", "addressData"),
+        {
+            "customerId": CUSTOMER_ID,
+            "addressType": Field(
+                "string", "Kind of address", "SHIPPING", enum=("BILLING", "SHIPPING", "MAILING")
+            ),
+            "addressData": Field("object", "The Address value object", {"city": "New York"}),
+        },
     ),
     "CustomerAddressUpdated": EventType(
         "A customer's address was changed, verified or made the default",
-        ("customerId", "addressId", "previousData", "updatedData"),
+        {
+            "customerId": CUSTOMER_ID,
+            "addressId": Field("uuid", "The address", "0d7f9a52-33c4-4c8e-9b1e-5a2f6c7d8e90"),
+            "previousData": Field("object", "The address before", {"city": "new york"}),
+            "updatedData": Field("object", "The address after", {"city": "New York"}),
+        },
     ),
     "CustomerPreferencesUpdated": EventType(
         "One category of a customer's preferences changed",
-        ("customerId", "preferenceCategory", "previousSettings", "newSettings"),
+        {
+            "customerId": CUSTOMER_ID,
+            "preferenceCategory": Field(
+                "string",
+                "The category that changed",
+                "LANGUAGE",
+                enum=("COMMUNICATION", "LANGUAGE", "PRODUCT_INTERESTS", "DIETARY", "SPECIAL_DATES"),
+            ),
+            "previousSettings": Field(
+                "object", "The category's settings before", {"language": "en"}
+            ),
+            "newSettings": Field("object", "The category's settings after", {"language": "fr"}),
+        },
     ),
     "CustomerAccountDeactivated": EventType(
         "An active account became inactive, suspended or closed",
-        ("customerId", "reasonCode", "deactivationDate"),
+        {
+            "customerId": CUSTOMER_ID,
+            "reasonCode": Field("string", "Why", "CUSTOMER_REQUEST"),
+            "deactivationDate": _at("When"),
+        },
     ),
     "CustomerAccountReactivated": EventType(
         "An inactive or suspended account became active again",
-        ("customerId", "reactivationDate", "previousDeactivationPeriod"),
+        {
+            "customerId": CUSTOMER_ID,
+            "reactivationDate": _at("When"),
+            "previousDeactivationPeriod": Field(
+                "object", "`from` and `to` of the inactive period", {"from": WHEN, "to": WHEN}
+            ),
+        },
     ),
     "CustomerStatusChangedByAdmin": EventType(
         "Staff changed a customer's status",
-        (
-            "eventId",
-            "timestamp",
-            "adminUserId",
-            "customerId",
-            "previousStatus",
-            "newStatus",
-            "reason",
-            "notes",
-            "effectiveDate",
-        ),
+        {
+            "eventId": EVENT_ID,
+            "timestamp": _at("When"),
+            "adminUserId": ADMIN,
+            "customerId": CUSTOMER_ID,
+            "previousStatus": Field("string", "Status before", "ACTIVE", enum=STATUSES),
+            "newStatus": Field("string", "Status after", "SUSPENDED", enum=STATUSES),
+            "reason": Field("string", "Reason code", "PAYMENT_ISSUE"),
+            "notes": Field("string", "Free text", "Three bounced payments"),
+            "effectiveDate": _at("When the status takes effect"),
+        },
     ),
     "CustomerSegmentChanged": EventType(
         "A customer moved from one primary segment to another (not sent for a first assignment)",
-        ("customerId", "previousSegment", "newSegment", "reasonCode"),
+        {
+            "customerId": CUSTOMER_ID,
+            "previousSegment": SEGMENT,
+            "newSegment": SEGMENT,
+            "reasonCode": Field(
+                "string",
+                "Why the customer moved",
+                "RULE_MATCHED",
+                enum=("RULE_MATCHED", "FALLBACK", "ADMIN_OVERRIDE", "OVERRIDE_EXPIRED"),
+            ),
+        },
     ),
     "CustomerSegmentOverriddenByAdmin": EventType(
         "Staff put a customer into a segment by hand, with a justification and an expiry",
-        (
-            "eventId",
-            "timestamp",
-            "adminUserId",
-            "customerId",
-            "previousSegment",
-            "newSegment",
-            "justification",
-            "overrideExpiration",
-        ),
+        {
+            "eventId": EVENT_ID,
+            "timestamp": _at("When"),
+            "adminUserId": ADMIN,
+            "customerId": CUSTOMER_ID,
+            "previousSegment": SEGMENT,
+            "newSegment": SEGMENT,
+            "justification": Field("string", "Why", "Key account during the launch"),
+            "overrideExpiration": _at("When the override ends"),
+        },
     ),
     "VerificationCodeSent": EventType(
         "A code to confirm a new primary e-mail or phone was sent (the code is never included)",
-        ("customerId", "field", "destination", "expiresAt"),
+        {
+            "customerId": CUSTOMER_ID,
+            "field": Field("string", "Which contact field", "email", enum=("email", "phone")),
+            "destination": Field("string", "The new value, masked", "m***@example.org"),
+            "expiresAt": _at("When the code expires"),
+        },
+    ),
+    "CustomerDataPurgedByAdmin": EventType(
+        "A compliance officer erased a customer's personal data, in full or by data category "
+        "(the event names the categories, never the erased data)",
+        {
+            "eventId": EVENT_ID,
+            "timestamp": _at("When"),
+            "adminUserId": ADMIN,
+            "customerId": CUSTOMER_ID,
+            "purgeType": Field(
+                "string", "Whole record or some categories", "PARTIAL", enum=("FULL", "PARTIAL")
+            ),
+            "dataCategories": Field("array", "The categories erased", ["contact", "addresses"]),
+            "legalBasis": Field(
+                "string",
+                "Why",
+                "GDPR_REQUEST",
+                enum=("GDPR_REQUEST", "CCPA_REQUEST", "INTERNAL_POLICY"),
+            ),
+            "retentionRecordId": Field("string", "The request or retention run", "dsr-1042"),
+            "completionStatus": Field(
+                "string", "Outcome", "SUCCESS", enum=("SUCCESS", "PARTIAL", "FAILED")
+            ),
+        },
+    ),
+}
+# The name the customer services and their tests know the published events by.
+CATALOGUE = PUBLISHED
+
+ORDER_ID = _id("The order's id in the order context", "ord-10045")
+SUBSCRIPTION_ID = _id("The subscription's id", "sub-2291")
+PRODUCT_ID = _id("The product's id in the catalog", "prod-scotch-bonnet-sauce")
+
+CONSUMED: dict[str, EventType] = {
+    "OrderPlaced": EventType(
+        "Order context: a customer placed an order (order history, spend, segment)",
+        {
+            "orderId": ORDER_ID,
+            "customerId": CUSTOMER_ID,
+            "amountMinor": Field(
+                "integer", "Order total in minor units", 4599, extra={"minimum": 0}
+            ),
+            "currency": Field("string", "ISO-4217 code", "USD", extra={"pattern": "^[A-Za-z]{3}$"}),
+            "placedAt": _at("When the order was placed"),
+        },
+    ),
+    "OrderCancelled": EventType(
+        "Order context: an order was cancelled (taken out of the history's totals)",
+        {
+            "orderId": ORDER_ID,
+            "cancelledAt": _at("When the order was cancelled"),
+            "reason": Field("string", "Why", "OUT_OF_STOCK", required=False),
+        },
+    ),
+    "SubscriptionCreated": EventType(
+        "Subscription context: a subscription started (subscription status, segment)",
+        {
+            "subscriptionId": SUBSCRIPTION_ID,
+            "customerId": CUSTOMER_ID,
+            "plan": Field("string", "The plan's name", "Monthly spice box"),
+            "startedAt": _at("When it started"),
+        },
+    ),
+    "SubscriptionCancelled": EventType(
+        "Subscription context: a subscription ended (status; retention follow-up queued)",
+        {
+            "subscriptionId": SUBSCRIPTION_ID,
+            "customerId": CUSTOMER_ID,
+            "cancelledAt": _at("When it ended"),
+            "reason": Field("string", "Why, as the customer said", "Too expensive", required=False),
+        },
+    ),
+    "PaymentMethodAdded": EventType(
+        "Payment context: the customer can pay another way (payment options, interactions)",
+        {
+            "paymentMethodId": _id("The payment method's id", "pm-8812"),
+            "customerId": CUSTOMER_ID,
+            "methodType": Field(
+                "string",
+                "Kind of method",
+                "CARD",
+                enum=("CARD", "BANK_ACCOUNT", "WALLET", "INVOICE"),
+            ),
+            "addedAt": _at("When it was added"),
+        },
+    ),
+    "ProductReviewed": EventType(
+        "Review context: the customer reviewed a product (interests, interactions)",
+        {
+            "reviewId": _id("The review's id", "rev-301"),
+            "customerId": CUSTOMER_ID,
+            "productId": PRODUCT_ID,
+            "productCategory": Field(
+                "string",
+                "Added to the customer's product interests",
+                "hot sauces",
+                extra={"minLength": 1, "maxLength": 60},
+            ),
+            "rating": Field("integer", "1 to 5 stars", 5, extra={"minimum": 1, "maximum": 5}),
+            "reviewedAt": _at("When"),
+        },
+    ),
+    "CustomerSupportTicketCreated": EventType(
+        "Support context: the customer opened a ticket (interaction history)",
+        {
+            "ticketId": _id("The ticket's id", "tick-5510"),
+            "customerId": CUSTOMER_ID,
+            "subject": Field(
+                "string",
+                "The ticket's subject",
+                "Parcel arrived damaged",
+                extra={"minLength": 1, "maxLength": 200},
+            ),
+            "priority": Field(
+                "string", "Urgency", "HIGH", required=False, enum=("LOW", "NORMAL", "HIGH")
+            ),
+            "createdAt": _at("When"),
+        },
+    ),
+    "MarketingCampaignEngagement": EventType(
+        "Marketing context: the customer opened, clicked or converted (engagement metrics)",
+        {
+            "campaignId": _id("The campaign's id", "camp-carnival-2026"),
+            "customerId": CUSTOMER_ID,
+            "engagementType": Field(
+                "string",
+                "What the customer did",
+                "EMAIL_CLICK",
+                enum=("EMAIL_OPEN", "EMAIL_CLICK", "CAMPAIGN_CONVERSION"),
+            ),
+            "engagedAt": _at("When"),
+        },
+    ),
+    "ProductAuthenticationScanned": EventType(
+        "Catalog authentication: the customer scanned a product's seal (authentication history)",
+        {
+            "scanId": _id("The scan's id", "scan-77120"),
+            "customerId": CUSTOMER_ID,
+            "productId": PRODUCT_ID,
+            "authentic": Field("boolean", "Whether the seal was genuine", True),
+            "scannedAt": _at("When"),
+        },
     ),
 }
 

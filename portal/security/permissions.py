@@ -20,6 +20,10 @@ PERMISSIONS: dict[str, str] = {
     "customer:compliance:manage": "Run data-subject requests, consent, retention and erasure",
     "admin:roles:read": "See the staff roles and the permissions each one grants",
     "admin:audit:read": "Browse and filter the audit log",
+    "admin:events:read": "Browse domain events, their delivery status and webhook deliveries",
+    "admin:integrations:manage": (
+        "Manage API tokens and webhook subscriptions; replay or discard parked events"
+    ),
     "approval:finance:decide": "Decide payment-terms changes of B2B customers",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
 
+from portal.api.tokens import SCOPE_PREFIX, SCOPES
 from portal.organizations.permissions import ORG_PERMISSIONS
 from portal.security.access import permission_of
 from portal.security.permissions import PERMISSIONS, PUBLIC, SIGNED_IN, STAFF_ROLES
@@ -20,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "home.healthz",
     # the single-use link in an invitation to join an organisation
     "organizations.invitation_accept",
+    # the API's description, for the systems that call it
+    "api.openapi",
 }
 
 
@@ -36,10 +39,16 @@ def _url(rule: Rule) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def _endpoint_cases(app):
+def _token_protected(permission: str | None) -> bool:
+    return bool(permission) and permission.startswith(SCOPE_PREFIX)
+
+
+def _endpoint_cases(app, *, tokens: bool = False):
+    """(rule, method, permission) of the session-protected endpoints, or of the ones that
+    take API tokens instead."""
     for rule in _rules(app):
         permission = permission_of(app.view_functions[rule.endpoint])
-        if permission == PUBLIC:
+        if permission == PUBLIC or _token_protected(permission) != tokens:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method, permission
@@ -61,7 +70,8 @@ def test_public_endpoints_are_exactly_the_allow_list(app):
 
 def test_declared_permissions_are_in_the_catalogue(app):
     declared = {permission_of(app.view_functions[r.endpoint]) for r in _rules(app)}
-    assert declared - {PUBLIC, SIGNED_IN} <= set(PERMISSIONS) | set(ORG_PERMISSIONS)
+    scopes = {SCOPE_PREFIX + scope for scope in SCOPES}
+    assert declared - {PUBLIC, SIGNED_IN} <= set(PERMISSIONS) | set(ORG_PERMISSIONS) | scopes
 
 
 def test_anonymous_is_sent_to_sign_in(app):
@@ -78,6 +88,20 @@ def test_anonymous_htmx_request_gets_401_with_hx_redirect(app):
         response = client.open(_url(rule), method=method, headers={"HX-Request": "true"})
         assert response.status_code == 401, (rule.endpoint, method)
         assert "/auth/sign-in" in response.headers["HX-Redirect"]
+
+
+def test_token_endpoints_answer_401_json_without_a_token(app, make_user):
+    """No sign-in redirect for machines, and a staff session is no substitute for a token."""
+    cases = list(_endpoint_cases(app, tokens=True))
+    assert cases
+    signed_in = app.test_client()
+    sign_in_client(signed_in, make_user("administrator"))
+    for client in (app.test_client(), signed_in):
+        for rule, method, _ in cases:
+            response = client.open(_url(rule), method=method)
+            assert response.status_code == 401, (rule.endpoint, method)
+            assert response.json["error"]["status"] == 401
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("role", STAFF_ROLES, ids=lambda r: r.name)

@@ -1,0 +1,14 @@
+"""The JSON API for other contexts: customer reads and the event intake, under /api/v1.
+
+Callers authenticate with bearer tokens (portal.api.tokens), not sessions, so CSRF does not
+apply; administrators manage the tokens on /admin/integrations/tokens.
+"""
+
+from flask import Blueprint
+
+from portal.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+from portal.api import views  # noqa: E402, F401

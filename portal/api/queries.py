@@ -1,0 +1,100 @@
+"""The customer as other contexts read it: one representation for both lookups."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.customers.models import Customer, CustomerPreference
+from portal.extensions import db
+from portal.segmentation.models import CustomerSegment, Segment
+
+EMAIL_MATCHES = 20
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _segment(customer_id: str) -> dict | None:
+    row = db.session.execute(
+        select(CustomerSegment, Segment)
+        .join(Segment, Segment.id == CustomerSegment.segment_id)
+        .where(CustomerSegment.customer_id == customer_id)
+    ).first()
+    if row is None:
+        return None
+    assignment, segment = row
+    return {
+        "segmentType": segment.segment_type.value,
+        "specificSegment": segment.name,
+        "since": _iso(assignment.since),
+        "overriddenUntil": _iso(assignment.override_until),
+    }
+
+
+def represent(customer: Customer) -> dict:
+    preference: CustomerPreference | None = customer.preference
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "customerType": customer.customer_type.value,
+        "isBusiness": customer.customer_type.is_b2b,
+        "status": customer.status.value,
+        "email": customer.email,
+        "phone": customer.phone,
+        "createdAt": _iso(customer.created_at),
+        "segment": _segment(customer.id),
+        "contactPreferences": {
+            "preferredContactMethod": (
+                customer.preferred_contact_method.value
+                if customer.preferred_contact_method
+                else None
+            ),
+            "preferredContactTime": customer.preferred_contact_time,
+            "doNotContact": customer.do_not_contact,
+            "marketingOptOut": customer.marketing_opt_out,
+            "channels": list(preference.channels) if preference else [],
+            "frequency": preference.frequency if preference else None,
+            "language": preference.language if preference else None,
+        },
+        "addresses": [
+            {
+                "id": a.id,
+                "addressType": a.address_type.value,
+                "isDefault": a.is_default,
+                "verified": a.verified,
+                "street1": a.street1,
+                "street2": a.street2,
+                "city": a.city,
+                "state": a.state,
+                "postalCode": a.postal_code,
+                "country": a.country,
+            }
+            for a in customer.addresses
+        ],
+        "canPlaceOrders": customer.can_place_orders,
+    }
+
+
+def _loaded():
+    return select(Customer).options(
+        selectinload(Customer.addresses), selectinload(Customer.preference)
+    )
+
+
+def customer_by_id(customer_id: str) -> dict | None:
+    customer = db.session.scalar(_loaded().where(Customer.id == customer_id))
+    return represent(customer) if customer else None
+
+
+def customers_by_email(email: str) -> list[dict]:
+    """Primary e-mail, case-insensitive (the trigram index serves ILIKE on PostgreSQL)."""
+    pattern = email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    customers = db.session.scalars(
+        _loaded()
+        .where(Customer.email.ilike(pattern, escape="\\"))
+        .order_by(Customer.id)
+        .limit(EMAIL_MATCHES)
+    )
+    return [represent(c) for c in customers]

@@ -1,0 +1,60 @@
+"""`flask --app wsgi events relay` and `events consume`: the long-running event workers."""
+
+from __future__ import annotations
+
+import signal
+
+import click
+
+from portal.events.views import bp
+
+_stop = {"requested": False}
+
+
+def _stop_on_sigterm() -> None:
+    def request_stop(_signum, _frame):
+        _stop["requested"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+
+
+@bp.cli.command("relay")
+@click.option("--broker-url", envvar="BROKER_URL", default="", help="amqp://… (env BROKER_URL)")
+@click.option("--batch", default=500, show_default=True, help="Outbox rows per transaction.")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds to sleep when idle.")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> None:
+    """Deliver outbox events to the in-process handlers and, with a broker URL, to RabbitMQ;
+    send due webhook deliveries. Stops cleanly on SIGTERM."""
+    from portal.events.broker import RabbitPublisher
+    from portal.events.relay import Relay, run_forever
+    from portal.events.webhooks import deliver_due
+
+    relay = Relay(RabbitPublisher(broker_url) if broker_url else None, batch_size=batch)
+    if once:
+        total = 0
+        while sent := relay.run_once():
+            total += sent
+        while deliver_due():
+            pass
+        click.echo(f"relayed {total} events")
+        return
+    _stop_on_sigterm()
+    click.echo(f"relaying to {'RabbitMQ and ' if broker_url else ''}in-process handlers")
+    run_forever(
+        relay, interval=interval, after_batch=deliver_due, should_stop=lambda: _stop["requested"]
+    )
+
+
+@bp.cli.command("consume")
+@click.option("--broker-url", envvar="BROKER_URL", required=True, help="amqp://… (env BROKER_URL)")
+@click.option("--queue", default="customer.inbox", show_default=True)
+@click.option("--bind", default=None, help="Bind the queue to this topic exchange's event types.")
+@click.option("--batch", default=200, show_default=True, help="Messages per transaction.")
+def consume_command(broker_url: str, queue: str, bind: str | None, batch: int) -> None:
+    """Take in the consumed events from a RabbitMQ queue. Stops cleanly on SIGTERM."""
+    from portal.events.consumer import consume_queue
+
+    _stop_on_sigterm()
+    click.echo(f"consuming {queue}")
+    consume_queue(broker_url, queue, bind=bind, batch=batch, should_stop=lambda: _stop["requested"])

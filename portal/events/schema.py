@@ -1,0 +1,123 @@
+"""The envelope around every event, and JSON Schemas built from the catalogue's fields.
+
+Published events get their envelope from the outbox row's columns (the payload never repeats
+them); consumed events arrive in the same envelope and are validated against these schemas.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from functools import cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from portal.events.catalogue import CONSUMED, PUBLISHED, EventType, Field
+from portal.events.models import OutboxEvent
+
+FORMATS = {"uuid": "uuid", "date-time": "date-time"}
+ENVELOPE_DOC = {
+    "eventId": "UUID of this event; consumers de-duplicate by it",
+    "type": "The event type (also the RabbitMQ routing key)",
+    "version": "Payload schema version (1)",
+    "occurredAt": "When it happened (ISO-8601, UTC)",
+    "aggregateId": "The customer (or organisation) the event is about",
+    "actor": "The staff user's id, or `system`",
+    "payload": "The fields below",
+}
+
+format_checker = FormatChecker()
+
+
+@format_checker.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    # Offsets are required: a naive time would be read in the wrong zone.
+    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+
+
+@format_checker.checks("uuid", raises=ValueError)
+def _is_uuid(value: object) -> bool:
+    return not isinstance(value, str) or bool(uuid.UUID(value))
+
+
+def envelope(event: OutboxEvent) -> dict:
+    return {
+        "eventId": event.id,
+        "type": event.type,
+        "version": event.version,
+        "occurredAt": event.occurred_at.isoformat(),
+        "aggregateId": event.aggregate_id,
+        "actor": event.actor,
+        "payload": event.payload,
+    }
+
+
+def field_schema(field: Field) -> dict:
+    schema: dict = {"description": field.description}
+    if field.type in FORMATS:
+        schema |= {"type": "string", "format": FORMATS[field.type]}
+    else:
+        schema["type"] = field.type
+    if field.enum:
+        schema["enum"] = list(field.enum)
+    return schema | (field.extra or {})
+
+
+def payload_schema(event_type: EventType) -> dict:
+    fields = event_type.fields
+    assert isinstance(fields, dict), "only typed event types have a schema"
+    return {
+        "type": "object",
+        "properties": {name: field_schema(f) for name, f in fields.items()},
+        "required": [name for name, f in fields.items() if f.required],
+    }
+
+
+def event_schema(name: str) -> dict:
+    """The whole consumed message: envelope plus the payload of `name`."""
+    return {
+        "type": "object",
+        "title": name,
+        "properties": {
+            "eventId": {"type": "string", "format": "uuid", "description": ENVELOPE_DOC["eventId"]},
+            "type": {"type": "string", "enum": [name]},
+            "version": {"type": "integer", "enum": [1]},
+            "occurredAt": {"type": "string", "format": "date-time"},
+            "aggregateId": {"type": "string", "maxLength": 80},
+            "actor": {"type": "string", "maxLength": 80},
+            "payload": payload_schema(CONSUMED[name]),
+        },
+        "required": ["eventId", "type", "occurredAt", "payload"],
+    }
+
+
+def example(name: str) -> dict:
+    """An example message of `name`, from the example values of its fields."""
+    event_type = PUBLISHED.get(name) or CONSUMED[name]
+    fields = event_type.fields
+    assert isinstance(fields, dict)
+    return {
+        "eventId": "1c9a6f3e-8b2d-4e5f-9a0b-1c2d3e4f5a6b",
+        "type": name,
+        "version": 1,
+        "occurredAt": "2026-11-28T14:03:00+00:00",
+        "aggregateId": fields["customerId"].example if "customerId" in fields else "ord-10045",
+        "actor": "system",
+        "payload": {field: f.example for field, f in fields.items()},
+    }
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(event_schema(name), format_checker=format_checker)
+
+
+def problems(message: object) -> list[str]:
+    """Why `message` is not a valid consumed event; empty when it is."""
+    if not isinstance(message, dict):
+        return ["an event is a JSON object"]
+    name = message.get("type")
+    if not isinstance(name, str) or name not in CONSUMED:
+        return [f"unknown event type {name!r}; accepted: {', '.join(CONSUMED)}"]
+    errors = sorted(_validator(name).iter_errors(message), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {e.message}" for e in errors]

@@ -1,0 +1,92 @@
+"""API tokens and webhook subscriptions, and the webhook delivery log."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user
+
+from portal.api import tokens
+from portal.api.models import ApiToken
+from portal.events import queries, webhooks
+from portal.events.forms import TokenForm, WebhookForm
+from portal.events.models import WebhookSubscription
+from portal.events.views import bp
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.security.access import require
+
+
+def _tokens_page(form: TokenForm, status: int = 200, issued: str | None = None):
+    return render(
+        "events/tokens.html",
+        form=form,
+        tokens=queries.tokens(),
+        issued=issued,
+        status=status,
+    )
+
+
+@bp.get("/integrations/tokens")
+@require("admin:integrations:manage")
+def token_list():
+    return _tokens_page(TokenForm(formdata=None))
+
+
+@bp.post("/integrations/tokens")
+@require("admin:integrations:manage")
+def token_create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form, 422)
+    _token, clear = tokens.issue(current_user, form.name.data, form.scopes.data)
+    # Shown once, on this response only: it is stored hashed.
+    return _tokens_page(TokenForm(formdata=None), 201, issued=clear)
+
+
+@bp.post("/integrations/tokens/<token_id>/revoke")
+@require("admin:integrations:manage")
+def token_revoke(token_id: str):
+    token = db.session.get(ApiToken, token_id) or abort(404)
+    tokens.revoke(current_user, token)
+    return redirect_after_post("events.token_list")
+
+
+def _webhooks_page(form: WebhookForm, status: int = 200, secret: str | None = None):
+    return render(
+        "events/webhooks.html",
+        form=form,
+        subscriptions=queries.subscriptions(),
+        secret=secret,
+        status=status,
+    )
+
+
+@bp.get("/integrations/webhooks")
+@require("admin:integrations:manage")
+def webhook_list():
+    return _webhooks_page(WebhookForm(formdata=None))
+
+
+@bp.post("/integrations/webhooks")
+@require("admin:integrations:manage")
+def webhook_create():
+    form = WebhookForm()
+    if not form.validate_on_submit():
+        return _webhooks_page(form, 422)
+    _subscription, secret = webhooks.subscribe(current_user, form.url.data, form.event_types.data)
+    return _webhooks_page(WebhookForm(formdata=None), 201, secret=secret)
+
+
+@bp.post("/integrations/webhooks/<subscription_id>/stop")
+@require("admin:integrations:manage")
+def webhook_stop(subscription_id: str):
+    subscription = db.session.get(WebhookSubscription, subscription_id) or abort(404)
+    webhooks.unsubscribe(current_user, subscription)
+    return redirect_after_post("events.webhook_list")
+
+
+@bp.get("/integrations/webhooks/deliveries")
+@require("admin:events:read")
+def delivery_list():
+    page = queries.delivery_page(request.args.get("page", 1, type=int) or 1)
+    return render("events/deliveries.html", page=page)

@@ -1,0 +1,97 @@
+"""The relay without a broker: in-process handlers, order per aggregate, retries with backoff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.events import relay as relay_module
+from portal.events.models import OutboxEvent
+from portal.events.outbox import SYSTEM, emit
+from portal.events.relay import Relay, backoff
+from portal.extensions import db
+from portal.models import utcnow
+from tests.factories import events
+
+
+class Seen(list):
+    """What an in-process handler received; it refuses the events numbered in `failing`."""
+
+    def __init__(self):
+        super().__init__()
+        self.failing: set[int] = set()
+
+    def __call__(self, batch) -> None:
+        for event in batch:
+            if event.payload["n"] in self.failing:
+                raise RuntimeError(f"cannot take {event.payload['n']}")
+            self.append((event.aggregate_id, event.payload["n"]))
+
+
+@pytest.fixture
+def seen(monkeypatch) -> Seen:
+    handler = Seen()
+    monkeypatch.setattr(relay_module, "HANDLERS", [handler])
+    return handler
+
+
+def _write(*pairs: tuple[str, int]) -> None:
+    for aggregate, n in pairs:
+        emit("CustomerUpdated", aggregate, {"n": n}, actor=SYSTEM)
+    db.session.commit()
+
+
+def test_rows_are_numbered_in_write_order_even_by_set_based_inserts():
+    _write(("a", 1), ("b", 2), ("a", 3))
+    assert [e.seq for e in events()] == sorted(e.seq for e in events())
+    assert all(e.seq for e in events())
+
+
+def test_handlers_get_every_event_in_order_and_rows_are_marked_sent(seen):
+    _write(("a", 1), ("b", 2), ("a", 3), ("b", 4))
+    assert Relay().run_once() == 4
+    assert seen == [("a", 1), ("b", 2), ("a", 3), ("b", 4)]
+    assert all(e.status == "sent" for e in events())
+    assert Relay().run_once() == 0
+
+
+def test_a_failing_event_holds_back_its_aggregate_only_then_retries_after_backoff(seen):
+    seen.failing.add(1)
+    _write(("a", 1), ("b", 2), ("a", 3))
+    assert Relay().run_once() == 1
+    assert seen == [("b", 2)]
+    failed = {e.payload["n"]: e for e in events()}
+    assert (failed[1].status, failed[3].status) == ("failed", "failed")
+    assert "cannot take 1" in failed[1].last_error
+    assert "held back" in failed[3].last_error
+    assert failed[1].next_attempt_at > utcnow()
+
+    assert Relay().run_once() == 0  # still backing off
+    seen.failing.clear()
+    db.session.execute(update(OutboxEvent).values(next_attempt_at=utcnow() - timedelta(1)))
+    db.session.commit()
+    assert Relay().run_once() == 2
+    assert seen == [("b", 2), ("a", 1), ("a", 3)]
+
+
+def test_an_earlier_row_held_elsewhere_keeps_later_rows_of_its_aggregate_back(seen):
+    _write(("a", 1), ("a", 2), ("b", 3))
+    first = db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq)).first()
+    first.next_attempt_at = utcnow() + timedelta(minutes=5)  # like a row another relay holds
+    db.session.commit()
+    assert Relay().run_once() == 1
+    assert seen == [("b", 3)]
+
+
+def test_backoff_doubles_up_to_a_cap():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [1, 2, 4]
+    assert backoff(50).total_seconds() == relay_module.BACKOFF_CAP
+
+
+def test_relay_command_drains_the_outbox_once(runner):
+    _write(("a", 1))
+    result = runner.invoke(args=["events", "relay", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "relayed 1 events" in result.output
