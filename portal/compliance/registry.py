@@ -69,9 +69,6 @@ class Location:
             return self.link(table, customer_id)
         return table.c[self.key] == customer_id
 
-    def field(self, column: str) -> Field | None:
-        return next((f for f in self.fields if f.column == column), None)
-
 
 _REGISTRY: dict[str, Location] = {}
 
