@@ -21,6 +21,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Review queue", "customers.review_queue", "customer:read"),
     # Signed-in: customers' people hold no staff permission; the page scopes what each sees.
     NavItem("Organisations", "organizations.organization_list", SIGNED_IN),
+    # Everyone: the queues are scoped per person; portal.js adds the waiting count.
+    NavItem("Approvals", "approvals.queue", SIGNED_IN),
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),

@@ -97,11 +97,16 @@ def parse_amount(text: str, currency: str) -> int:
     return int(value.scaleb(places))
 
 
+def format_major(minor: int, currency: str) -> str:
+    """750000 USD → "7,500.00" (what a person types back into a form)."""
+    places = exponent(currency)
+    return f"{Decimal(minor).scaleb(-places):,.{places}f}"
+
+
 def format_amount(minor: int | None, currency: str | None) -> str:
     if minor is None or currency is None:
         return ""
-    places = exponent(currency)
-    return f"{Decimal(minor).scaleb(-places):,.{places}f} {currency}"
+    return f"{format_major(minor, currency)} {currency}"
 
 
 def convert(minor: int, source: str, target: str, rates: Mapping[str, str]) -> int | None:

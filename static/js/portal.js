@@ -95,3 +95,58 @@
     });
   });
 })();
+
+// Approvals: the count of requests waiting for me beside the navigation's "Approvals" link,
+// refreshed every 30 s and after each HTMX post; the decision dialog's Cancel closes it.
+(function () {
+  "use strict";
+
+  var link = null;
+
+  function badge() {
+    var el = link.querySelector("[data-approval-count]");
+    if (!el) {
+      el = document.createElement("span");
+      el.className = "badge nav-count";
+      el.setAttribute("data-approval-count", "");
+      el.setAttribute("aria-label", "waiting for you");
+      link.appendChild(el);
+    }
+    return el;
+  }
+
+  function refresh() {
+    fetch(link.getAttribute("href") + "count", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) {
+        if (text === null) { return; }
+        var el = badge();
+        el.textContent = text;
+        el.hidden = text === "0";
+        document.querySelectorAll("main [data-approval-count]").forEach(function (other) {
+          other.textContent = text;
+        });
+      })
+      .catch(function () { /* offline for a moment: the next tick tries again */ });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    link = document.querySelector('.topbar nav a[href$="/approvals/"]');
+    if (!link) { return; }
+    refresh();
+    setInterval(refresh, 30000);
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") { refresh(); }
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-close-dialog]");
+    var dialog = close && close.closest("dialog");
+    // On the dialog's own page (no JavaScript at the time) the link leads back instead.
+    if (dialog && !/\/decide$/.test(window.location.pathname)) {
+      event.preventDefault();
+      dialog.remove();
+    }
+  });
+})();

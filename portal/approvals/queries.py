@@ -1,0 +1,376 @@
+"""Read models of approvals: the three queues and their counts, a request's chain and history,
+the rules governing a node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+
+from portal.approvals.models import (
+    ApprovalAssignee,
+    ApprovalDelegation,
+    ApprovalRequest,
+    ApprovalRule,
+    ApprovalStep,
+)
+from portal.approvals.rules import chain_from_json, format_amount
+from portal.approvals.values import Status, Subject
+from portal.extensions import db
+from portal.organizations import queries as org_queries
+from portal.organizations.models import OrganizationMember, OrganizationNode, OrganizationRole
+from portal.organizations.rules import ancestor_paths
+from portal.organizations.values import MemberStatus
+from portal.security.models import User
+
+Request = ApprovalRequest
+Node = OrganizationNode
+PAGE_SIZE = 50
+OVERSIGHT = ("org:approvals:rules", "org:orders:view_all")  # who sees "All requests"
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    subject: str = ""
+    min_amount: int | None = None
+    currency: str = ""
+    older_than: int | None = None
+
+
+def _in_current_tier(model):
+    return and_(
+        model.request_id == Request.id, model.round == Request.round, model.tier == Request.tier
+    )
+
+
+def _waiting_for(user_id: str, today: date) -> ColumnElement[bool]:
+    """Pending requests whose current tier has an open group asking `user_id`, or someone who
+    delegated to them today, and that they have not decided at this tier yet."""
+    delegators = select(ApprovalDelegation.delegator_id).where(
+        ApprovalDelegation.delegate_id == user_id,
+        ApprovalDelegation.organization_id == Request.organization_id,
+        ApprovalDelegation.revoked_at.is_(None),
+        ApprovalDelegation.starts_on <= today,
+        ApprovalDelegation.ends_on >= today,
+    )
+    group_decided = exists().where(
+        _in_current_tier(ApprovalStep), ApprovalStep.group_no == ApprovalAssignee.group_no
+    )
+    asked = exists().where(
+        _in_current_tier(ApprovalAssignee),
+        or_(ApprovalAssignee.user_id == user_id, ApprovalAssignee.user_id.in_(delegators)),
+        ~group_decided,
+    )
+    decided_myself = exists().where(
+        _in_current_tier(ApprovalStep), ApprovalStep.actor_id == user_id
+    )
+    return and_(
+        Request.status == Status.PENDING.value,
+        Request.requester_id != user_id,
+        asked,
+        ~decided_myself,
+    )
+
+
+def oversight_scope(user: User, today: date) -> ColumnElement[bool]:
+    """Which requests `user` sees under "All requests": everything for staff who read
+    customers; for a customer's people, the subtrees where they set rules or see all orders."""
+    if user.kind != "external":
+        return true() if user.can("customer:read") else false()
+    paths = [
+        grant.path
+        for organization_id, _ in org_queries.memberships(user.id)
+        for grant in org_queries.grants(user.id, organization_id, today) or []
+        if set(OVERSIGHT) & grant.permissions
+    ]
+    return or_(false(), *(org_queries.under(p) for p in paths))
+
+
+def _filtered(query, filters: Filters, now: datetime):
+    if filters.status:
+        query = query.where(Request.status == filters.status)
+    if filters.subject:
+        query = query.where(Request.subject == filters.subject)
+    if filters.min_amount is not None:
+        query = query.where(
+            Request.currency == filters.currency, Request.amount_minor >= filters.min_amount
+        )
+    if filters.older_than is not None:
+        query = query.where(Request.created_at <= now - timedelta(days=filters.older_than))
+    return query
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    description: str
+    subject: str
+    status: str
+    amount: str
+    requester: str
+    node: str
+    created_at: datetime
+    round: int
+    tier: int
+    tiers: int
+
+    @property
+    def subject_label(self) -> str:
+        return Subject(self.subject).label
+
+
+def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
+    where = {
+        "waiting": lambda: _waiting_for(user.id, now.date()),
+        "mine": lambda: Request.requester_id == user.id,
+        "all": lambda: oversight_scope(user, now.date()),
+    }[kind]()
+    query = (
+        select(
+            Request.id,
+            Request.description,
+            Request.subject,
+            Request.status,
+            Request.amount_minor,
+            Request.currency,
+            User.name.label("requester"),
+            Node.name.label("node"),
+            Request.created_at,
+            Request.round,
+            Request.tier,
+            Request.chain,
+        )
+        .join(User, User.id == Request.requester_id)
+        .outerjoin(Node, Node.id == Request.node_id)
+        .where(where)
+        .order_by(Request.created_at.desc())
+        .limit(PAGE_SIZE)
+    )
+    return [
+        Row(
+            r.id,
+            r.description,
+            r.subject,
+            r.status,
+            format_amount(r.amount_minor, r.currency),
+            r.requester,
+            r.node or "EFI",
+            r.created_at,
+            r.round,
+            r.tier,
+            len(r.chain),
+        )
+        for r in db.session.execute(_filtered(query, filters, now))
+    ]
+
+
+def waiting_count(user: User, today: date) -> int:
+    return db.session.scalar(select(func.count(Request.id)).where(_waiting_for(user.id, today)))
+
+
+def can_see(user: User, request: Request, today: date) -> bool:
+    """The requester, anyone ever asked (or their delegate), oversight of the node, staff."""
+    if request.requester_id == user.id or db.session.scalar(
+        select(Request.id)
+        .outerjoin(Node, Node.id == Request.node_id)
+        .where(Request.id == request.id, oversight_scope(user, today))
+    ):
+        return True
+    if user.can("approval:finance:decide") and not request.node_id:
+        return True
+    asked = set(
+        db.session.scalars(
+            select(ApprovalAssignee.user_id).where(ApprovalAssignee.request_id == request.id)
+        )
+    )
+    if user.id in asked:
+        return True
+    delegators = db.session.scalars(
+        select(ApprovalDelegation.delegator_id).where(
+            ApprovalDelegation.delegate_id == user.id, ApprovalDelegation.revoked_at.is_(None)
+        )
+    )
+    return bool(asked & set(delegators))
+
+
+# ---- the request page -------------------------------------------------------------------
+
+
+@dataclass
+class GroupView:
+    asked: list[tuple[str, str]] = field(default_factory=list)  # (name, via)
+    described: str = ""  # for tiers not started: the roles or members it will ask
+    decision: dict | None = None
+
+
+@dataclass
+class TierView:
+    number: int
+    state: str  # done, current, upcoming, stopped
+    due: datetime | None
+    groups: list[GroupView]
+
+
+def _names(ids) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def user_name(user_id: str) -> str:
+    return db.session.scalar(select(User.name).where(User.id == user_id)) or ""
+
+
+def history(request: Request) -> list[dict]:
+    steps = db.session.scalars(
+        select(ApprovalStep).where(ApprovalStep.request_id == request.id).order_by(ApprovalStep.id)
+    ).all()
+    names = _names({s.actor_id for s in steps} | {s.on_behalf_of_id for s in steps})
+    return [
+        {
+            "round": s.round,
+            "tier": None if s.tier is None else s.tier + 1,
+            "action": s.action,
+            "by": names.get(s.actor_id, "the system"),
+            "on_behalf_of": names.get(s.on_behalf_of_id),
+            "comment": s.comment,
+            "at": s.at,
+            "tier_index": s.tier,
+            "group": s.group_no,
+        }
+        for s in steps
+    ]
+
+
+def _described(group, role_names: dict[str, str], member_names: dict[str, str]) -> str:
+    parts = [role_names.get(r, "a removed role") for r in group.roles]
+    parts += [member_names.get(m, "a former member") for m in group.members]
+    if group.staff_permission:
+        parts.append("EFI finance")
+    return " or ".join(parts)
+
+
+def chain_view(request: Request, steps: list[dict]) -> list[TierView]:
+    """The tiers of the current round: who approved, who is asked, what is still to come."""
+    chain = chain_from_json(request.chain)
+    asked = db.session.execute(
+        select(ApprovalAssignee.tier, ApprovalAssignee.group_no, User.name, ApprovalAssignee.via)
+        .join(User, User.id == ApprovalAssignee.user_id)
+        .where(ApprovalAssignee.request_id == request.id, ApprovalAssignee.round == request.round)
+        .order_by(User.name)
+    ).all()
+    role_names = dict(
+        db.session.execute(
+            select(OrganizationRole.id, OrganizationRole.name).where(
+                OrganizationRole.organization_id == request.organization_id
+            )
+        ).all()
+    )
+    member_names = _names({m for tier in chain for g in tier.groups for m in g.members})
+    decisions = {
+        (s["tier_index"], s["group"]): s
+        for s in steps
+        if s["round"] == request.round and s["group"] is not None
+    }
+    pending = request.status == Status.PENDING.value
+    tiers = []
+    for number, tier in enumerate(chain):
+        if number < request.tier or (number == request.tier and request.status == "APPROVED"):
+            state = "done"
+        elif number == request.tier:
+            state = "current" if pending else "stopped"
+        else:
+            state = "upcoming"
+        groups = [GroupView(decision=decisions.get((number, g))) for g in range(len(tier.groups))]
+        for row in asked:
+            if row.tier == number:
+                groups[row.group_no].asked.append((row.name, row.via))
+        for group, spec in zip(groups, tier.groups, strict=True):
+            group.described = _described(spec, role_names, member_names)
+        due = request.tier_due_at if number == request.tier and pending else None
+        tiers.append(TierView(number + 1, state, due, groups))
+    return tiers
+
+
+# ---- rules of a node -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoverningRule:
+    rule: ApprovalRule
+    node_name: str
+    inherited: bool
+
+
+def governing_rules(node: OrganizationNode) -> dict[str, list[GoverningRule]]:
+    """Per subject: the rules that govern `node` (its own, or its nearest ancestor's that has
+    any) and where they come from."""
+    rows = db.session.execute(
+        select(ApprovalRule, Node.name, Node.depth)
+        .join(Node, Node.id == ApprovalRule.node_id)
+        .where(Node.path.in_(ancestor_paths(node.path)))
+        .order_by(Node.depth.desc(), ApprovalRule.position, ApprovalRule.name)
+    ).all()
+    found: dict[str, list[GoverningRule]] = {}
+    nearest: dict[str, int] = {}
+    for rule, name, depth in rows:
+        if nearest.setdefault(rule.subject, depth) == depth:
+            found.setdefault(rule.subject, []).append(
+                GoverningRule(rule, name, rule.node_id != node.id)
+            )
+    return found
+
+
+def role_choices(organization_id: str) -> list[tuple[str, str]]:
+    return list(
+        db.session.execute(
+            select(OrganizationRole.id, OrganizationRole.name)
+            .where(OrganizationRole.organization_id == organization_id)
+            .order_by(OrganizationRole.name)
+        ).all()
+    )
+
+
+def member_choices(organization_id: str, today: date) -> list[tuple[str, str]]:
+    return list(
+        db.session.execute(
+            select(User.id, User.name)
+            .join(OrganizationMember, OrganizationMember.user_id == User.id)
+            .where(
+                OrganizationMember.organization_id == organization_id,
+                OrganizationMember.status == MemberStatus.ACTIVE,
+                or_(OrganizationMember.end_date.is_(None), OrganizationMember.end_date >= today),
+            )
+            .order_by(User.name)
+        ).all()
+    )
+
+
+def delegations(user_id: str) -> list[dict]:
+    rows = db.session.scalars(
+        select(ApprovalDelegation)
+        .where(
+            or_(
+                ApprovalDelegation.delegator_id == user_id,
+                ApprovalDelegation.delegate_id == user_id,
+            )
+        )
+        .order_by(ApprovalDelegation.starts_on.desc())
+    ).all()
+    names = _names({d.delegator_id for d in rows} | {d.delegate_id for d in rows})
+    return [
+        {
+            "id": d.id,
+            "mine": d.delegator_id == user_id,
+            "delegator": names[d.delegator_id],
+            "delegate": names[d.delegate_id],
+            "starts_on": d.starts_on,
+            "ends_on": d.ends_on,
+            "reason": d.reason,
+            "revoked": d.revoked_at is not None,
+        }
+        for d in rows
+    ]

@@ -1,0 +1,40 @@
+"""What the approval pages share: loading a request the user may see, the page context."""
+
+from __future__ import annotations
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from portal.approvals import directory, queries, rules
+from portal.approvals.models import ApprovalRequest
+from portal.approvals.services._common import tier_state
+from portal.approvals.values import Status
+from portal.extensions import db
+from portal.models import utcnow
+from portal.organizations.views._common import done, refuse
+
+__all__ = ["done", "load_request_or_404", "may_decide", "rates", "refuse"]
+
+
+def rates() -> dict[str, str]:
+    """Configured conversion rates, e.g. {"EUR/USD": "1.08"}; none by default, so amounts in
+    another currency than a rule's thresholds are refused rather than guessed."""
+    return current_app.config.get("APPROVAL_FX_RATES", {})
+
+
+def load_request_or_404(request_id: str) -> ApprovalRequest:
+    request = db.session.get(ApprovalRequest, request_id)
+    if request is None or not queries.can_see(current_user, request, utcnow().date()):
+        abort(404)
+    return request
+
+
+def may_decide(request: ApprovalRequest) -> bool:
+    if request.status != Status.PENDING.value:
+        return False
+    delegators = directory.delegators_of(current_user.id, request.organization_id, utcnow().date())
+    try:
+        rules.capacity(tier_state(request), current_user.id, request.requester_id, delegators)
+    except rules.NotAllowed:
+        return False
+    return True
