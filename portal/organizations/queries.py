@@ -147,7 +147,8 @@ def _tree_rows(where: ColumnElement[bool], scopes: list[tuple[str, int]]) -> lis
             Node.path,
         )
         .where(where)
-        .order_by(Node.depth, Node.name)
+        # Name only: callers group rows by parent, and (parent_id, name) is an index.
+        .order_by(Node.name)
     ).all()
     members = _member_counts(scopes)
     return [TreeRow(*row[:7], row.child_count, members.get(row.path, 0)) for row in rows]
@@ -203,6 +204,7 @@ CHART_LIMIT = 600
 def subtree(node: OrganizationNode, levels: int = CHART_LEVELS) -> list[TreeRow]:
     """The node and `levels` generations below it, for the org chart."""
     rows = _tree_rows(and_(under(node.path), Node.depth <= node.depth + levels), [])
+    rows.sort(key=lambda row: row.depth)  # stable: by name within a level; the node first
     return rows[:CHART_LIMIT]
 
 
