@@ -22,6 +22,7 @@ from portal.security.models import User
 SCOPES = {
     "customers:read": "Read customers: GET /api/v1/customers…",
     "events:write": "Send the events the customer domain consumes: POST /api/v1/events",
+    "approvals": "Submit purchase orders for approval and read decisions: /api/v1/approvals…",
 }
 # What permission_of() reports for a token-protected view: a token scope, not a staff permission.
 SCOPE_PREFIX = "token:"
