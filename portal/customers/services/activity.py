@@ -118,7 +118,7 @@ def record_interaction(
         actor,
         "customer.interaction_record",
         customer.id,
-        f"{interaction_type}: {interaction.summary}",
+        f"Recorded a {interaction_type} interaction",
         details={"type": interaction_type},
     )
     db.session.commit()

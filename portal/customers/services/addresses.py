@@ -99,7 +99,7 @@ def add_address(
         actor,
         "customer.address_add",
         customer.id,
-        f"Added a {address.address_type} address in {address.city}",
+        f"Added a {address.address_type} address",
         "CustomerAddressAdded",
         {
             "customerId": customer.id,

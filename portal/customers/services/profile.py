@@ -109,7 +109,7 @@ def register_customer(actor: User, data: NewCustomer) -> Customer:
         actor,
         "customer.register",
         customer.id,
-        f"Registered {customer.name} ({customer.customer_type})",
+        f"Registered a {customer.customer_type} customer",
         "CustomerCreated",
         {
             "customerId": customer.id,

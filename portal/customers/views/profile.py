@@ -87,7 +87,7 @@ def profile(customer_id: str):
         "customer.viewed",
         record_type="customer",
         record_id=customer.id,
-        summary=f"Viewed {customer.name} ({tab})",
+        summary=f"Viewed the {tab} tab",
         details={"tab": tab},
     )
     block = "tabs" if request.htmx.target == "profile-tabs" else "content"
