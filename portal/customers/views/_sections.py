@@ -18,7 +18,21 @@ from portal.customers.models import Customer
 from portal.customers.queries import profile as queries
 from portal.htmx import is_htmx, redirect_after_post, render
 
-TABS = ("overview", "addresses", "preferences", "interactions", "history")
+# (tab, label, permission): the segment and consent tabs load their panels from the
+# segmentation and compliance areas, which own that data.
+TABS = {
+    "overview": ("Overview", "customer:read"),
+    "addresses": ("Addresses", "customer:read"),
+    "preferences": ("Preferences", "customer:read"),
+    "interactions": ("Interactions", "customer:read"),
+    "segment": ("Segment", "customer:read"),
+    "consent": ("Consent", "customer:compliance:manage"),
+    "history": ("Change history", "customer:read"),
+}
+
+
+def visible_tabs(user) -> dict[str, str]:
+    return {name: label for name, (label, permission) in TABS.items() if user.can(permission)}
 
 
 def tab_context(customer: Customer, tab: str) -> tuple[dict, int]:

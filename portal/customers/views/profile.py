@@ -17,10 +17,17 @@ from portal.customers.forms.profile import (
 )
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.rules import TRANSITIONS, new_customer_errors
-from portal.customers.views._sections import TABS, conflict, saved, section, tab_context
+from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
 from portal.htmx import redirect_after_post, render
 from portal.security import audit
 from portal.security.access import require
+from portal.segmentation.queries import customer_segment
+
+
+@bp.context_processor
+def segment_lookup() -> dict:
+    """The profile header shows the customer's primary segment, wherever it is rendered."""
+    return {"segment_of": customer_segment}
 
 
 def _new_page(customer_type, form, *, status=200, errors=(), block="content"):
@@ -79,8 +86,9 @@ def customer_validate():
 @require("customer:read")
 def profile(customer_id: str):
     customer = customer_or_404(customer_id)
+    tabs = visible_tabs(current_user)
     tab = request.args.get("tab", "overview")
-    tab = tab if tab in TABS else "overview"
+    tab = tab if tab in tabs else "overview"
     context, status = tab_context(customer, tab)
     # Who looked at which customer, tab by tab: data-protection requests ask for it.
     audit.record_now(
@@ -92,7 +100,13 @@ def profile(customer_id: str):
     )
     block = "tabs" if request.htmx.target == "profile-tabs" else "content"
     return render(
-        "customers/profile.html", block=block, status=status, customer=customer, tab=tab, **context
+        "customers/profile.html",
+        block=block,
+        status=status,
+        customer=customer,
+        tab=tab,
+        tabs=tabs,
+        **context,
     )
 
 
