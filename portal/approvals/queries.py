@@ -74,17 +74,36 @@ def _waiting_for(user_id: str, today: date) -> ColumnElement[bool]:
     )
 
 
+def _paths_holding(user: User, permissions, today: date) -> list[str]:
+    """Paths of the nodes where the external `user` was granted any of `permissions`."""
+    return [
+        grant.path
+        for organization_id, _ in org_queries.memberships(user.id)
+        for grant in org_queries.grants(user.id, organization_id, today) or []
+        if set(permissions) & grant.permissions
+    ]
+
+
+def ordering_nodes(user: User, today: date) -> list[tuple[str, str]]:
+    """(id, name) of the nodes where the user may place orders: "New purchase order at …"."""
+    if user.kind != "external":
+        return []
+    paths = _paths_holding(user, ("org:orders:create",), today)
+    if not paths:
+        return []
+    return list(
+        db.session.execute(
+            select(Node.id, Node.name).where(Node.path.in_(paths)).order_by(Node.name)
+        ).all()
+    )
+
+
 def oversight_scope(user: User, today: date) -> ColumnElement[bool]:
     """Which requests `user` sees under "All requests": everything for staff who read
     customers; for a customer's people, the subtrees where they set rules or see all orders."""
     if user.kind != "external":
         return true() if user.can("customer:read") else false()
-    paths = [
-        grant.path
-        for organization_id, _ in org_queries.memberships(user.id)
-        for grant in org_queries.grants(user.id, organization_id, today) or []
-        if set(OVERSIGHT) & grant.permissions
-    ]
+    paths = _paths_holding(user, OVERSIGHT, today)
     return or_(false(), *(org_queries.under(p) for p in paths))
 
 

@@ -135,8 +135,14 @@
     if (!link) { return; }
     refresh();
     setInterval(refresh, 30000);
+    // After a post, wait for the page it leads to: asking at once would race that request
+    // for the session cookie and could swallow its flash message.
+    var posted = false;
     document.body.addEventListener("htmx:afterRequest", function (event) {
-      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") { refresh(); }
+      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") { posted = true; }
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (posted) { posted = false; refresh(); }
     });
   });
 

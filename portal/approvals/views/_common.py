@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
+from htmx_flask import make_response as hx_response
 
 from portal.approvals import directory, queries, rules
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.services._common import tier_state
 from portal.approvals.values import Status
 from portal.extensions import db
+from portal.htmx import is_htmx
 from portal.models import utcnow
-from portal.organizations.views._common import done, refuse
+from portal.organizations.views._common import refuse
 
 __all__ = ["done", "load_request_or_404", "may_decide", "rates", "refuse"]
 
@@ -38,3 +40,13 @@ def may_decide(request: ApprovalRequest) -> bool:
     except rules.NotAllowed:
         return False
     return True
+
+
+def done(message: str, endpoint: str, **values):
+    """A flash, then 303 to the page; for HTMX, HX-Redirect: the next page is a whole page
+    (its flash, the navigation's count), whichever fragment the post came from."""
+    flash(message, "success")
+    target = url_for(endpoint, **values)
+    if is_htmx():
+        return hx_response("", 204, redirect=target)
+    return redirect(target, 303)

@@ -52,6 +52,7 @@ def queue():
         form=form,
         rows=queries.queue(kind, current_user, _filters(form), now),
         waiting=queries.waiting_count(current_user, now.date()),
+        ordering=queries.ordering_nodes(current_user, now.date()),
     )
 
 

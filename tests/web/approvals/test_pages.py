@@ -101,7 +101,7 @@ def test_the_dialog_needs_a_comment_to_request_changes(client, pending, people):
     assert "Say what is wrong" in refused.text
     done = decide(client, pending, "REQUEST_CHANGES", "Split it", **HX)
     assert done.status_code == 204
-    assert "HX-Location" in done.headers
+    assert "HX-Redirect" in done.headers
     db.session.expire_all()
     assert db.session.get(ApprovalRequest, pending.id).status == Status.CHANGES_REQUESTED
 
