@@ -20,7 +20,9 @@ from portal.extensions import db
 
 PAGE_SIZES = (25, 50, 100)
 # Counting every match of a broad search costs more than the page itself; past this we say "+".
-COUNT_CAP = 10_000
+# 1,000 is also where fetching the matches and sorting them stops beating a walk of the sort
+# index: "ciado" (21,000 matches in 1M) counts to 1,001 in 75 ms, to 10,001 in 450 ms.
+COUNT_CAP = 1_000
 PHONE_QUERY = re.compile(r"\+?[\d\s().-]+")
 
 
