@@ -155,7 +155,13 @@ def _outbox_order():
             "BEGIN UPDATE outbox_event SET seq = NEW.rowid WHERE rowid = NEW.rowid; END"
         )
     op.create_index(op.f("ix_outbox_event_seq"), "outbox_event", ["seq"], unique=True)
-    op.create_index("ix_outbox_event_pending", "outbox_event", ["published_at", "seq"])
+    op.create_index(
+        "ix_outbox_event_pending",
+        "outbox_event",
+        ["seq"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
     op.create_index("ix_outbox_event_type_occurred", "outbox_event", ["type", "occurred_at"])
 
 

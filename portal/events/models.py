@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,8 +33,14 @@ class OutboxEvent(db.Model):
 
     __tablename__ = "outbox_event"
     __table_args__ = (
-        # The relay's claim: pending rows in write order.
-        Index("ix_outbox_event_pending", "published_at", "seq"),
+        # The relay's claim: pending rows in write order. Partial, so the claim never walks
+        # past the (ever more) rows already sent.
+        Index(
+            "ix_outbox_event_pending",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
         Index("ix_outbox_event_type_occurred", "type", "occurred_at"),
     )
 

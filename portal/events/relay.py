@@ -58,15 +58,12 @@ def _in_order(rows: list[OutboxEvent]) -> list[OutboxEvent]:
     this batch (locked by another relay, or backing off)."""
     if not rows:
         return rows
-    last = rows[-1].seq
+    # Pending rows up to the batch's last: the batch itself plus the few held elsewhere, one
+    # range of the pending index (filtering by aggregate in SQL would scan their history).
     pending = defaultdict(list)
     for aggregate, seq in db.session.execute(
         select(OutboxEvent.aggregate_id, OutboxEvent.seq)
-        .where(
-            OutboxEvent.published_at.is_(None),
-            OutboxEvent.aggregate_id.in_({r.aggregate_id for r in rows}),
-            OutboxEvent.seq <= last,
-        )
+        .where(OutboxEvent.published_at.is_(None), OutboxEvent.seq <= rows[-1].seq)
         .order_by(OutboxEvent.seq)
     ):
         pending[aggregate].append(seq)
