@@ -16,7 +16,7 @@ from portal.approvals.models import (
     ApprovalStep,
 )
 from portal.approvals.rules import chain_from_json, format_amount
-from portal.approvals.values import Status, Subject
+from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.extensions import db
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationMember, OrganizationNode, OrganizationRole
@@ -45,9 +45,10 @@ def _in_current_tier(model):
     )
 
 
-def _waiting_for(user_id: str, today: date) -> ColumnElement[bool]:
-    """Pending requests whose current tier has an open group asking `user_id`, or someone who
+def _waiting_for(user: User, today: date) -> ColumnElement[bool]:
+    """Pending requests whose current tier has an open group asking `user`, or someone who
     delegated to them today, and that they have not decided at this tier yet."""
+    user_id = user.id
     delegators = select(ApprovalDelegation.delegator_id).where(
         ApprovalDelegation.delegate_id == user_id,
         ApprovalDelegation.organization_id == Request.organization_id,
@@ -66,10 +67,15 @@ def _waiting_for(user_id: str, today: date) -> ColumnElement[bool]:
     decided_myself = exists().where(
         _in_current_tier(ApprovalStep), ApprovalStep.actor_id == user_id
     )
+    # Staff decide by their staff role of today, not by who was asked when it started.
+    by_staff_role = or_(
+        false(),
+        *(Request.subject == subject for subject, p in STAFF_SUBJECTS.items() if user.can(p)),
+    )
     return and_(
         Request.status == Status.PENDING.value,
         Request.requester_id != user_id,
-        asked,
+        or_(asked, by_staff_role),
         ~decided_myself,
     )
 
@@ -142,7 +148,7 @@ class Row:
 
 def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
     where = {
-        "waiting": lambda: _waiting_for(user.id, now.date()),
+        "waiting": lambda: _waiting_for(user, now.date()),
         "mine": lambda: Request.requester_id == user.id,
         "all": lambda: oversight_scope(user, now.date()),
     }[kind]()
@@ -186,7 +192,7 @@ def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
 
 
 def waiting_count(user: User, today: date) -> int:
-    return db.session.scalar(select(func.count(Request.id)).where(_waiting_for(user.id, today)))
+    return db.session.scalar(select(func.count(Request.id)).where(_waiting_for(user, today)))
 
 
 def can_see(user: User, request: Request, today: date) -> bool:
@@ -197,7 +203,8 @@ def can_see(user: User, request: Request, today: date) -> bool:
         .where(Request.id == request.id, oversight_scope(user, today))
     ):
         return True
-    if user.can("approval:finance:decide") and not request.node_id:
+    staff_permission = STAFF_SUBJECTS.get(request.subject)
+    if staff_permission and user.can(staff_permission):
         return True
     asked = set(
         db.session.scalars(

@@ -84,5 +84,7 @@ CLOSING: dict[Decision, Status] = {
     Decision.REJECT: Status.REJECTED,
     Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
 }
+# Subjects decided by EFI staff holding a staff permission, not by the customer's people.
+STAFF_SUBJECTS: dict[str, str] = {Subject.PAYMENT_TERMS.value: "approval:finance:decide"}
 MAX_TIERS = 5
 MAX_GROUPS = 5

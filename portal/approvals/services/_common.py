@@ -71,6 +71,10 @@ def tier_state(request: ApprovalRequest) -> TierState:
         select(ApprovalAssignee.group_no, ApprovalAssignee.user_id).where(*key)
     ):
         assignees[row.group_no].add(row.user_id)
+    # Staff groups follow the staff roles of today: finance hired after the request decides too.
+    for group, spec in enumerate(request.chain[request.tier]["groups"]):
+        if spec.get("staff_permission"):
+            assignees[group] |= directory.staff_holding(spec["staff_permission"])
     decided = [
         Decided(s.group_no, s.actor_id, s.on_behalf_of_id)
         for s in db.session.scalars(

@@ -10,14 +10,14 @@ from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import Group, Tier
 from portal.approvals.services.requests import Draft, submit_staff_request
-from portal.approvals.values import Status, Subject
+from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
 from portal.customers.values import PAYMENT_TERMS
 from portal.extensions import db
 from portal.organizations.models import OrganizationNode
 from portal.security.models import User
 
-FINANCE = "approval:finance:decide"
+FINANCE = STAFF_SUBJECTS[Subject.PAYMENT_TERMS.value]
 FINANCE_CHAIN = (Tier(groups=(Group(staff_permission=FINANCE),)),)
 
 

@@ -260,3 +260,14 @@ def test_delegation_page(client, org, people):
     )
     assert made.status_code == 303
     assert "Away" in client.get("/approvals/delegations").text
+
+
+def test_finance_sees_a_payment_terms_change_waiting(client, staff, restaurant, make_user):
+    sales = as_(client.application.test_client(), staff)
+    asked = sales.post(
+        f"/approvals/customers/{restaurant.id}/payment-terms", data={"payment_terms": "NET_60"}
+    )
+    assert asked.status_code == 303
+    as_(client, make_user("finance"))
+    assert client.get("/approvals/count").text == "1"
+    assert "Payment terms of Chez Lola" in client.get("/approvals/").text
