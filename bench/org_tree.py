@@ -157,21 +157,25 @@ def signed_in_client(app):
     return client
 
 
-def timed(work: Callable[[], object]) -> list[float]:
+def timed(work: Callable[[], object]) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each run. On a busy machine the wall clock also counts
+    waiting for a core; CPU time (this thread: the app and, on SQLite, the database) does not."""
     work()  # warm-up: plans, templates, caches
-    seconds = []
+    wall, cpu = [], []
     for _ in range(RUNS):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         work()
-        seconds.append(time.perf_counter() - started)
-    return seconds
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - started_cpu)
+    return wall, cpu
 
 
-def line(label: str, seconds: list[float], note: str = "") -> str:
-    ordered = sorted(seconds)
+def line(label: str, seconds: tuple[list[float], list[float]], note: str = "") -> str:
+    wall, cpu = seconds
+    ordered = sorted(wall)
     p95 = ordered[max(0, round(len(ordered) * 0.95) - 1)]
-    ms = (statistics.median(seconds) * 1000, p95 * 1000)
-    return f"{label:<44}{ms[0]:>9.1f}{ms[1]:>9.1f}  {note}"
+    ms = (statistics.median(wall) * 1000, p95 * 1000, statistics.median(cpu) * 1000)
+    return f"{label:<44}" + "".join(f"{value:>9.1f}" for value in ms) + f"  {note}"
 
 
 def recursive_descendants(node_id: str) -> int:
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
 
         shown = expand().text.count('role="treeitem"')
         expand_s = timed(expand)
-        print(f"{'':<44}{'median':>9}{'p95':>9}  (ms)")
+        print(f"{'':<44}{'median':>9}{'p95':>9}{'cpu':>9}  (ms)")
         print(line(f"expand {shown:,} children (request)", expand_s, f"target < {TARGET_MS} ms"))
         print(line("  its query (children + counts)", timed(lambda: queries.children(division))))
         print(line("descendants of root, path range", timed(lambda: path_descendants(root))))
@@ -241,11 +245,12 @@ def main(argv: list[str] | None = None) -> None:
                 timed(lambda: rules.effective_attributes(queries.chain(deepest))),
             )
         )
-        median_ms = statistics.median(expand_s) * 1000
-        verdict = "meets" if median_ms < TARGET_MS else "MISSES"
+        wall_ms, cpu_ms = (statistics.median(series) * 1000 for series in expand_s)
+        verdict = "meets" if wall_ms < TARGET_MS else "MISSES"
         print(
-            f"expand figure: {median_ms:.1f} ms median server time ({verdict} the "
-            f"{TARGET_MS} ms target)"
+            f"expand figure: {wall_ms:.1f} ms median server time, {cpu_ms:.1f} ms CPU "
+            f"({verdict} the {TARGET_MS} ms target; load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs)"
         )
         db.session.remove()
         db.engine.dispose()

@@ -27,7 +27,7 @@ from portal.organizations.models import (
 )
 from portal.organizations.permissions import ORG_PERMISSIONS, VIEW
 from portal.organizations.services import held_at
-from portal.organizations.services._common import EXTERNAL
+from portal.organizations.values import EXTERNAL
 from portal.security import audit
 from portal.security.access import ATTRIBUTE
 
@@ -86,6 +86,15 @@ def held(node: OrganizationNode) -> set[str]:
     if is_external(current_user):
         return rules.permissions_at(_grants(node.organization_id), node.path)
     return held_at(current_user, node.organization_id, node.path, utcnow().date())
+
+
+def highest_viewable(chain: list[rules.Ancestor], organization_id: str) -> str:
+    """The id of the highest node on `chain` (root first) that the user may see: the root for
+    staff, for a customer's people where their view begins."""
+    if not is_external(current_user):
+        return chain[0].id
+    grants = _grants(organization_id)
+    return next((a.id for a in chain if VIEW in rules.permissions_at(grants, a.path)), chain[-1].id)
 
 
 def authorize(node: OrganizationNode, permission: str) -> None:

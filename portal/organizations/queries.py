@@ -17,7 +17,7 @@ from portal.organizations.models import (
     RoleAssignment,
 )
 from portal.organizations.rules import Ancestor, ancestor_paths
-from portal.organizations.values import MemberStatus
+from portal.organizations.values import HISTORY, MemberStatus
 from portal.security.models import AuditEntry, User
 
 Node = OrganizationNode
@@ -339,7 +339,7 @@ def organizations(text: str = "", limit: int = 100) -> list:
 def history(node_id: str, limit: int = 200) -> list:
     return db.session.execute(
         select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.summary)
-        .where(AuditEntry.record_type == "org_node", AuditEntry.record_id == node_id)
+        .where(AuditEntry.record_type == HISTORY, AuditEntry.record_id == node_id)
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+EXTERNAL = "external"  # user_account.kind of a customer's people (staff: "staff")
+HISTORY = "org_node"  # audit record type that a node's history tab lists
+
 
 class NodeType(StrEnum):
     ORGANIZATION = "ORGANIZATION"

@@ -35,6 +35,8 @@ def test_a_customer_admin_runs_their_organisation(
     admin = external(mine["root"], "Admin", email="ada@grill.example")
 
     sign_in_locally(page, admin.email, DEFAULT_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    page.wait_for_load_state("load")  # leaving earlier would abort its scripts (a js error)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Organisations").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Caribbean Grill Group")
     page.evaluate("window.__e2eMarker = 'same page'")

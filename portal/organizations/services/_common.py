@@ -15,13 +15,12 @@ from portal.organizations.errors import DomainError
 from portal.organizations.events import AGGREGATE
 from portal.organizations.models import OrganizationNode
 from portal.organizations.permissions import ORG_PERMISSIONS, VIEW
+from portal.organizations.values import EXTERNAL, HISTORY
 from portal.security import audit
 from portal.security.models import User
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-EXTERNAL = "external"
 
 
 def use_case(function: Callable[P, R]) -> Callable[P, R]:
@@ -58,17 +57,13 @@ def record(
     summary: str,
     event_type: str,
     payload: dict,
-    *,
-    record_type: str = "org_node",
-    record_id: str | None = None,
 ) -> None:
-    """The audit entry (on the node's history unless told otherwise) and the event, in the
-    open transaction."""
+    """The audit entry, on the node's history tab, and the event, in the open transaction."""
     audit.record(
         action,
         user=actor,
-        record_type=record_type,
-        record_id=record_id or node.id,
+        record_type=HISTORY,
+        record_id=node.id,
         summary=summary,
         details={"organization_id": node.organization_id},
     )

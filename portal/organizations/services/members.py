@@ -21,11 +21,11 @@ from portal.organizations.models import (
     RoleAssignment,
 )
 from portal.organizations.ports import InvitationSender
-from portal.organizations.services._common import EXTERNAL, record, use_case
-from portal.organizations.values import MemberStatus
+from portal.organizations.services._common import record, use_case
+from portal.organizations.values import EXTERNAL, HISTORY, MemberStatus
 from portal.security import audit
 from portal.security.models import User
-from portal.security.passwords import hash_password
+from portal.security.passwords import hash_password, verify_password
 
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 12
@@ -129,17 +129,22 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     invited role. The link works once."""
     now = utcnow()
     invitation = open_invitation(token, now)
-    if len(password) < MIN_PASSWORD:
-        raise DomainError.on("password", f"Use at least {MIN_PASSWORD} characters.")
     user = db.session.scalar(select(User).where(User.email == invitation.email))
     if user is None:
+        if len(password) < MIN_PASSWORD:
+            raise DomainError.on("password", f"Use at least {MIN_PASSWORD} characters.")
         user = User(
-            email=invitation.email, name=name.strip() or invitation.name, kind=EXTERNAL, active=True
+            email=invitation.email,
+            name=name.strip() or invitation.name,
+            kind=EXTERNAL,
+            password_hash=hash_password(password),
         )
         db.session.add(user)
     elif user.kind != EXTERNAL:
         raise InvitationInvalid()
-    user.password_hash = hash_password(password)
+    elif not verify_password(user.password_hash, password):
+        # The link proves the mailbox; only the password proves the existing account.
+        raise DomainError.on("password", "You have an account: enter its password.")
     user.active = True
     db.session.flush()
     member = db.session.scalar(
@@ -181,7 +186,7 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     audit.record(
         "org.invitation_revoked",
         user=actor,
-        record_type="org_node",
+        record_type=HISTORY,
         record_id=invitation.node_id,
         summary=f"Revoked the invitation of {invitation.email}",
     )
@@ -268,8 +273,6 @@ def _member_changed(actor: User, member: OrganizationMember, summary: str) -> No
             "status": member.status.value,
             "endDate": member.end_date.isoformat() if member.end_date else None,
         },
-        record_type="org_member",
-        record_id=member.id,
     )
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 from htmx_flask import make_response as hx_response
 
 from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.organizations import queries, rules
-from portal.organizations.access import held, is_external
+from portal.organizations.access import held, highest_viewable
 from portal.organizations.errors import NON_FIELD, DomainError
 from portal.organizations.models import OrganizationNode
-from portal.organizations.permissions import VIEW
 
 TABS = {"details": "Details", "members": "Members", "chart": "Org chart", "history": "History"}
 
@@ -20,13 +18,7 @@ TABS = {"details": "Details", "members": "Members", "chart": "Org chart", "histo
 def tree_top(node: OrganizationNode, chain: list[rules.Ancestor]) -> OrganizationNode:
     """Where the tree starts: the root for staff; for a customer's people, the highest node
     on the way here that they may see."""
-    if not is_external(current_user):
-        return db.session.get(OrganizationNode, chain[0].id)
-    for ancestor in chain:
-        candidate = db.session.get(OrganizationNode, ancestor.id)
-        if VIEW in held(candidate):
-            return candidate
-    return node
+    return db.session.get(OrganizationNode, highest_viewable(chain, node.organization_id))
 
 
 def node_page(

@@ -15,6 +15,7 @@ from portal.organizations.events import ORG_EVENTS
 from portal.organizations.models import Invitation, OrganizationMember, RoleAssignment
 from portal.organizations.values import MemberStatus
 from portal.security.models import AuthSession, User
+from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import events
 from tests.unit.organizations.factories import external, grill_group, member_of, role
 
@@ -171,3 +172,23 @@ def test_revoking_a_role(staff, org):
     services.revoke_role(staff, assignment, held(staff, org["miami"]))
     assert queries.grants(buyer.id, org["root"].id, utcnow().date()) == []
     assert db.session.scalar(sa.select(OrganizationMember.status)) == MemberStatus.ACTIVE
+
+
+def test_an_existing_account_joins_with_its_own_password(staff, org):
+    other = grill_group(staff, prefix="O")
+    person = external(other["miami"], "Buyer", email="nia@grill.example")
+    token = invite(staff, org["miami"], "Buyer", email="nia@grill.example")
+    with pytest.raises(DomainError) as refused:
+        services.accept_invitation(token, "Nia", "somebody else's guess")
+    assert "enter its password" in refused.value.errors["password"][0]
+    joined = services.accept_invitation(token, "Nia", DEFAULT_PASSWORD)
+    assert joined.id == person.id
+    assert queries.grants(person.id, org["root"].id, utcnow().date())
+    assert queries.grants(person.id, other["root"].id, utcnow().date())
+
+
+def test_member_changes_are_on_the_organisation_history(staff, org):
+    buyer = external(org["miami"], "Buyer")
+    services.set_member_status(staff, member_of(buyer), MemberStatus.INACTIVE)
+    summaries = [row.summary for row in queries.history(org["root"].id)]
+    assert f"{buyer.email} deactivated" in summaries

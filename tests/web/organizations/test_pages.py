@@ -154,3 +154,15 @@ def test_the_org_chart_stays_within_its_levels(client, login_as, staff, org):
     assert chart.count('class="chart-card') == 1 + 2 + 41 + 1 + 160
     assert "Too deep" not in chart
     assert "+1 below" in chart
+
+
+def test_a_location_buyer_sees_the_tree_from_their_location(app, org):
+    buyer = external(org["miami"], "Buyer")
+    client = app.test_client()
+    sign_in_client(client, buyer)
+    page = client.get(url(org["kitchen"])).text
+    tree = page[page.index('role="tree"') : page.index("</aside>")]
+    assert "Miami Beach" in tree
+    assert "Kitchen" in tree
+    assert "West Division" not in tree
+    assert "Caribbean Grill Group" in page  # the breadcrumbs still name the way up
