@@ -30,6 +30,7 @@ class EventFilterForm(FlaskForm):
     aggregate = SearchField("Aggregate id", validators=[Optional(), Length(max=80)])
     status = SelectField(
         "Delivery",
+        default="",
         choices=[
             SelectChoice("", "Any"),
             *(SelectChoice(s, s.capitalize()) for s in ("pending", "sent", "failed")),
