@@ -39,6 +39,9 @@ def register_cli(app: Flask) -> None:
         from portal.organizations.demo import seed_demo_organization
 
         accounts += seed_demo_organization()  # once: a second run finds it and adds nothing
+        from portal.approvals.demo import seed_demo_approvals
+
+        seed_demo_approvals()
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")
