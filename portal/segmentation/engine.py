@@ -1,12 +1,19 @@
 """Assigning every customer exactly one primary segment, in set-based SQL.
 
-One evaluation run: (1) one INSERT … SELECT writes a staging row for each customer whose
-primary segment differs from the stored one (or whose override expired); untouched customers
-cost no write. (2) History rows, with the values of the fields the new segment's rule looks at.
-(3) One CustomerSegmentChanged outbox event per move (a first assignment is
-not a move: it has its history row, no event). (4) An upsert of the assignments.
-(5) The staging rows go. The caller commits: a single customer is re-evaluated inside the
-transaction that changed their attributes or behaviour.
+One evaluation run is one SELECT (`changes`): every customer joined to their stored assignment
+and to the sources the rules read, the segments of their type tried in priority order (one
+CASE), kept only when the result differs from the stored segment (or an override expired), with
+the values that qualified them captured on the way. Untouched customers cost no write. From
+those rows: a history row each, one CustomerSegmentChanged outbox event per move, and the upsert
+of the assignments. On PostgreSQL the writes are data-modifying CTEs of that one statement (no
+staging table, the rules run once); SQLite runs them as consecutive statements that re-read the
+same SELECT (tests and small installs). The caller commits: a single customer is re-evaluated
+inside the transaction that changed their attributes or behaviour.
+
+A customer's very first assignment (no previous segment) is recorded in the history with its
+reason and metrics, but emits no CustomerSegmentChanged: "segment reassignment must trigger
+notifications", and a first assignment is no reassignment; the consumers learn of new customers
+from CustomerCreated. Sales and marketing see only moves too (queries.notifications).
 """
 
 from __future__ import annotations
@@ -21,13 +28,13 @@ from sqlalchemy import (
     String,
     case,
     cast,
-    delete,
     func,
     literal,
     literal_column,
     null,
     or_,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -37,7 +44,7 @@ from portal.customers.values import B2B_TYPES
 from portal.events.models import OutboxEvent
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
-from portal.models import UTCDateTime, new_uuid, utcnow
+from portal.models import UTCDateTime, utcnow
 from portal.segmentation.catalogue import ordered_segments
 from portal.segmentation.compiler import compile_rule
 from portal.segmentation.fields import FIELDS, Sources
@@ -45,7 +52,6 @@ from portal.segmentation.models import (
     CustomerSegment,
     ReasonCode,
     Segment,
-    SegmentChange,
     SegmentHistory,
     SegmentType,
 )
@@ -127,88 +133,11 @@ def evaluation(
     return Evaluation(segments, sources, target)
 
 
-def assignments(plan: Evaluation, now: datetime) -> Select:
-    """Each customer's stored segment (`current`), the one they get now (`target`; an active
-    override keeps its segment) and whether their override has just expired."""
-    cs = aliased(CustomerSegment, name="cs")
-    until = cs.override_until
-    active = (until.is_not(None)) & (until > now)
-    expired = (until.is_not(None)) & (until <= now)
-    query = (
-        select(
-            Customer.id.label("customer_id"),
-            cs.segment_id.label("current"),
-            case((active, cs.segment_id), else_=plan.target).label("target"),
-            case((expired, True), else_=False).label("expired"),
-        )
-        .select_from(Customer)
-        .outerjoin(cs, cs.customer_id == Customer.id)
-    )
-    return plan.sources.join(query)
-
-
-def evaluate(
-    customer_ids: Sequence[str] | None = None,
-    *,
-    actor_id: str = SYSTEM,
-    now: datetime | None = None,
-    progress: Callable[[str], None] = lambda step: None,
-) -> int:
-    """Re-evaluate the given customers (all when None); returns how many changed segment."""
-    db.session.flush()
-    now = now or utcnow()
-    run_id = new_uuid()
-    plan = evaluation(now, joined=customer_ids is None, actor_id=actor_id)
-    _stage(plan, run_id, now, customer_ids)
-    progress("evaluated")
-    _write_history(plan, run_id, now, actor_id)
-    progress("history")
-    moved = _emit_events(run_id, now, actor_id)
-    progress("events")
-    _assign(run_id, now)
-    db.session.execute(delete(SegmentChange.__table__).where(SegmentChange.run_id == run_id))
-    progress("assigned")
-    return moved
-
-
-def evaluate_customer(customer_id: str, *, actor_id: str = SYSTEM) -> None:
-    """Re-evaluate one customer in the caller's transaction (their data just changed)."""
-    evaluate([customer_id], actor_id=actor_id)
-
-
-def _stage(plan: Evaluation, run_id: str, now: datetime, customer_ids) -> None:
-    query = assignments(plan, now)
-    if customer_ids is not None:
-        query = query.where(Customer.id.in_(customer_ids))
-    evaluated = query.cte("evaluated")
-    if _dialect() == "postgresql":  # evaluate each rule once, not once per reference
-        evaluated = evaluated.prefix_with("MATERIALIZED")
-    reason = case(
-        (evaluated.c.expired, ReasonCode.OVERRIDE_EXPIRED.value),
-        (evaluated.c.target.in_(plan.fallback_ids), ReasonCode.FALLBACK.value),
-        else_=ReasonCode.RULE_MATCHED.value,
-    )
-    changes = select(
-        literal(run_id),
-        evaluated.c.customer_id,
-        evaluated.c.current,
-        evaluated.c.target,
-        reason,
-        evaluated.c.expired,
-    ).where(or_(evaluated.c.target.is_distinct_from(evaluated.c.current), evaluated.c.expired))
-    db.session.execute(
-        SegmentChange.__table__.insert().from_select(
-            [
-                "run_id",
-                "customer_id",
-                "from_segment_id",
-                "to_segment_id",
-                "reason_code",
-                "override_expired",
-            ],
-            changes,
-        )
-    )
+def ahead_of(draft: Segment, segments: list[Segment]) -> list[Segment]:
+    """The ordinary segments of `draft`'s type tried before it (see `evaluation`)."""
+    mine = [s for s in segments if s.segment_type == draft.segment_type and not s.is_fallback]
+    ids = [s.id for s in mine]
+    return mine[: ids.index(draft.id)] if draft.id in ids else mine
 
 
 def qualification(rule: dict, sources: Sources) -> ColumnElement:
@@ -220,118 +149,200 @@ def qualification(rule: dict, sources: Sources) -> ColumnElement:
     return json_object(list(pairs.items()))
 
 
-def _write_history(plan: Evaluation, run_id: str, now: datetime, actor_id: str) -> None:
-    ch = SegmentChange
+def changes(plan: Evaluation, now: datetime, selection: ColumnElement | None = None) -> Select:
+    """One row per customer whose assignment must change: stored segment (`current`, NULL for a
+    first assignment), new one (`target`; an active override keeps its segment), whether an
+    override expired (with its justification and end for the history), and the qualifying
+    values of the new segment's rule (`metrics`)."""
     cs = aliased(CustomerSegment, name="cs")
-    targets = set(
-        db.session.scalars(select(ch.to_segment_id).where(ch.run_id == run_id).distinct())
+    until = cs.override_until
+    active = until.is_not(None) & (until > now)
+    expired = until.is_not(None) & (until <= now)
+    target = case((active, cs.segment_id), else_=plan.target)
+    # CASE <target> WHEN …: PostgreSQL evaluates the target once for the whole lookup.
+    metrics = case(
+        {s.id: qualification(s.rule, plan.sources) for s in plan.segments},
+        value=target,
+        else_=json_object([]),
     )
-    columns = [
-        "customer_id",
-        "from_segment_id",
-        "to_segment_id",
-        "at",
-        "rule_version_id",
-        "reason_code",
-        "metrics",
-        "justification",
-        "override_until",
-        "actor",
-    ]
-    for segment in (s for s in plan.segments if s.id in targets):
-        sources = Sources(now, joined=False)
-        expired = ch.override_expired.is_(True)
-        query = (
-            select(
-                ch.customer_id,
-                ch.from_segment_id,
-                ch.to_segment_id,
-                literal(now, UTCDateTime),
-                literal(segment.rule_version_id),
-                ch.reason_code,
-                qualification(segment.rule, sources),
-                case((expired, cs.override_justification), else_=null()),
-                case((expired, cs.override_until), else_=null()),
-                literal(actor_id),
-            )
-            .select_from(ch)
-            .join(Customer, Customer.id == ch.customer_id)
-            .outerjoin(cs, cs.customer_id == ch.customer_id)
-            .where(ch.run_id == run_id, ch.to_segment_id == segment.id)
+    query = (
+        select(
+            Customer.id.label("customer_id"),
+            cs.segment_id.label("current"),
+            target.label("target"),
+            case((expired, True), else_=False).label("expired"),
+            case((expired, cs.override_justification), else_=null()).label("justification"),
+            case((expired, until), else_=null()).label("override_until"),
+            metrics.label("metrics"),
         )
-        query = sources.join(query)
-        db.session.execute(SegmentHistory.__table__.insert().from_select(columns, query))
+        .select_from(Customer)
+        .outerjoin(cs, cs.customer_id == Customer.id)
+        .where(or_(target.is_distinct_from(cs.segment_id), expired))
+    )
+    if selection is not None:
+        query = query.where(selection)
+    return plan.sources.join(query)
+
+
+def evaluate(
+    customer_ids: Sequence[str] | None = None,
+    *,
+    where: ColumnElement | None = None,
+    actor_id: str = SYSTEM,
+    now: datetime | None = None,
+    progress: Callable[[str], None] = lambda step: None,
+) -> int:
+    """Re-evaluate the given customers, those matching `where`, or all when neither is given;
+    returns how many moved from one segment to another."""
+    db.session.flush()
+    now = now or utcnow()
+    everyone = customer_ids is None and where is None
+    # A few named customers: correlated order windows probe the index instead of aggregating.
+    plan = evaluation(now, joined=customer_ids is None, actor_id=actor_id)
+    selection = Customer.id.in_(customer_ids) if customer_ids is not None else where
+    query = changes(plan, now, selection)
+    writer = Writer(plan, now, actor_id)
+    if _dialect() == "postgresql":
+        if everyone:  # hash joins and aggregates of a million rows stay in memory
+            db.session.execute(text("SET LOCAL work_mem = '256MB'"))
+        moved = writer.all_at_once(query)
+    else:
+        moved = writer.step_by_step(query)
+    progress("assigned")
+    return moved
+
+
+def evaluate_customer(customer_id: str, *, actor_id: str = SYSTEM) -> None:
+    """Re-evaluate one customer in the caller's transaction (their data just changed)."""
+    evaluate([customer_id], actor_id=actor_id)
 
 
 def segment_json(segment) -> ColumnElement:
     return json_object([("segmentType", segment.segment_type), ("specificSegment", segment.name)])
 
 
-def _emit_events(run_id: str, now: datetime, actor_id: str) -> int:
-    ch = SegmentChange
-    before, after = aliased(Segment, name="before"), aliased(Segment, name="after")
-    moves = (
-        ch.run_id == run_id,
-        ch.from_segment_id.is_not(None),
-        ch.from_segment_id != ch.to_segment_id,
-    )
-    payload = json_object(
-        [
-            ("customerId", ch.customer_id),
-            ("previousSegment", segment_json(before)),
-            ("newSegment", segment_json(after)),
-            ("reasonCode", ch.reason_code),
+HISTORY_COLUMNS = [
+    "customer_id",
+    "from_segment_id",
+    "to_segment_id",
+    "at",
+    "rule_version_id",
+    "reason_code",
+    "metrics",
+    "justification",
+    "override_until",
+    "actor",
+]
+EVENT_COLUMNS = [
+    "id",
+    "type",
+    "version",
+    "occurred_at",
+    "aggregate_type",
+    "aggregate_id",
+    "actor",
+    "payload",
+    "attempts",
+]
+ASSIGNMENT_COLUMNS = [
+    "customer_id",
+    "segment_id",
+    "since",
+    "override_until",
+    "override_justification",
+]
+
+
+@dataclass
+class Writer:
+    """The writes of one run, each an INSERT … SELECT from the `changes` rows (`src`)."""
+
+    plan: Evaluation
+    now: datetime
+    actor_id: str
+
+    def all_at_once(self, query: Select) -> int:
+        src = query.cte("changes")  # read by every write: PostgreSQL materializes it once
+        writes = [
+            insert.cte(f"write_{i}")
+            for i, insert in enumerate((self.history(src), self.events(src), self.assign(src)))
         ]
-    )
-    query = (
-        select(
-            _sql_uuid(),
-            literal(CHANGED_EVENT),
-            literal(1),
-            literal(now, UTCDateTime),
-            literal("customer"),
-            ch.customer_id,
-            literal(actor_id),
-            payload,
-            literal(0),
+        return db.session.scalar(
+            select(func.count().filter(self.moved(src))).select_from(src).add_cte(*writes)
         )
-        .select_from(ch)
-        .join(after, after.id == ch.to_segment_id)
-        .join(before, before.id == ch.from_segment_id)
-        .where(*moves)
-    )
-    columns = [
-        "id",
-        "type",
-        "version",
-        "occurred_at",
-        "aggregate_type",
-        "aggregate_id",
-        "actor",
-        "payload",
-        "attempts",
-    ]
-    db.session.execute(OutboxEvent.__table__.insert().from_select(columns, query))
-    # rowcount of INSERT … SELECT is not reported by every driver: count the staged moves.
-    return db.session.scalar(select(func.count()).where(*moves))
 
+    def step_by_step(self, query: Select) -> int:
+        # The assignment goes last: every earlier step still sees the stored segments.
+        src = query.subquery("changes")
+        moved = db.session.scalar(select(func.count()).select_from(src).where(self.moved(src)))
+        for statement in (self.history(src), self.events(src), self.assign(src)):
+            db.session.execute(statement)
+        return moved
 
-def _assign(run_id: str, now: datetime) -> None:
-    ch = SegmentChange
-    table = CustomerSegment.__table__
-    insert = _upsert().from_select(
-        ["customer_id", "segment_id", "since", "override_until", "override_justification"],
-        select(
-            ch.customer_id,
-            ch.to_segment_id,
-            literal(now, UTCDateTime),
-            null(),
-            null(),
-        ).where(ch.run_id == run_id),
-    )
-    moved = table.c.segment_id != insert.excluded.segment_id
-    db.session.execute(
-        insert.on_conflict_do_update(
+    @staticmethod
+    def moved(src) -> ColumnElement:
+        return src.c.current.is_not(None) & (src.c.current != src.c.target)
+
+    def reason(self, src) -> ColumnElement:
+        return case(
+            (src.c.expired, ReasonCode.OVERRIDE_EXPIRED.value),
+            (src.c.target.in_(self.plan.fallback_ids), ReasonCode.FALLBACK.value),
+            else_=ReasonCode.RULE_MATCHED.value,
+        )
+
+    def history(self, src):
+        segment = aliased(Segment, name="target_segment")
+        rows = select(
+            src.c.customer_id,
+            src.c.current,
+            src.c.target,
+            literal(self.now, UTCDateTime),
+            segment.rule_version_id,
+            self.reason(src),
+            src.c.metrics,
+            src.c.justification,
+            src.c.override_until,
+            literal(self.actor_id),
+        ).join(segment, segment.id == src.c.target)
+        return SegmentHistory.__table__.insert().from_select(HISTORY_COLUMNS, rows)
+
+    def events(self, src):
+        # A first assignment (no previous segment) is no reassignment: history only, no event.
+        before, after = aliased(Segment, name="before"), aliased(Segment, name="after")
+        payload = json_object(
+            [
+                ("customerId", src.c.customer_id),
+                ("previousSegment", segment_json(before)),
+                ("newSegment", segment_json(after)),
+                ("reasonCode", self.reason(src)),
+            ]
+        )
+        rows = (
+            select(
+                _sql_uuid(),
+                literal(CHANGED_EVENT),
+                literal(1),
+                literal(self.now, UTCDateTime),
+                literal("customer"),
+                src.c.customer_id,
+                literal(self.actor_id),
+                payload,
+                literal(0),
+            )
+            .join(after, after.id == src.c.target)
+            .join(before, before.id == src.c.current)
+            .where(self.moved(src))
+        )
+        return OutboxEvent.__table__.insert().from_select(EVENT_COLUMNS, rows)
+
+    def assign(self, src):
+        table = CustomerSegment.__table__
+        rows = select(
+            src.c.customer_id, src.c.target, literal(self.now, UTCDateTime), null(), null()
+        ).where(src.c.customer_id.is_not(None))  # SQLite: a WHERE before ON CONFLICT
+        insert = _upsert().from_select(ASSIGNMENT_COLUMNS, rows)
+        moved = table.c.segment_id != insert.excluded.segment_id
+        return insert.on_conflict_do_update(
             index_elements=["customer_id"],
             set_={
                 "segment_id": insert.excluded.segment_id,
@@ -341,4 +352,3 @@ def _assign(run_id: str, now: datetime) -> None:
                 "override_by": null(),
             },
         )
-    )

@@ -2,9 +2,10 @@
 field lives in SQL.
 
 `Sources` hands out the joined tables a compiled rule needs (metrics, order windows, the
-default shipping address, preferences). In `joined` mode (a full recompute, previews) the order
-windows are GROUP BY subqueries joined once; for a handful of customers they are correlated
-subqueries that probe the (customer_id, placed_at) index instead of aggregating every order.
+default shipping address, preferences). In `joined` mode (a full recompute, previews) every
+order window any rule names comes from ONE pass over the recent orders (GROUP BY customer with
+a FILTER per window), not one GROUP BY per window; for a handful of customers the windows are
+correlated subqueries that probe the (customer_id, placed_at) index instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from portal.customers.models import Customer, CustomerAddress, CustomerPreference
@@ -70,7 +71,7 @@ class Sources:
         self.joined = joined
         self.metrics = aliased(CustomerMetrics, name="m")
         self._uses_metrics = False
-        self._windows: dict[int, object] = {}
+        self._windows: set[int] = set()
         self._address = None
         self._preference = None
 
@@ -78,34 +79,45 @@ class Sources:
         self._uses_metrics = True
         return getattr(self.metrics, name)
 
+    def _live(self, days: int) -> ColumnElement:
+        return CustomerOrder.placed_at >= self.now - timedelta(days=days)
+
     def window(self, days: int, measure: str) -> ColumnElement:
         """Orders (`count`) or base-currency spend (`spend`) in the last `days` days, 0 if none."""
-        cutoff = self.now - timedelta(days=days)
-        live = and_(
-            CustomerOrder.placed_at >= cutoff,
-            CustomerOrder.cancelled_at.is_(None),
-        )
-        spend = func.sum(CustomerOrder.amount_minor).filter(CustomerOrder.currency == BASE_CURRENCY)
+        in_base = CustomerOrder.currency == BASE_CURRENCY
         if not self.joined:
-            value = spend if measure == "spend" else func.count()
+            value = func.sum(CustomerOrder.amount_minor).filter(in_base)
+            value = value if measure == "spend" else func.count()
             return func.coalesce(
                 select(value)
-                .where(CustomerOrder.customer_id == Customer.id, live)
+                .where(
+                    CustomerOrder.customer_id == Customer.id,
+                    self._live(days),
+                    CustomerOrder.cancelled_at.is_(None),
+                )
                 .scalar_subquery(),
                 0,
             )
-        if days not in self._windows:
-            self._windows[days] = (
-                select(
-                    CustomerOrder.customer_id,
-                    func.count().label("count"),
-                    spend.label("spend"),
-                )
-                .where(live)
-                .group_by(CustomerOrder.customer_id)
-                .subquery(f"w{days}")
-            )
-        return func.coalesce(self._windows[days].c[measure], 0)
+        # A column of the one windows subquery `w`, built in join() once every rule that
+        # names a window has been compiled; its name is ours, never user input.
+        self._windows.add(days)
+        return func.coalesce(literal_column(f"w.{measure}_{days}", BigInteger), 0)
+
+    def _window_table(self):
+        in_base = CustomerOrder.currency == BASE_CURRENCY
+        columns = []
+        for days in sorted(self._windows):
+            live = self._live(days)
+            columns += [
+                func.count().filter(live).label(f"count_{days}"),
+                func.sum(CustomerOrder.amount_minor).filter(live & in_base).label(f"spend_{days}"),
+            ]
+        return (
+            select(CustomerOrder.customer_id, *columns)
+            .where(self._live(max(self._windows)), CustomerOrder.cancelled_at.is_(None))
+            .group_by(CustomerOrder.customer_id)
+            .subquery("w")
+        )
 
     def country(self) -> ColumnElement:
         if self._address is None:
@@ -121,7 +133,8 @@ class Sources:
         """Outer-join every source the compiled expressions used onto `customer`."""
         if self._uses_metrics:
             query = query.outerjoin(self.metrics, self.metrics.customer_id == Customer.id)
-        for window in self._windows.values():
+        if self._windows:
+            window = self._window_table()
             query = query.outerjoin(window, window.c.customer_id == Customer.id)
         if self._address is not None:
             a = self._address

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.security import audit
 from portal.security.models import User
-from portal.segmentation.engine import evaluate_customer
+from portal.segmentation.engine import evaluate, evaluate_customer
 
 DORMANT_MONTHS = 24
 
@@ -137,6 +137,9 @@ def flag_inactive_customers(now: datetime | None = None) -> int:
         .values(flagged_inactive_at=now)
         .execution_options(synchronize_session=False)
     )
+    # One set-based re-evaluation of the accounts just flagged: no rule reads the flag itself,
+    # but their time-based fields (last order, customer since) have drifted since the last run.
+    evaluate(where=Customer.flagged_inactive_at == now, now=now)
     audit.record(
         "customer.flag_inactive",
         actor=SYSTEM,

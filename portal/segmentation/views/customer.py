@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.customers.errors import DomainError
 from portal.customers.models import Customer
 from portal.extensions import db
-from portal.htmx import redirect_after_post, render
+from portal.htmx import is_htmx, redirect_after_post, render
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
@@ -88,4 +88,6 @@ def customer_override(customer_id: str):
         for name, messages in refused.errors.items():
             getattr(form, name, form.justification).errors = list(messages)
         return _panel(_customer_or_404(customer_id), form, status=422)
+    if is_htmx():  # the form swaps the panel in place: send the updated panel itself
+        return _panel(_customer_or_404(customer_id))
     return redirect_after_post("segmentation.customer_segment_panel", customer_id=customer.id)

@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from portal.customers.errors import DomainError
 from portal.extensions import db
-from portal.htmx import redirect_after_post, render
+from portal.htmx import render
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.fields import FIELDS, OPERATOR_LABELS, TIME_UNITS
 from portal.segmentation.forms import apply_action, draft_from_form
 from portal.segmentation.models import Segment, SegmentType
 from portal.segmentation.rules import RuleInvalid, empty_rule, to_draft, validate
+from portal.segmentation.views._common import whole_page
 
 MANAGE = "customer:segmentation:manage"
 
@@ -73,6 +74,10 @@ def segment_edit(segment_id: str):
 @require(MANAGE)
 def segment_editor_action():
     """Add or remove a condition or group, or follow a field change: the builder again."""
+    if request.htmx.target == "preview":
+        # htmx posts the form's own preview refresh to the `formaction` of the builder button
+        # clicked last: it still wants the preview, not a builder in the preview pane.
+        return segment_preview()
     segment = (
         _segment_or_404(request.form["segment_id"]) if request.form.get("segment_id") else None
     )
@@ -117,7 +122,7 @@ def _save(segment: Segment | None):
         errors = {k: " ".join(v) for k, v in refused.errors.items()}
         segment = db.session.get(Segment, segment.id) if segment else None
         return _editor(segment, draft, status=422, errors=errors)
-    return redirect_after_post("segmentation.segment_list")
+    return whole_page("segmentation.segment_list")
 
 
 @bp.post("/new")
@@ -145,7 +150,7 @@ def segment_move(segment_id: str):
         if 0 <= j < len(ids):
             ids[i], ids[j] = ids[j], ids[i]
             services.reorder_segments(current_user, segment.segment_type, ids)
-    return redirect_after_post("segmentation.segment_list")
+    return whole_page("segmentation.segment_list")
 
 
 @bp.get("/<segment_id>/versions")
@@ -162,4 +167,4 @@ def segment_versions(segment_id: str):
 def segment_recompute():
     """Recompute every customer now (for large bases use `flask segments recompute`)."""
     services.recompute_all(current_user.id)
-    return redirect_after_post("segmentation.segment_list")
+    return whole_page("segmentation.segment_list")

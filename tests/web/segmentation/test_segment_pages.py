@@ -192,3 +192,18 @@ def test_report_notifications_and_list(client, login_as, restaurant):
     assert "0 unread" in client.get("/segments/notifications").text
     listing = client.get("/segments/").text
     assert 'data-segment="Busy big restaurants">1<' in listing
+
+
+def test_notifications_reach_sales_and_marketing_only(client, login_as, restaurant):
+    login_as("marketing")
+    _busy(restaurant)
+    client.post("/segments/recompute")
+    client.post("/segments/new", data=NESTED)
+    client.post("/segments/recompute")
+    for role in ("sales", "marketing"):
+        login_as(role)
+        assert "Chez Lola" in client.get("/segments/notifications").text
+    for role in ("support", "finance", "compliance_officer", "administrator"):
+        login_as(role)
+        assert client.get("/segments/notifications").status_code == 403
+        assert client.post("/segments/notifications/read", data={"up_to": 1}).status_code == 403
