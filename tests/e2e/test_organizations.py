@@ -103,6 +103,11 @@ def test_a_customer_admin_runs_their_organisation(
     expect(page.locator("#node-panel")).to_contain_text("Bea Buyer")
     expect(page.locator("#node-panel")).to_contain_text("Buyer")
 
+    # Search opens the way to each match and marks it.
+    page.get_by_label("Find a node").fill("kitch")
+    expect(tree(page).locator("mark")).to_have_text(["Kitchen"])
+    expect(page.locator(".tree-note")).to_contain_text("1 match for")
+
     # Editing the URL to another organisation's node finds nothing.
     for path in (
         f"/organizations/nodes/{theirs['miami'].id}",
