@@ -54,6 +54,9 @@ ATTRIBUTES: dict[str, str] = {
     "shipping_method": "Shipping method",
     "delivery_instructions": "Delivery instructions",
 }
+# Never in clear in the audit trail or the outbox, as for customers' identifiers.
+SECRET_ATTRIBUTES = frozenset({"tax_id", "registration_number"})
+MASK = "***"
 CHOICES: dict[str, tuple[str, ...]] = {
     "company_size": tuple(CompanySize),
     "payment_terms": ("PREPAID", "NET15", "NET30", "NET60"),

@@ -21,7 +21,13 @@ from portal.organizations.models import (
 )
 from portal.organizations.permissions import ROLE_TEMPLATES
 from portal.organizations.services._common import record, use_case
-from portal.organizations.values import ATTRIBUTES, NodeStatus, NodeType
+from portal.organizations.values import (
+    ATTRIBUTES,
+    MASK,
+    SECRET_ATTRIBUTES,
+    NodeStatus,
+    NodeType,
+)
 from portal.security.models import User
 
 Node = OrganizationNode
@@ -39,6 +45,10 @@ def _check_code(organization_id: str, code: str, node_id: str | None = None) -> 
         query = query.where(Node.id != node_id)
     if db.session.scalar(query.limit(1)):
         raise DomainError.on("code", f"Another node of this organisation has the code {code}.")
+
+
+def _public(field: str, value: str | None) -> str | None:
+    return MASK if value and field in SECRET_ATTRIBUTES else value
 
 
 @use_case
@@ -180,8 +190,16 @@ def override_attribute(actor: User, node: Node, field: str, value: str) -> Node:
     before = node.attributes.get(field)
     # A new dict: JSON columns notice reassignment, not changes inside.
     node.attributes = {**node.attributes, field: value}
-    summary = f"{ATTRIBUTES[field]} set to {value} here (overrides what is inherited)"
-    _updated(actor, node, "org.attribute_overridden", summary, {field: before}, {field: value})
+    shown = _public(field, value)
+    summary = f"{ATTRIBUTES[field]} set to {shown} here (overrides what is inherited)"
+    _updated(
+        actor,
+        node,
+        "org.attribute_overridden",
+        summary,
+        {field: _public(field, before)},
+        {field: shown},
+    )
     return node
 
 
@@ -189,7 +207,7 @@ def override_attribute(actor: User, node: Node, field: str, value: str) -> Node:
 def clear_override(actor: User, node: Node, field: str) -> Node:
     if field not in node.attributes:
         raise DomainError.on(NON_FIELD, "This node does not override that attribute.")
-    before = node.attributes[field]
+    before = _public(field, node.attributes[field])
     node.attributes = {k: v for k, v in node.attributes.items() if k != field}
     summary = f"{ATTRIBUTES[field]} inherited again (was {before} here)"
     _updated(actor, node, "org.attribute_cleared", summary, {field: before}, {field: None})

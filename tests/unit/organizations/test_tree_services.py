@@ -139,3 +139,12 @@ def test_every_payload_has_the_catalogued_fields(staff, org):
     }
     for event in emitted:
         assert set(event.payload) == set(ORG_EVENTS[event.type].fields), event.type
+
+
+def test_identifiers_are_masked_in_the_trail_and_the_outbox(staff, org):
+    services.override_attribute(staff, org["root"], "tax_id", "12-3456789")
+    services.clear_override(staff, org["root"], "tax_id")
+    for event in events("OrganizationNodeUpdated"):
+        assert "12-3456789" not in str(event.payload)
+    assert "12-3456789" not in str(list(db.session.scalars(sa.select(AuditEntry.summary))))
+    assert events("OrganizationNodeUpdated")[0].payload["newValues"] == {"tax_id": "***"}
