@@ -166,3 +166,26 @@ def test_a_location_buyer_sees_the_tree_from_their_location(app, org):
     assert "Kitchen" in tree
     assert "West Division" not in tree
     assert "Caribbean Grill Group" in page  # the breadcrumbs still name the way up
+
+
+def test_staff_create_an_organisation_for_a_b2b_customer(client, login_as, restaurant, customer):
+    login_as("sales")
+    refused = client.post(
+        "/organizations/", data={"customer_id": customer.id, "name": "X", "code": "X"}
+    )
+    assert refused.status_code == 422
+    assert "Choose a B2B customer." in refused.text
+    made = client.post(
+        "/organizations/", data={"customer_id": restaurant.id, "name": "Chez Lola", "code": "lola"}
+    )
+    assert made.status_code == 303
+    listed = client.get("/organizations/?q=lola")
+    assert "Chez Lola" in listed.text
+    assert "<code>LOLA</code>" in listed.text
+
+
+def test_read_only_staff_cannot_create_organisations(client, login_as, restaurant):
+    login_as("marketing")
+    assert client.get("/organizations/").status_code == 200
+    response = client.post("/organizations/", data={"customer_id": restaurant.id, "name": "X"})
+    assert response.status_code == 403
