@@ -1,6 +1,5 @@
 """Segmentation tables: the behaviour the consumed events keep up to date (orders, metrics),
-the segments with their versioned rules, each customer's one primary segment, its history, and
-the staging rows a recompute works through.
+the segments with their versioned rules, each customer's one primary segment and its history.
 """
 
 from __future__ import annotations
@@ -56,7 +55,15 @@ class CustomerOrder(db.Model):
 
     __tablename__ = "customer_order"
     # Spend and order counts in the last N days: one index range per customer.
-    __table_args__ = (Index("ix_customer_order_customer_placed", "customer_id", "placed_at"),)
+    __table_args__ = (
+        Index("ix_customer_order_customer_placed", "customer_id", "placed_at"),
+        # The order windows of a full recompute: an index-only range over recent orders.
+        Index(
+            "ix_customer_order_placed",
+            "placed_at",
+            postgresql_include=["customer_id", "amount_minor", "currency", "cancelled_at"],
+        ),
+    )
 
     order_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
@@ -127,14 +134,15 @@ class SegmentRuleVersion(db.Model):
 
 
 class CustomerSegment(db.Model):
-    """The one primary segment of a customer, and the admin override holding it, if any."""
+    """The one primary segment of a customer, and the admin override holding it, if any.
+
+    No foreign keys: a recompute writes up to a row per customer, and PostgreSQL would check
+    each one row by row (migration 0009 says why that is safe)."""
 
     __tablename__ = "customer_segment"
 
-    customer_id: Mapped[str] = mapped_column(
-        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
-    )
-    segment_id: Mapped[str] = mapped_column(ForeignKey("segment.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(Uuid, index=True)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     override_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     override_justification: Mapped[str | None] = mapped_column(Text)
@@ -148,7 +156,7 @@ class SegmentHistory(db.Model):
     __table_args__ = (Index("ix_segment_history_customer_at", "customer_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[str] = mapped_column(String(41))  # no foreign key: see CustomerSegment
     from_segment_id: Mapped[str | None] = mapped_column(Uuid)
     to_segment_id: Mapped[str] = mapped_column(Uuid)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -162,7 +170,8 @@ class SegmentHistory(db.Model):
 
 
 class SegmentChange(db.Model):
-    """Staging for one evaluation run: only customers whose assignment changes get a row."""
+    """Formerly the staging rows of an evaluation run; the engine no longer writes it (one
+    statement per run, see engine). Kept until the compliance registry stops listing it."""
 
     __tablename__ = "segment_change"
 
