@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         total = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
         orders = db.session.scalar(sa.text("SELECT count(*) FROM customer_order"))
         print(f"{total:,} customers, {orders:,} orders, {len(SEGMENTS)} segments + 2 fallbacks")
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         run, full = timed(
             "full recompute, first run", lambda: recompute_all("bench"), TARGETS["full"]
         )
@@ -176,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  extrapolated to {total:,}: {estimate:,.0f} s; set-based is "
             f"{estimate / full:,.0f}x faster"
         )
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from portal.models import utcnow
 from portal.security.models import User
 from portal.segmentation.catalogue import ordered_segments
 from portal.segmentation.compiler import compile_rule
-from portal.segmentation.engine import ahead_of
+from portal.segmentation.engine import ahead_of, bulk_settings
 from portal.segmentation.fields import Sources
 from portal.segmentation.models import (
     CustomerSegment,
@@ -73,6 +73,7 @@ def preview(draft: Segment, actor_id: str, now: datetime | None = None) -> Previ
     matter, so the full priority CASE is not needed.
     """
     now = now or utcnow()
+    bulk_settings()  # the caller's transaction only reads; it ends with the request
     sources = Sources(now)
     matches = _holds(draft.rule, sources)
     ahead = [_holds(s.rule, sources) for s in ahead_of(draft, ordered_segments(actor_id))]
