@@ -1,0 +1,191 @@
+"""Event throughput: the relay (to RabbitMQ with confirms, and to in-process handlers) and the
+intake of OrderPlaced (over HTTP and from the queue).
+
+`python -m bench.events` on PostgreSQL ($BENCH_DATABASE_URL, default bench_ev, rebuilt by the
+migrations) and RabbitMQ ($BENCH_BROKER_URL, default guest@127.0.0.1). Writes `--events` outbox
+rows for 1,000 aggregates in SQL, then prints events per second for:
+  - the relay to RabbitMQ: persistent messages, publisher confirms, a durable queue bound;
+  - the relay to the in-process handlers only (no broker);
+  - POST /api/v1/events in batches of 500 (the WSGI app in-process: HTTP parsing, auth,
+    validation, effects, one commit per batch; no sockets);
+  - the queue consumer taking the same number of messages from a durable queue.
+Targets: relay ≥ 5,000/s to RabbitMQ, intake ≥ 1,000/s. The intake count is separate
+(`--intake-events`): each OrderPlaced re-evaluates the customer's segment, which dominates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+import uuid
+
+import pika
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.api import tokens
+from portal.demo import seed_demo_customers
+from portal.events.broker import EXCHANGE, RabbitPublisher
+from portal.events.consumer import consume_queue
+from portal.events.relay import Relay
+from portal.extensions import db
+from portal.security.models import User
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_ev"
+DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672/%2F"
+TARGETS = {"relay_rabbitmq": 5000, "intake_http": 1000, "intake_queue": 1000}
+CUSTOMERS = 1000
+BATCH = 500
+
+OUTBOX_SQL = """
+INSERT INTO outbox_event (id, type, version, occurred_at, aggregate_type, aggregate_id, actor,
+  payload, attempts)
+SELECT gen_random_uuid()::text, 'CustomerUpdated', 1, now(), 'customer',
+       'cust-bench-' || (n % 1000), 'system',
+       json_build_object('customerId', 'cust-bench-' || (n % 1000), 'modifiedFields',
+         json_build_array('name'), 'previousValues', json_build_object('name', 'A' || n),
+         'newValues', json_build_object('name', 'B' || n)), 0
+FROM generate_series(1, :count) AS n
+"""
+
+
+def _rate(label: str, count: int, seconds: float, target: str | None = None) -> None:
+    rate = count / seconds
+    goal = ""
+    if target:
+        goal = f"  (target {TARGETS[target]:,}/s: {'met' if rate >= TARGETS[target] else 'MISSED'})"
+    print(f"{label:<44} {count:>8,} in {seconds:6.1f} s = {rate:>8,.0f}/s" + goal)
+
+
+def _drain(relay: Relay) -> None:
+    while relay.run_once():
+        pass
+
+
+def _order(customer_id: str) -> dict:
+    return {
+        "eventId": str(uuid.uuid4()),
+        "type": "OrderPlaced",
+        "version": 1,
+        "occurredAt": "2026-11-28T12:00:00+00:00",
+        "payload": {
+            "orderId": f"ord-{uuid.uuid4().hex}",
+            "customerId": customer_id,
+            "amountMinor": 2599,
+            "currency": "USD",
+            "placedAt": "2026-11-28T12:00:00+00:00",
+        },
+    }
+
+
+def bench_relay(count: int, broker_url: str) -> None:
+    db.session.execute(sa.text("DELETE FROM outbox_event"))
+    db.session.execute(sa.text(OUTBOX_SQL), {"count": count})
+    db.session.commit()
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    channel.exchange_declare(EXCHANGE, "topic", durable=True)
+    queue = f"bench.{uuid.uuid4().hex[:8]}"
+    channel.queue_declare(queue, durable=True)
+    channel.queue_bind(queue, EXCHANGE, routing_key="#")
+    try:
+        relay = Relay(RabbitPublisher(broker_url), batch_size=1000)
+        started = time.perf_counter()
+        _drain(relay)
+        _rate(
+            "relay → RabbitMQ (confirms, persistent)",
+            count,
+            time.perf_counter() - started,
+            "relay_rabbitmq",
+        )
+        relay.close()
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
+    db.session.execute(sa.text("UPDATE outbox_event SET published_at = NULL"))
+    db.session.commit()
+    started = time.perf_counter()
+    _drain(Relay(batch_size=1000))
+    _rate("relay → in-process handlers", count, time.perf_counter() - started)
+
+
+def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> None:
+    _token, clear = tokens.issue(admin, "bench", ["events:write"])
+    headers = {"Authorization": f"Bearer {clear}"}
+    client = app.test_client()
+    started = time.perf_counter()
+    for start in range(0, count, BATCH):
+        batch = [_order(customer_ids[n % len(customer_ids)]) for n in range(start, start + BATCH)]
+        response = client.post("/api/v1/events", json=batch, headers=headers)
+        assert response.status_code == 200, response.json
+    _rate(
+        "intake OrderPlaced over HTTP (batches of 500)",
+        count,
+        time.perf_counter() - started,
+        "intake_http",
+    )
+
+
+def bench_intake_queue(app, count: int, customer_ids: list[str], broker_url: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    channel = connection.channel()
+    queue = f"bench.inbox.{uuid.uuid4().hex[:8]}"
+    channel.queue_declare(queue, durable=True)
+    for n in range(count):
+        channel.basic_publish("", queue, json.dumps(_order(customer_ids[n % len(customer_ids)])))
+    done = threading.Event()
+
+    def watch() -> None:
+        while channel.queue_declare(queue, passive=True).method.message_count:
+            connection.sleep(0.2)
+        done.set()
+
+    started = time.perf_counter()
+    worker = threading.Thread(target=_consume, args=(app, broker_url, queue, done.is_set))
+    worker.start()
+    watch()
+    worker.join()
+    _rate("intake OrderPlaced from the queue", count, time.perf_counter() - started, "intake_queue")
+    channel.queue_delete(queue)
+    connection.close()
+
+
+def _consume(app, url: str, queue: str, stop) -> None:
+    with app.app_context():
+        consume_queue(url, queue, batch=500, should_stop=stop)
+        db.session.remove()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--intake-events", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    broker_url = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+    )
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        seed_demo_customers(CUSTOMERS, seed=7)
+        customer_ids = list(db.session.scalars(sa.text("SELECT id FROM customer")))
+        admin = User(email="bench@efi.example", name="Bench", password_hash=None)
+        db.session.add(admin)
+        db.session.commit()
+        print(f"{args.events:,} events, PostgreSQL {db.engine.url.database}, RabbitMQ {broker_url}")
+        bench_relay(args.events, broker_url)
+        bench_intake_http(app, args.intake_events, customer_ids, admin)
+        bench_intake_queue(app, args.intake_events, customer_ids, broker_url)
+        db.session.remove()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
