@@ -147,3 +147,28 @@ def delegators_of(user_id: str, organization_id: str | None, today: date) -> set
             )
         )
     )
+
+
+def role_choices(organization_id: str) -> list[tuple[str, str]]:
+    return list(
+        db.session.execute(
+            select(OrganizationRole.id, OrganizationRole.name)
+            .where(OrganizationRole.organization_id == organization_id)
+            .order_by(OrganizationRole.name)
+        ).all()
+    )
+
+
+def member_choices(organization_id: str, today: date) -> list[tuple[str, str]]:
+    return list(
+        db.session.execute(
+            select(User.id, User.name)
+            .join(OrganizationMember, OrganizationMember.user_id == User.id)
+            .where(
+                OrganizationMember.organization_id == organization_id,
+                OrganizationMember.status == MemberStatus.ACTIVE,
+                or_(OrganizationMember.end_date.is_(None), OrganizationMember.end_date >= today),
+            )
+            .order_by(User.name)
+        ).all()
+    )

@@ -30,6 +30,9 @@ from portal.approvals.values import (
     Subject,
 )
 from portal.customers.values import PAYMENT_TERMS
+from portal.organizations.forms import ButtonForm
+
+__all__ = ["ButtonForm", "DecisionForm", "DelegationForm", "FilterForm", "PaymentTermsForm"]
 
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "JMD", "TTD", "JPY")
 
@@ -44,10 +47,6 @@ def _any(members) -> list[SelectChoice]:
 
 def _upper(value):
     return (value or "").strip().upper()
-
-
-class ButtonForm(FlaskForm):
-    """Carries only the CSRF token, for one-button posts."""
 
 
 class DecisionForm(FlaskForm):

@@ -19,9 +19,8 @@ from portal.approvals.rules import chain_from_json, format_amount
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.extensions import db
 from portal.organizations import queries as org_queries
-from portal.organizations.models import OrganizationMember, OrganizationNode, OrganizationRole
+from portal.organizations.models import OrganizationNode, OrganizationRole
 from portal.organizations.rules import ancestor_paths
-from portal.organizations.values import MemberStatus
 from portal.security.models import User
 
 Request = ApprovalRequest
@@ -348,31 +347,6 @@ def governing_rules(node: OrganizationNode) -> dict[str, list[GoverningRule]]:
                 GoverningRule(rule, name, rule.node_id != node.id)
             )
     return found
-
-
-def role_choices(organization_id: str) -> list[tuple[str, str]]:
-    return list(
-        db.session.execute(
-            select(OrganizationRole.id, OrganizationRole.name)
-            .where(OrganizationRole.organization_id == organization_id)
-            .order_by(OrganizationRole.name)
-        ).all()
-    )
-
-
-def member_choices(organization_id: str, today: date) -> list[tuple[str, str]]:
-    return list(
-        db.session.execute(
-            select(User.id, User.name)
-            .join(OrganizationMember, OrganizationMember.user_id == User.id)
-            .where(
-                OrganizationMember.organization_id == organization_id,
-                OrganizationMember.status == MemberStatus.ACTIVE,
-                or_(OrganizationMember.end_date.is_(None), OrganizationMember.end_date >= today),
-            )
-            .order_by(User.name)
-        ).all()
-    )
 
 
 def delegations(user_id: str) -> list[dict]:

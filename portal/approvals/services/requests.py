@@ -278,14 +278,16 @@ def decide(
     sees the first one's decision and records its own against what is left. Should the
     database still refuse (SQLite, or the unique group key), the decision is retried once on
     fresh data."""
-    for attempt in (1, 2):
-        try:
-            return _decide(actor, request_id, decision, comment, round_, tier, now or utcnow())
-        except (StaleDataError, IntegrityError):
-            db.session.rollback()
-            if attempt == 2:
-                raise Conflict() from None
-    raise AssertionError("unreachable")
+    arguments = (actor, request_id, decision, comment, round_, tier, now or utcnow())
+    try:
+        return _decide(*arguments)
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+    try:
+        return _decide(*arguments)
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflict() from None
 
 
 @use_case

@@ -6,7 +6,7 @@ from flask import abort, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.approvals import bp, queries, services
+from portal.approvals import bp, directory, queries, services
 from portal.approvals.errors import DomainError
 from portal.approvals.forms import ButtonForm, DelegationForm
 from portal.approvals.models import ApprovalDelegation
@@ -35,7 +35,7 @@ def delegation_list():
     if organization is not None:
         form.delegate.choices = [
             SelectChoice(user_id, name)
-            for user_id, name in queries.member_choices(organization.id, utcnow().date())
+            for user_id, name in directory.member_choices(organization.id, utcnow().date())
             if user_id != current_user.id
         ]
     else:

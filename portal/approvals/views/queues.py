@@ -80,7 +80,6 @@ def _request_page(approval, *, status=200, dialog=None):
         button=ButtonForm(),
         dialog=dialog,
         Status=Status,
-        Decision=Decision,
     )
 
 

@@ -6,7 +6,7 @@ from flask import abort, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from portal.approvals import bp, queries, services
+from portal.approvals import bp, directory, queries, services
 from portal.approvals.errors import DomainError
 from portal.approvals.forms import CURRENCIES, ButtonForm, rule_draft
 from portal.approvals.models import ApprovalRule
@@ -79,8 +79,8 @@ def _editor(node, draft, rule=None, status=200, errors=None):
         draft=draft,
         errors=errors or {},
         thresholds="\n".join(f"{c} {format_major(m, c)}" for c, m in draft.thresholds.items()),
-        roles=queries.role_choices(node.organization_id),
-        members=queries.member_choices(node.organization_id, utcnow().date()),
+        roles=directory.role_choices(node.organization_id),
+        members=directory.member_choices(node.organization_id, utcnow().date()),
         subjects=Subject,
         operators=Operator,
         units=DeadlineUnit,

@@ -271,3 +271,15 @@ def test_finance_sees_a_payment_terms_change_waiting(client, staff, restaurant, 
     as_(client, make_user("finance"))
     assert client.get("/approvals/count").text == "1"
     assert "Payment terms of Chez Lola" in client.get("/approvals/").text
+
+
+def test_filters_by_amount_in_a_currency_and_by_age(client, staff, org, people):
+    po_rule(staff, org["east"], tier(roles(org["root"], "Approver")), over=0)
+    for amount, text in ((900_000, "Big oven"), (100_000, "Small knife set")):
+        services.submit(people["buyer"], org["miami"], po(amount, description=text), rates={})
+    as_(client, people["approver"])
+    big = client.get("/approvals/?queue=waiting&min_amount=5,000.00&currency=USD").text
+    assert "Big oven" in big
+    assert "Small knife set" not in big
+    assert "Big oven" not in client.get("/approvals/?queue=waiting&older_than=1").text
+    assert "Small knife set" in client.get("/approvals/?queue=waiting&subject=PURCHASE_ORDER").text
