@@ -89,11 +89,12 @@ def _paths_holding(user: User, permissions, today: date) -> list[str]:
     ]
 
 
-def ordering_nodes(user: User, today: date) -> list[tuple[str, str]]:
-    """(id, name) of the nodes where the user may place orders: "New purchase order at …"."""
+def nodes_where(user: User, permission: str, today: date) -> list[tuple[str, str]]:
+    """(id, name) of the nodes where the user was granted `permission`: the queue's "New
+    purchase order at …" and "Approval rules at …" links."""
     if user.kind != "external":
         return []
-    paths = _paths_holding(user, ("org:orders:create",), today)
+    paths = _paths_holding(user, (permission,), today)
     if not paths:
         return []
     return list(

@@ -68,6 +68,11 @@ def test_two_tier_approval_with_changes_and_a_delegate(
 
     # The org admin defines the rule at East Division, with two tiers.
     sign_in_locally(page, admin.email, DEFAULT_PASSWORD)
+    open_queue(page)
+    page.get_by_role("link", name="Approval rules at Caribbean Grill Group").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Approval rules at Caribbean Grill Group"
+    )
     page.goto(f"/approvals/nodes/{org['east'].id}/rules")
     page.get_by_role("link", name="New rule here").click()
     page.get_by_label("Name", exact=True).fill("Large kitchen orders")

@@ -52,7 +52,8 @@ def queue():
         form=form,
         rows=queries.queue(kind, current_user, _filters(form), now),
         waiting=queries.waiting_count(current_user, now.date()),
-        ordering=queries.ordering_nodes(current_user, now.date()),
+        ordering=queries.nodes_where(current_user, "org:orders:create", now.date()),
+        governing=queries.nodes_where(current_user, "org:approvals:rules", now.date()),
     )
 
 
