@@ -231,3 +231,29 @@ def test_emitted_payloads_have_exactly_the_catalogued_fields(two_tiers, org, peo
     }
     for event in emitted:
         assert set(event.payload) == set(CATALOGUE[event.type].fields), event.type
+
+
+def test_every_step_is_audited_with_whom_it_was_for(staff, org, people):
+    from portal.security.models import AuditEntry
+
+    po_rule(staff, org["east"], tier(roles(org["root"], "Admin")))
+    deputy = _viewer(org)
+    today = utcnow().date()
+    services.delegate(people["admin"], org["root"], deputy, today, today)
+    request = submit(people, org)
+    decide(deputy, request)
+    trail = {
+        (e.action, e.actor, e.summary)
+        for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.record_id == request.id))
+    }
+    assert (
+        "approval.requested",
+        "buyer@grill.example",
+        "buyer@grill.example asked to approve Kitchen equipment",
+    ) in trail
+    assert (
+        "approval.decided",
+        "deputy@grill.example",
+        "approve at tier 1 on behalf of admin@grill.example",
+    ) in trail
+    assert ("approval.completed", "deputy@grill.example", "Kitchen equipment: approved") in trail

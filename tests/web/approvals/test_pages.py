@@ -283,3 +283,18 @@ def test_filters_by_amount_in_a_currency_and_by_age(client, staff, org, people):
     assert "Small knife set" not in big
     assert "Big oven" not in client.get("/approvals/?queue=waiting&older_than=1").text
     assert "Small knife set" in client.get("/approvals/?queue=waiting&subject=PURCHASE_ORDER").text
+
+
+def test_a_delegate_sees_the_absent_approvers_requests_in_their_queue(client, pending, org, people):
+    from datetime import timedelta
+
+    from portal.models import utcnow
+    from tests.unit.organizations.factories import external
+
+    deputy = external(org["miami"], "Viewer", "deputy@grill.example")
+    today = utcnow().date()
+    services.delegate(people["approver"], org["root"], deputy, today, today + timedelta(days=1))
+    as_(client, deputy)
+    assert client.get("/approvals/count").text == "1"
+    assert "Kitchen equipment" in client.get("/approvals/").text
+    assert "Approve</a>" in client.get(f"/approvals/requests/{pending.id}").text
