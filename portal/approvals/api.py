@@ -8,6 +8,7 @@ import re
 
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.api.tokens import require_token
 from portal.approvals import queries, services
@@ -170,6 +171,9 @@ def request_create():
     except DomainError as refusal:
         problems = [f"{k}: {m}" for k, messages in refusal.errors.items() for m in messages]
         return _problem(422, "The request was refused.", problems)
+    except IntegrityError:  # the same reference arrived at the same moment on another call
+        db.session.rollback()
+        return _problem(409, "This reference is being submitted right now; retry to read it.")
     response = jsonify(_json(created))
     response.status_code = 200 if known else 201
     return response

@@ -78,17 +78,23 @@ def _apply_draft(request: ApprovalRequest, draft: Draft) -> None:
 
 
 def _route(
-    actor: User | None, request: ApprovalRequest, rule: ApprovalRule | None, now: datetime
+    actor: User | None,
+    request: ApprovalRequest,
+    rule: ApprovalRule | None,
+    now: datetime,
+    summary: str,
 ) -> None:
-    """Start the chain of `rule`, or approve at once when no rule asks for approval."""
+    """Announce the request with the rule it falls under, then start that rule's chain, or
+    approve at once when no rule asks for approval."""
+    request.rule_id, request.rule_name = (rule.id, rule.name) if rule else (None, "")
+    request.chain = rule.chain if rule else []
+    request.expire_when_overdue = rule.expire_when_overdue if rule else False
+    _requested(actor, request, summary)
     if rule is None:
-        request.rule_id, request.rule_name, request.chain = None, "", []
         step(request, Action.COMPLETED, now, comment="No approval rule applies.")
         complete(actor, request, Status.APPROVED, now)
-        return
-    request.rule_id, request.rule_name = rule.id, rule.name
-    request.chain, request.expire_when_overdue = rule.chain, rule.expire_when_overdue
-    start_tier(request, 0, now)
+    else:
+        start_tier(request, 0, now)
 
 
 def _requested(actor: User | None, request: ApprovalRequest, summary: str) -> None:
@@ -148,8 +154,7 @@ def submit(
     db.session.add(request)
     db.session.flush()
     step(request, Action.SUBMITTED, now, actor_id=requester.id)
-    _requested(requester, request, f"{requester.email} asked to approve {request.description}")
-    _route(requester, request, rule, now)
+    _route(requester, request, rule, now, f"{requester.email} asked to approve {draft.description}")
     db.session.commit()
     return request
 
@@ -207,8 +212,7 @@ def resubmit(
     request.round += 1
     request.status, request.completed_at = Status.PENDING.value, None
     step(request, Action.RESUBMITTED, now, actor_id=actor.id)
-    _requested(actor, request, f"{actor.email} resubmitted {request.description}")
-    _route(actor, request, rule, now)
+    _route(actor, request, rule, now, f"{actor.email} resubmitted {request.description}")
     db.session.commit()
     return request
 

@@ -257,3 +257,8 @@ def test_every_step_is_audited_with_whom_it_was_for(staff, org, people):
         "approve at tier 1 on behalf of admin@grill.example",
     ) in trail
     assert ("approval.completed", "deputy@grill.example", "Kitchen equipment: approved") in trail
+
+
+def test_the_request_event_names_the_rule_it_falls_under(two_tiers, org, people):
+    submit(people, org)
+    assert events("ApprovalRequested")[0].payload["ruleId"] == two_tiers.id
