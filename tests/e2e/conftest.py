@@ -145,7 +145,12 @@ def page(browser, live_server, js_errors):
             js_errors.append(f"{response.url}: {response.status}")
 
     def on_request_failed(request):
-        if request.url.startswith(live_server) and request.resource_type in STATIC_RESOURCES:
+        # ERR_ABORTED: the page navigated away while the file was loading, which is no fault.
+        if (
+            request.url.startswith(live_server)
+            and request.resource_type in STATIC_RESOURCES
+            and "ERR_ABORTED" not in (request.failure or "")
+        ):
             js_errors.append(f"{request.url}: {request.failure}")
 
     page.on("pageerror", lambda exc: js_errors.append(f"{page.url}: {exc}"))
