@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that migrations can drop and alter them on every backend.
@@ -50,6 +51,17 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def string_enum(values: type[StrEnum], length: int = 40) -> Enum:
+    """An enum stored as VARCHAR on every backend: adding a value later needs no ALTER TYPE."""
+    return Enum(
+        values,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 UUID_LENGTH = 36

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -32,20 +31,9 @@ from portal.compliance.values import (
     RetentionRule,
 )
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-def _enum(values) -> Enum:
-    # VARCHAR on every backend, as in the other areas: a new value needs no ALTER TYPE.
-    return Enum(
-        values,
-        native_enum=False,
-        length=40,
-        validate_strings=True,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class DataSubjectRequest(db.Model):
@@ -60,17 +48,17 @@ class DataSubjectRequest(db.Model):
     requester_name: Mapped[str] = mapped_column(String(200))
     requester_email: Mapped[str | None] = mapped_column(String(320))
     requester_phone: Mapped[str | None] = mapped_column(String(40))
-    request_type: Mapped[RequestType] = mapped_column(_enum(RequestType))
-    jurisdiction: Mapped[Jurisdiction] = mapped_column(_enum(Jurisdiction))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus))
+    request_type: Mapped[RequestType] = mapped_column(string_enum(RequestType))
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(string_enum(Jurisdiction))
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel))
+    status: Mapped[RequestStatus] = mapped_column(string_enum(RequestStatus))
     description: Mapped[str] = mapped_column(Text, default="")
     # The legal clock starts here, not at verification.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(Uuid)
 
-    erasure_scope: Mapped[ErasureScope | None] = mapped_column(_enum(ErasureScope))
+    erasure_scope: Mapped[ErasureScope | None] = mapped_column(string_enum(ErasureScope))
     erasure_categories: Mapped[list] = mapped_column(JSON, default=list)
 
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -88,8 +76,10 @@ class DataSubjectRequest(db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    completion_status: Mapped[CompletionStatus | None] = mapped_column(_enum(CompletionStatus))
-    legal_basis: Mapped[LegalBasis | None] = mapped_column(_enum(LegalBasis))
+    completion_status: Mapped[CompletionStatus | None] = mapped_column(
+        string_enum(CompletionStatus)
+    )
+    legal_basis: Mapped[LegalBasis | None] = mapped_column(string_enum(LegalBasis))
     # The erasure receipt: one line per table and field, what happened and why.
     receipt: Mapped[dict | None] = mapped_column(JSON)
 
@@ -141,10 +131,10 @@ class ConsentRecord(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))
-    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    purpose: Mapped[ConsentPurpose] = mapped_column(string_enum(ConsentPurpose))
     granted: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    channel: Mapped[ConsentChannel] = mapped_column(_enum(ConsentChannel))
+    channel: Mapped[ConsentChannel] = mapped_column(string_enum(ConsentChannel))
     notice_version: Mapped[str] = mapped_column(String(40))
     recorded_by: Mapped[str] = mapped_column(Uuid)
 
@@ -152,7 +142,7 @@ class ConsentRecord(db.Model):
 class RetentionPolicy(db.Model):
     __tablename__ = "retention_policy"
 
-    rule: Mapped[RetentionRule] = mapped_column(_enum(RetentionRule), primary_key=True)
+    rule: Mapped[RetentionRule] = mapped_column(string_enum(RetentionRule), primary_key=True)
     months: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.customers.values import (
@@ -24,7 +23,7 @@ from portal.customers.values import (
     InteractionType,
 )
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 from portal.security.crypto import EncryptedString
 
 CUSTOMER_ID_PREFIX = "cust-"
@@ -34,17 +33,6 @@ CUSTOMER_ID_LENGTH = len(CUSTOMER_ID_PREFIX) + 36
 def new_customer_id() -> str:
     """CustomerId: `cust-` followed by a UUID."""
     return f"{CUSTOMER_ID_PREFIX}{uuid.uuid4()}"
-
-
-def _enum(values: type[StrEnum]) -> Enum:
-    # Plain VARCHAR on every backend: adding a value later needs no ALTER TYPE.
-    return Enum(
-        values,
-        native_enum=False,
-        length=40,
-        validate_strings=True,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 def _trigram(name: str, column: str) -> Index:
@@ -72,15 +60,17 @@ class Customer(db.Model):
     # index on lower(name): SQLite cannot reflect expression indexes, so models and migrations
     # could not be compared there.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
-    customer_type: Mapped[CustomerType] = mapped_column(_enum(CustomerType))
-    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus))
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType))
+    status: Mapped[CustomerStatus] = mapped_column(string_enum(CustomerStatus))
 
     # ContactInfo
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(16), index=True)
     alternative_email: Mapped[str | None] = mapped_column(String(320))
     alternative_phone: Mapped[str | None] = mapped_column(String(16))
-    preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(_enum(ContactMethod))
+    preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(
+        string_enum(ContactMethod)
+    )
     preferred_contact_time: Mapped[str | None] = mapped_column(String(100))
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     marketing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -145,7 +135,7 @@ class CustomerAddress(db.Model):
     customer_id: Mapped[str] = mapped_column(
         ForeignKey("customer.id", ondelete="CASCADE"), index=True
     )
-    address_type: Mapped[AddressType] = mapped_column(_enum(AddressType))
+    address_type: Mapped[AddressType] = mapped_column(string_enum(AddressType))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     street1: Mapped[str] = mapped_column(String(200))
     street2: Mapped[str | None] = mapped_column(String(200))
@@ -186,7 +176,7 @@ class Interaction(db.Model):
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
-    type: Mapped[InteractionType] = mapped_column(_enum(InteractionType))
+    type: Mapped[InteractionType] = mapped_column(string_enum(InteractionType))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     summary: Mapped[str] = mapped_column(String(300))
     details: Mapped[str] = mapped_column(Text, default="")
@@ -202,7 +192,7 @@ class PendingContactChange(db.Model):
     customer_id: Mapped[str] = mapped_column(
         ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True
     )
-    field: Mapped[ContactField] = mapped_column(_enum(ContactField), primary_key=True)
+    field: Mapped[ContactField] = mapped_column(string_enum(ContactField), primary_key=True)
     new_value: Mapped[str] = mapped_column(String(320))
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

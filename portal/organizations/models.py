@@ -12,24 +12,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 from portal.organizations.values import MemberStatus, NodeStatus, NodeType
 
 SEGMENT_WIDTH = 7  # six base-36 characters and a dot
-
-
-def _enum(values) -> Enum:
-    return Enum(
-        values,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class OrganizationNode(db.Model):
@@ -54,10 +44,10 @@ class OrganizationNode(db.Model):
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customer.id"), unique=True)
     path: Mapped[str] = mapped_column(String(2000))
     depth: Mapped[int] = mapped_column(Integer)
-    type: Mapped[NodeType] = mapped_column(_enum(NodeType))
+    type: Mapped[NodeType] = mapped_column(string_enum(NodeType, 20))
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(40))
-    status: Mapped[NodeStatus] = mapped_column(_enum(NodeStatus))
+    status: Mapped[NodeStatus] = mapped_column(string_enum(NodeStatus, 20))
     # Only this node's own overrides; absent keys are inherited (rules.effective_attributes).
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -88,7 +78,7 @@ class OrganizationMember(db.Model):
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[MemberStatus] = mapped_column(_enum(MemberStatus))
+    status: Mapped[MemberStatus] = mapped_column(string_enum(MemberStatus, 20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

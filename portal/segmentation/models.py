@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for history.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -38,16 +37,6 @@ class ReasonCode(StrEnum):
     FALLBACK = "FALLBACK"  # no rule of the customer's segment type matched
     ADMIN_OVERRIDE = "ADMIN_OVERRIDE"
     OVERRIDE_EXPIRED = "OVERRIDE_EXPIRED"
-
-
-def _enum(values: type[StrEnum]) -> Enum:
-    return Enum(
-        values,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class CustomerOrder(db.Model):
@@ -104,7 +93,7 @@ class Segment(db.Model):
     __tablename__ = "segment"
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
-    segment_type: Mapped[SegmentType] = mapped_column(_enum(SegmentType))
+    segment_type: Mapped[SegmentType] = mapped_column(string_enum(SegmentType, 20))
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[int] = mapped_column(Integer)
@@ -161,7 +150,7 @@ class SegmentHistory(db.Model):
     to_segment_id: Mapped[str] = mapped_column(Uuid)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     rule_version_id: Mapped[int | None] = mapped_column(BigId)
-    reason_code: Mapped[ReasonCode] = mapped_column(_enum(ReasonCode))
+    reason_code: Mapped[ReasonCode] = mapped_column(string_enum(ReasonCode, 20))
     # The values of the fields the new segment's rule looks at, when the customer moved.
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     justification: Mapped[str | None] = mapped_column(Text)
@@ -179,7 +168,7 @@ class SegmentChange(db.Model):
     customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
     from_segment_id: Mapped[str | None] = mapped_column(Uuid)
     to_segment_id: Mapped[str] = mapped_column(Uuid)
-    reason_code: Mapped[ReasonCode] = mapped_column(_enum(ReasonCode))
+    reason_code: Mapped[ReasonCode] = mapped_column(string_enum(ReasonCode, 20))
     override_expired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
