@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
-from typing import ParamSpec, TypeVar
 
 from portal.compliance.deadlines import Deadlines, deadlines_for
 from portal.compliance.errors import ComplianceError, NotFound
@@ -15,23 +12,10 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import User
+from portal.services import rolls_back_on
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def use_case(function: Callable[P, R]) -> Callable[P, R]:
-    """Roll the session back when the use case refuses, so nothing half-done is saved."""
-
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except ComplianceError:
-            db.session.rollback()
-            raise
-
-    return run
+# Roll back when the use case refuses, so nothing half-done is saved.
+use_case = rolls_back_on(ComplianceError)
 
 
 def load_request(request_id: str) -> DataSubjectRequest:

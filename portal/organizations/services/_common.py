@@ -3,13 +3,9 @@ the acting user holds at a node."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import date
-from typing import ParamSpec, TypeVar
 
 from portal.events.outbox import emit
-from portal.extensions import db
 from portal.organizations import queries, rules
 from portal.organizations.errors import DomainError
 from portal.organizations.events import AGGREGATE
@@ -18,23 +14,10 @@ from portal.organizations.permissions import ORG_PERMISSIONS, VIEW
 from portal.organizations.values import EXTERNAL, HISTORY
 from portal.security import audit
 from portal.security.models import User
+from portal.services import rolls_back_on
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def use_case(function: Callable[P, R]) -> Callable[P, R]:
-    """Roll back when the use case refuses, so nothing half-done is saved."""
-
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except DomainError:
-            db.session.rollback()
-            raise
-
-    return run
+# Roll back when the use case refuses, so nothing half-done is saved.
+use_case = rolls_back_on(DomainError)
 
 
 def held_at(user: User, organization_id: str, path: str, today: date) -> set[str]:
