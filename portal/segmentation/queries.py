@@ -78,14 +78,19 @@ def preview(draft: Segment, actor_id: str, now: datetime | None = None) -> Previ
     matches = _holds(draft.rule, sources)
     ahead = [_holds(s.rule, sources) for s in ahead_of(draft, ordered_segments(actor_id))]
     earlier = or_(*ahead) if ahead else false()
+    # Only two kinds of assignment matter: members of the draft's segment and overrides still
+    # in force (both few). Joining just those, not every assignment, keeps the hash small; a
+    # customer without a joined row is free and elsewhere today (or not assigned yet).
     cs = aliased(CustomerSegment, name="cs")
-    free = or_(cs.override_until.is_(None), cs.override_until <= now)
-    into = and_(matches, not_(earlier), free, cs.segment_id.is_distinct_from(draft.id))
+    held = cs.override_until > now
+    joined = and_(cs.customer_id == Customer.id, or_(cs.segment_id == draft.id, held))
+    free = not_(func.coalesce(held, false()))
+    into = and_(matches, not_(earlier), cs.customer_id.is_(None))
     out = and_(cs.segment_id == draft.id, free, or_(earlier, not_(matches)))
     counts = (
         select(func.count().filter(matches), func.count().filter(into), func.count().filter(out))
         .select_from(Customer)
-        .outerjoin(cs, cs.customer_id == Customer.id)
+        .outerjoin(cs, joined)
     )
     counts = sources.join(counts).where(_of_type(draft.segment_type))
     matching, moving_in, moving_out = db.session.execute(counts).one()
