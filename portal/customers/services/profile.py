@@ -141,6 +141,12 @@ def _profile_errors(customer: Customer, changes: ProfileChanges) -> dict:
     errors.extend(
         business_errors(customer.customer_type, changes.business, stored_identifiers=True)
     )
+    # "Payment terms must be approved by finance": a change goes through an approval request.
+    if changes.business and changes.business.payment_terms != customer.payment_terms:
+        errors.add(
+            "payment_terms",
+            "Payment terms change only with finance's approval: request it from the profile.",
+        )
     return errors.as_dict()
 
 

@@ -172,3 +172,16 @@ def test_a_concurrent_commit_between_read_and_write_is_caught(staff, customer):
     db.session.expire_all()
     assert db.session.get(Customer, customer_id).name == "Theirs"
     assert events("CustomerUpdated") == []
+
+
+def test_payment_terms_change_only_through_finance_approval(staff, restaurant):
+    from dataclasses import replace
+
+    changed = replace(BUSINESS, payment_terms="NET_60")
+    with pytest.raises(DomainError) as refused:
+        services.update_customer(
+            staff, restaurant.id, changes(restaurant, business=changed), restaurant.version_id
+        )
+    assert "finance" in refused.value.errors["payment_terms"][0]
+    db.session.refresh(restaurant)
+    assert restaurant.payment_terms is None
