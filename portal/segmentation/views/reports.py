@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 
 from portal.htmx import redirect_after_post, render
@@ -48,23 +48,24 @@ def segment_report():
     )
 
 
-def _notified_only() -> None:
-    # Only the sales and marketing roles are notified of segment moves; other readers are not.
-    if not queries.receives_notifications(current_user):
-        abort(403)
-
-
 @bp.get("/notifications")
 @require("customer:read")
 def notification_list():
-    _notified_only()
+    # Only the sales and marketing roles are notified of segment moves; other readers see
+    # an empty list that says so, not an error.
+    if not queries.receives_notifications(current_user):
+        return render(
+            "segmentation/notifications.html", rows=[], unread=0, newest=0, notified=False
+        )
     rows, unread, newest = queries.notifications(current_user)
-    return render("segmentation/notifications.html", rows=rows, unread=unread, newest=newest)
+    return render(
+        "segmentation/notifications.html", rows=rows, unread=unread, newest=newest, notified=True
+    )
 
 
 @bp.post("/notifications/read")
 @require("customer:read")
 def notification_read():
-    _notified_only()
-    services.mark_notifications_read(current_user, request.form.get("up_to", 0, type=int))
+    if queries.receives_notifications(current_user):
+        services.mark_notifications_read(current_user, request.form.get("up_to", 0, type=int))
     return redirect_after_post("segmentation.notification_list")
