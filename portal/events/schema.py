@@ -7,7 +7,7 @@ them); consumed events arrive in the same envelope and are validated against the
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -29,10 +29,14 @@ ENVELOPE_DOC = {
 format_checker = FormatChecker()
 
 
-@format_checker.checks("date-time", raises=ValueError)
+@format_checker.checks("date-time", raises=(ValueError, OverflowError))
 def _is_datetime(value: object) -> bool:
-    # Offsets are required: a naive time would be read in the wrong zone.
-    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+    if not isinstance(value, str):
+        return True
+    moment = datetime.fromisoformat(value)
+    # Offsets are required: a naive time would be read in the wrong zone. The moment must also
+    # exist in UTC (0001-01-01T00:02+00:04 does not: astimezone overflows).
+    return moment.tzinfo is not None and moment.astimezone(UTC) is not None
 
 
 @format_checker.checks("uuid", raises=ValueError)

@@ -96,6 +96,14 @@ def test_malformed_events_get_a_json_error(client, bearer, body, status):
     assert response.json["error"]["status"] == status
 
 
+def test_a_time_that_does_not_exist_in_utc_is_422_not_500(client, bearer, customer):
+    # Found by schemathesis: year 1 minus a four-minute offset overflowed the conversion.
+    event = message("OrderPlaced", customer.id, placedAt="0001-01-01T00:02:00+00:04")
+    response = client.post("/api/v1/events", json=event, headers=bearer("events:write"))
+    assert response.status_code == 422
+    assert "placedAt" in str(response.json["error"])
+
+
 def test_an_event_about_an_unknown_customer_is_422(client, bearer):
     response = client.post(
         "/api/v1/events",
