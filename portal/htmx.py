@@ -27,8 +27,12 @@ def render(template: str, *, block: str = "content", status: int = 200, **contex
 
 
 def redirect_after_post(endpoint: str, **values) -> Response:
-    """303 for a plain form post; HX-Location for HTMX so only the main content swaps."""
+    """303 for a plain form post; HX-Location for HTMX so only the main content swaps.
+
+    htmx fetches the target as an HTMX request aimed at #main, which answers with the page's
+    content block alone: swapped into #main as it is (selecting #main from it finds nothing).
+    """
     target = url_for(endpoint, **values)
     if is_htmx():
-        return hx_response("", 204, location={"path": target, "target": "#main", "select": "#main"})
+        return hx_response("", 204, location={"path": target, "target": "#main"})
     return make_response("", 303, {"Location": target})
