@@ -223,22 +223,26 @@ class MemberRow:
     assignment_id: str | None
 
 
+# The columns of a MemberRow: one member with one of their role assignments.
+_MEMBER_COLUMNS = (
+    OrganizationMember.id,
+    OrganizationMember.user_id,
+    User.name,
+    User.email,
+    OrganizationMember.status,
+    OrganizationMember.start_date,
+    OrganizationMember.end_date,
+    OrganizationRole.name.label("role"),
+    Node.id.label("node_id"),
+    Node.name.label("node_name"),
+    RoleAssignment.id.label("assignment_id"),
+)
+
+
 def members_under(node: OrganizationNode) -> list[MemberRow]:
     """Members holding a role at this node or below, one row per assignment."""
     rows = db.session.execute(
-        select(
-            OrganizationMember.id,
-            OrganizationMember.user_id,
-            User.name,
-            User.email,
-            OrganizationMember.status,
-            OrganizationMember.start_date,
-            OrganizationMember.end_date,
-            OrganizationRole.name.label("role"),
-            Node.id.label("node_id"),
-            Node.name.label("node_name"),
-            RoleAssignment.id.label("assignment_id"),
-        )
+        select(*_MEMBER_COLUMNS)
         .join(User, User.id == OrganizationMember.user_id)
         .join(RoleAssignment, RoleAssignment.member_id == OrganizationMember.id)
         .join(Node, Node.id == RoleAssignment.node_id)
@@ -250,20 +254,10 @@ def members_under(node: OrganizationNode) -> list[MemberRow]:
 
 
 def member_assignments(member_id: str) -> list[MemberRow]:
+    """One member with each of their assignments (one row without role if they have none)."""
     rows = db.session.execute(
-        select(
-            OrganizationMember.id,
-            OrganizationMember.user_id,
-            User.name,
-            User.email,
-            OrganizationMember.status,
-            OrganizationMember.start_date,
-            OrganizationMember.end_date,
-            OrganizationRole.name.label("role"),
-            Node.id.label("node_id"),
-            Node.name.label("node_name"),
-            RoleAssignment.id.label("assignment_id"),
-        )
+        select(*_MEMBER_COLUMNS)
+        .select_from(OrganizationMember)
         .join(User, User.id == OrganizationMember.user_id)
         .outerjoin(RoleAssignment, RoleAssignment.member_id == OrganizationMember.id)
         .outerjoin(Node, Node.id == RoleAssignment.node_id)
