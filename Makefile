@@ -54,7 +54,7 @@ test: install assets lint
 	$(VENV)/bin/pytest
 
 bench: install
-	$(PY) -m bench
+	SECRET_KEY=$${SECRET_KEY:-bench} $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
