@@ -10,7 +10,6 @@ from portal.api.openapi import MAX_BATCH, document
 from portal.api.tokens import require_token
 from portal.errors import MESSAGES, error_response
 from portal.events import intake
-from portal.extensions import db
 from portal.security.access import public
 
 
@@ -40,30 +39,14 @@ def customer_find():
 @require_token("events:write")
 def event_intake():
     try:
-        body = intake.decode(request.get_data())
-        events = body if isinstance(body, list) else [body]
-        if not 1 <= len(events) <= MAX_BATCH:
-            raise intake.Refused(422, f"send 1 to {MAX_BATCH} events")
-        results = []
-        for index, event in enumerate(events):
-            try:
-                status = intake.consume(event, g.api_token.name)
-            except intake.Refused as refused:
-                if len(events) > 1:  # say which one, since the batch is refused whole
-                    refused.details = [f"[{index}] {d}" for d in refused.details]
-                raise
-            results.append({"eventId": event["eventId"], "status": status})
-        db.session.commit()
+        results = intake.take_all(intake.decode(request.get_data()), g.api_token.name, MAX_BATCH)
     except IntegrityError:  # the same eventId arrived concurrently on another request
-        db.session.rollback()
         return error_response(409, "Some of these events are being taken in right now; retry.")
     except intake.Refused as refused:
-        db.session.rollback()
-        title = MESSAGES[refused.status][0]
         response = jsonify(
             error={
                 "status": refused.status,
-                "title": title,
+                "title": MESSAGES[refused.status][0],
                 "detail": refused.reason,
                 "problems": refused.details,
             }

@@ -118,6 +118,32 @@ def take_batch(bodies: list[bytes], source: str) -> list[str]:
     return outcomes
 
 
+def take_all(message: object, source: str, max_batch: int) -> list[dict]:
+    """The HTTP intake: one event or a batch of up to `max_batch`, all or nothing, one commit.
+
+    Raises Refused (naming the offending event of a batch) or IntegrityError (the same eventId
+    arrived concurrently); either way nothing is saved.
+    """
+    events = message if isinstance(message, list) else [message]
+    if not 1 <= len(events) <= max_batch:
+        raise Refused(422, f"send 1 to {max_batch} events")
+    results = []
+    try:
+        for index, event in enumerate(events):
+            try:
+                status = consume(event, source)
+            except Refused as refused:
+                if len(events) > 1:  # say which one, since the batch is refused whole
+                    refused.details = [f"[{index}] {d}" for d in refused.details]
+                raise
+            results.append({"eventId": event["eventId"], "status": status})
+        db.session.commit()
+    except (Refused, IntegrityError):
+        db.session.rollback()
+        raise
+    return results
+
+
 def replay(parked: ParkedEvent, user_id: str) -> str | None:
     """Take a parked event in again; None on success, else why it was refused (it stays)."""
     try:
