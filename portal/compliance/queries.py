@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from portal.compliance.deadlines import Deadlines, deadlines_for, due_label
-from portal.compliance.models import DataExport, DataSubjectRequest
+from portal.compliance.models import DataExport, DataSubjectRequest, RetentionRun
 from portal.compliance.values import (
     CLOSED_STATUSES,
     Jurisdiction,
@@ -103,3 +103,9 @@ def staff_names(ids) -> dict[str, str]:
     if not wanted:
         return {}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def recent_retention_runs(limit: int = 20) -> list[RetentionRun]:
+    return list(
+        db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit))
+    )

@@ -36,6 +36,16 @@ def _of_type(segment_type: SegmentType):
     return b2b if segment_type == SegmentType.B2B else ~b2b
 
 
+def segment_choices(segment_type: SegmentType) -> list[tuple[str, str]]:
+    """(id, name) of the segments of one type, in priority order: an override's choices."""
+    rows = db.session.execute(
+        select(Segment.id, Segment.name)
+        .where(Segment.segment_type == segment_type)
+        .order_by(Segment.priority)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
 def segment_overview() -> tuple[list[tuple[Segment, int]], RecomputeRun | None]:
     """Every segment in evaluation order with its member count, and the last full recompute."""
     counts = dict(

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.compliance import bp
+from portal.compliance import bp, queries
 from portal.compliance.forms import RetentionForm
-from portal.compliance.models import RetentionRun
 from portal.compliance.retention import DESCRIPTIONS, policies, save_policy
 from portal.compliance.values import RetentionRule
-from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.models import utcnow
 from portal.security.access import require
@@ -28,13 +25,12 @@ def _page(*, status=200, failed=None):
     }
     if failed is not None:
         forms[failed[0]] = failed[1]
-    runs = db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(20))
     return render(
         "compliance/retention.html",
         status=status,
         policies=policies(),
         forms=forms,
-        runs=list(runs),
+        runs=queries.recent_retention_runs(),
         descriptions=DESCRIPTIONS,
     )
 

@@ -6,7 +6,6 @@ from datetime import UTC
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.customers.errors import DomainError
 from portal.customers.models import Customer
@@ -15,7 +14,7 @@ from portal.htmx import is_htmx, redirect_after_post, render
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
-from portal.segmentation.models import Segment, SegmentType
+from portal.segmentation.models import SegmentType
 from portal.segmentation.rules import describe
 
 
@@ -53,12 +52,7 @@ def customer_segment_panel(customer_id: str):
 def _override_form(customer: Customer, formdata=None) -> OverrideForm:
     wanted = SegmentType.B2B if customer.customer_type.is_b2b else SegmentType.B2C
     form = OverrideForm(formdata=formdata)
-    form.segment_id.choices = [
-        (s.id, s.name)
-        for s in db.session.scalars(
-            select(Segment).where(Segment.segment_type == wanted).order_by(Segment.priority)
-        )
-    ]
+    form.segment_id.choices = queries.segment_choices(wanted)
     return form
 
 
