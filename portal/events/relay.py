@@ -15,19 +15,38 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, Text, bindparam, cast, or_, select, update
 
 from portal.events import webhooks
 from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher
 from portal.events.models import OutboxEvent
-from portal.events.schema import envelope
+from portal.events.schema import envelope_json
 from portal.extensions import db
 from portal.models import utcnow
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Sequence[OutboxEvent]], None]
+OUTBOX = OutboxEvent.__table__
+
+
+class Outgoing:
+    """A claimed outbox row on its way out, with its envelope as JSON text (`body`): plain
+    columns, not an ORM object, whose loading cost more than the rest of the relay."""
+
+    def __init__(self, row: Row):
+        self.id, self.seq, self.type = row.id, row.seq, row.type
+        self.aggregate_id, self.attempts = row.aggregate_id, row.attempts
+        self.body = envelope_json(row)
+
+    @cached_property
+    def payload(self) -> dict:
+        """For handlers that look inside; the relay itself never decodes a payload."""
+        return json.loads(self.body)["payload"]
+
+
+Handler = Callable[[Sequence[Outgoing]], None]
 # In-process handlers get each batch's delivered events in order, inside its transaction.
 HANDLERS: list[Handler] = [webhooks.queue_deliveries]
 
@@ -39,21 +58,33 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
 
 
-def _claim(limit: int, now: datetime) -> list[OutboxEvent]:
+def _claim(limit: int, now: datetime) -> list[Row]:
+    c = OUTBOX.c
     query = (
-        select(OutboxEvent)
-        .where(
-            OutboxEvent.published_at.is_(None),
-            or_(OutboxEvent.next_attempt_at.is_(None), OutboxEvent.next_attempt_at <= now),
+        select(
+            c.id,
+            c.seq,
+            c.type,
+            c.version,
+            c.occurred_at,
+            c.aggregate_id,
+            c.actor,
+            # The stored JSON text, spliced into the envelope as it is.
+            cast(c.payload, Text).label("payload"),
+            c.attempts,
         )
-        .order_by(OutboxEvent.seq)
+        .where(
+            c.published_at.is_(None),
+            or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+        )
+        .order_by(c.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
-def _in_order(rows: list[OutboxEvent]) -> list[OutboxEvent]:
+def _in_order(rows: list[Row]) -> list[Row]:
     """Drop each aggregate's rows from the first one that has an earlier pending row outside
     this batch (locked by another relay, or backing off)."""
     if not rows:
@@ -62,9 +93,9 @@ def _in_order(rows: list[OutboxEvent]) -> list[OutboxEvent]:
     # range of the pending index (filtering by aggregate in SQL would scan their history).
     pending = defaultdict(list)
     for aggregate, seq in db.session.execute(
-        select(OutboxEvent.aggregate_id, OutboxEvent.seq)
-        .where(OutboxEvent.published_at.is_(None), OutboxEvent.seq <= rows[-1].seq)
-        .order_by(OutboxEvent.seq)
+        select(OUTBOX.c.aggregate_id, OUTBOX.c.seq)
+        .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.seq <= rows[-1].seq)
+        .order_by(OUTBOX.c.seq)
     ):
         pending[aggregate].append(seq)
     position: dict[str, int] = defaultdict(int)
@@ -81,7 +112,7 @@ def _in_order(rows: list[OutboxEvent]) -> list[OutboxEvent]:
     return kept
 
 
-def _prefixes(rows: list[OutboxEvent], ok: Callable[[int], bool]) -> tuple[list, list]:
+def _prefixes(rows: list[Outgoing], ok: Callable[[int], bool]) -> tuple[list, list]:
     """Split rows into those delivered and those to retry: after a failure, every later row of
     the same aggregate is retried too, so nothing overtakes it."""
     failed: set[str] = set()
@@ -95,7 +126,7 @@ def _prefixes(rows: list[OutboxEvent], ok: Callable[[int], bool]) -> tuple[list,
     return done, retry
 
 
-def _run_handlers(rows: list[OutboxEvent]) -> tuple[list[OutboxEvent], dict[str, str]]:
+def _run_handlers(rows: list[Outgoing]) -> tuple[list[Outgoing], dict[str, str]]:
     """Run the handlers on the batch; if that fails, row by row to find the culprits."""
     if not HANDLERS or not rows:
         return rows, {}
@@ -122,6 +153,37 @@ def _run_handlers(rows: list[OutboxEvent]) -> tuple[list[OutboxEvent], dict[str,
     return done, errors
 
 
+def _mark_sent(rows: list[Outgoing], now: datetime) -> None:
+    if rows:
+        db.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([r.id for r in rows]))
+            .values(published_at=now, last_error=None, next_attempt_at=None)
+        )
+
+
+def _mark_failed(rows: list[Outgoing], errors: dict[str, str], now: datetime) -> None:
+    if rows:
+        db.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == bindparam("row_id"))
+            .values(
+                attempts=bindparam("row_attempts"),
+                last_error=bindparam("row_error"),
+                next_attempt_at=bindparam("row_next"),
+            ),
+            [
+                {
+                    "row_id": r.id,
+                    "row_attempts": r.attempts + 1,
+                    "row_error": errors.get(r.id, "held back behind an earlier failed event"),
+                    "row_next": now + backoff(r.attempts + 1),
+                }
+                for r in rows
+            ],
+        )
+
+
 class Relay:
     def __init__(self, publisher: RabbitPublisher | None = None, batch_size: int = 500):
         self.publisher = publisher
@@ -132,32 +194,19 @@ class Relay:
         after the broker confirmed means the row is published again on retry: consumers
         de-duplicate by eventId."""
         now = utcnow()
-        claimed = _in_order(_claim(self.batch_size, now))
+        claimed = [Outgoing(row) for row in _in_order(_claim(self.batch_size, now))]
         rows, errors = claimed, {}
         if self.publisher is not None and claimed:
             confirmed = self.publisher.publish(
-                [
-                    Message(r.type, json.dumps(envelope(r), separators=(",", ":")).encode(), r.id)
-                    for r in claimed
-                ]
+                [Message(r.type, r.body.encode(), r.id) for r in claimed]
             )
             rows, retry = _prefixes(claimed, lambda i: confirmed[i])
             errors = {r.id: "broker: not confirmed" for r in retry}
         delivered, handler_errors = _run_handlers(rows)
         errors |= handler_errors
         sent = {r.id for r in delivered}
-        if sent:
-            db.session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_(sent))
-                .values(published_at=now, last_error=None, next_attempt_at=None)
-                .execution_options(synchronize_session=False)
-            )
-        for row in claimed:
-            if row.id not in sent:
-                row.attempts = (row.attempts or 0) + 1
-                row.last_error = errors.get(row.id, "held back behind an earlier failed event")
-                row.next_attempt_at = now + backoff(row.attempts)
+        _mark_sent(delivered, now)
+        _mark_failed([r for r in claimed if r.id not in sent], errors, now)
         db.session.commit()
         return len(sent)
 

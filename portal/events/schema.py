@@ -6,6 +6,7 @@ them); consumed events arrive in the same envelope and are validated against the
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from functools import cache
@@ -13,7 +14,6 @@ from functools import cache
 from jsonschema import Draft202012Validator, FormatChecker
 
 from portal.events.catalogue import CONSUMED, PUBLISHED, EventType, Field
-from portal.events.models import OutboxEvent
 
 FORMATS = {"uuid": "uuid", "date-time": "date-time"}
 ENVELOPE_DOC = {
@@ -44,16 +44,22 @@ def _is_uuid(value: object) -> bool:
     return not isinstance(value, str) or bool(uuid.UUID(value))
 
 
-def envelope(event: OutboxEvent) -> dict:
-    return {
-        "eventId": event.id,
-        "type": event.type,
-        "version": event.version,
-        "occurredAt": event.occurred_at.isoformat(),
-        "aggregateId": event.aggregate_id,
-        "actor": event.actor,
-        "payload": event.payload,
-    }
+def envelope_json(event) -> str:
+    """The envelope of an outbox row as compact JSON. `event.payload` is the payload's stored
+    JSON text and goes in as it is: decoding it only to encode it again cost the relay more
+    than the rest of the envelope."""
+    head = json.dumps(
+        {
+            "eventId": event.id,
+            "type": event.type,
+            "version": event.version,
+            "occurredAt": event.occurred_at.isoformat(),
+            "aggregateId": event.aggregate_id,
+            "actor": event.actor,
+        },
+        separators=(",", ":"),
+    )
+    return f'{head[:-1]},"payload":{event.payload}}}'
 
 
 def field_schema(field: Field) -> dict:
