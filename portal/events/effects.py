@@ -1,6 +1,7 @@
 """What each consumed event changes, in the caller's transaction (the intake commits).
 
-Metrics and the segment re-evaluation belong to portal.segmentation.behaviour; this module adds
+Metrics and the segment re-evaluation belong to portal.segmentation.behaviour (the intake takes
+runs of OrderPlaced together, see intake.take_orders); this module adds
 what the customer record shows: the interaction history, product interests and the retention
 follow-up queue.
 """
@@ -19,7 +20,7 @@ from portal.events.models import RetentionFollowUp
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
 from portal.segmentation import behaviour
-from portal.segmentation.behaviour import Activity, Engagement
+from portal.segmentation.behaviour import Activity, Engagement, PlacedOrder
 
 
 def moment(value: str) -> datetime:
@@ -50,10 +51,14 @@ def _interaction(customer_id: str, kind: InteractionType, summary: str, at: date
     )
 
 
-def order_placed(p: dict) -> None:
-    behaviour.record_order_placed(
+def placed_order(p: dict) -> PlacedOrder:
+    return PlacedOrder(
         p["customerId"], p["orderId"], p["amountMinor"], p["currency"], moment(p["placedAt"])
     )
+
+
+def order_placed(p: dict) -> None:
+    behaviour.record_orders_placed([placed_order(p)])
 
 
 def order_cancelled(p: dict) -> None:

@@ -3,6 +3,11 @@
 Each event is validated, its effect applied and its eventId recorded in the inbox, all in one
 transaction: a redelivered event finds its id there and is acknowledged without effect. A
 refused event raises Refused; the queue consumer parks it, the HTTP endpoint answers 400/422.
+
+Batches (a queue batch, an HTTP array) take each run of consecutive OrderPlaced events at once
+(take_orders): one look-up of their eventIds and customers, the orders recorded set-based and
+their customers re-evaluated in one engine run, instead of one run per event (which cost
+~60 ms). The other types go one by one, in order, between the runs.
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ import json
 import logging
 from contextlib import nullcontext
 
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.customers.errors import DomainError
-from portal.events.effects import EFFECTS
+from portal.customers.errors import DomainError, NotFound
+from portal.events.effects import EFFECTS, placed_order
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.schema import problems
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models import among, utcnow
+from portal.segmentation.behaviour import known_customers, record_orders_placed
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,11 @@ class Refused(Exception):
 
     def __str__(self) -> str:
         return "; ".join([self.reason, *self.details])
+
+
+def _unknown(exc: DomainError) -> Refused:
+    messages = [m for field in exc.errors.values() for m in field]
+    return Refused(422, "the event refers to something unknown", messages)
 
 
 def decode(body: bytes | str) -> object:
@@ -70,8 +82,7 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
             db.session.add(InboxEvent(event_id=event["eventId"], type=event["type"], source=source))
             db.session.flush()
     except DomainError as exc:
-        messages = [m for field in exc.errors.values() for m in field]
-        raise Refused(422, "the event refers to something unknown", messages) from None
+        raise _unknown(exc) from None
     except IntegrityError:
         if not isolated:
             raise
@@ -98,24 +109,111 @@ def park(body: bytes | str, reason: str, source: str) -> ParkedEvent:
     return parked
 
 
+def take_orders(events: list[dict], source: str) -> list[str | Refused]:
+    """Checked OrderPlaced events at once, in the open transaction: ACCEPTED, DUPLICATE (the
+    eventId is in the inbox or earlier in the list) or the Refused of each (unknown customer)."""
+    seen = set(
+        db.session.scalars(
+            select(InboxEvent.event_id).where(
+                among(InboxEvent.event_id, [e["eventId"] for e in events])
+            )
+        )
+    )
+    customers = known_customers(e["payload"]["customerId"] for e in events)
+    outcomes: list[str | Refused] = []
+    taken = []
+    for event in events:
+        if event["eventId"] in seen:
+            outcomes.append(DUPLICATE)
+        elif event["payload"]["customerId"] not in customers:
+            outcomes.append(_unknown(NotFound("customer")))
+        else:
+            seen.add(event["eventId"])
+            taken.append(event)
+            outcomes.append(ACCEPTED)
+    if taken:
+        record_orders_placed([placed_order(e["payload"]) for e in taken])
+        db.session.execute(
+            insert(InboxEvent.__table__),
+            [{"event_id": e["eventId"], "type": e["type"], "source": source} for e in taken],
+        )
+    return outcomes
+
+
+def _one(event: dict, source: str, isolated: bool) -> str | Refused:
+    try:
+        return consume(event, source, isolated=isolated)
+    except Refused as refused:
+        return refused
+    except OperationalError:
+        raise
+    except Exception as exc:
+        if not isolated:
+            raise
+        # A bug in an effect must not stop the queue: the event is parked, the cause logged.
+        log.exception("consumed event failed; parked")
+        return Refused(500, f"internal error: {exc.__class__.__name__}: {exc}")
+
+
+def _orders(events: list[dict], source: str, isolated: bool) -> list[str | Refused]:
+    if not events:
+        return []
+    if not isolated:
+        return take_orders(events, source)
+    try:
+        with db.session.begin_nested():
+            return take_orders(events, source)
+    except OperationalError:
+        raise
+    except Exception:  # an eventId recorded concurrently, or a bug: find out one by one
+        log.info("a run of %d orders failed together; taking them one by one", len(events))
+        return [_one(event, source, isolated) for event in events]
+
+
+def _decoded(body: bytes) -> object | Refused:
+    try:
+        return decode(body)
+    except Refused as refused:
+        return refused
+
+
+def _checked(message: object) -> dict | Refused:
+    if isinstance(message, Refused):  # it was no JSON
+        return message
+    try:
+        return check(message)
+    except Refused as refused:
+        return refused
+
+
+def _take(messages: list[object], source: str, *, isolated: bool) -> list[str | Refused]:
+    """Apply the messages in order in the open transaction; ACCEPTED, DUPLICATE or the Refused
+    of each. Not `isolated` (see consume), it stops at the first refusal."""
+    outcomes: list[str | Refused] = []
+    orders: list[dict] = []
+    for message in messages:
+        event = _checked(message)
+        if isinstance(event, dict) and event["type"] == "OrderPlaced":
+            orders.append(event)
+            continue
+        done = _orders(orders, source, isolated)
+        done.append(_one(event, source, isolated) if isinstance(event, dict) else event)
+        outcomes += done
+        orders = []
+        if not isolated and any(isinstance(o, Refused) for o in done):
+            return outcomes
+    return outcomes + _orders(orders, source, isolated)
+
+
 def take_batch(bodies: list[bytes], source: str) -> list[str]:
     """The queue's intake: every message is applied, found a duplicate or parked, then one
     commit. A lost database connection propagates, so the consumer can leave them queued."""
-    outcomes = []
-    for body in bodies:
-        try:
-            outcomes.append(consume(decode(body), source, isolated=True))
-        except Refused as refused:
-            park(body, str(refused), source)
-            outcomes.append(PARKED)
-        except OperationalError:
-            raise
-        except Exception as exc:  # a bug in an effect must not stop the queue: park, log
-            log.exception("consumed event failed; parked")
-            park(body, f"internal error: {exc.__class__.__name__}: {exc}", source)
-            outcomes.append(PARKED)
+    outcomes = _take([_decoded(body) for body in bodies], source, isolated=True)
+    for body, outcome in zip(bodies, outcomes, strict=True):
+        if isinstance(outcome, Refused):
+            park(body, str(outcome), source)
     db.session.commit()
-    return outcomes
+    return [PARKED if isinstance(o, Refused) else o for o in outcomes]
 
 
 def take_all(message: object, source: str, max_batch: int) -> list[dict]:
@@ -127,21 +225,18 @@ def take_all(message: object, source: str, max_batch: int) -> list[dict]:
     events = message if isinstance(message, list) else [message]
     if not 1 <= len(events) <= max_batch:
         raise Refused(422, f"send 1 to {max_batch} events")
-    results = []
     try:
-        for index, event in enumerate(events):
-            try:
-                status = consume(event, source)
-            except Refused as refused:
+        outcomes = _take(events, source, isolated=False)
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, Refused):
                 if len(events) > 1:  # say which one, since the batch is refused whole
-                    refused.details = [f"[{index}] {d}" for d in refused.details]
-                raise
-            results.append({"eventId": event["eventId"], "status": status})
+                    outcome.details = [f"[{index}] {d}" for d in outcome.details]
+                raise outcome
         db.session.commit()
     except (Refused, IntegrityError):
         db.session.rollback()
         raise
-    return results
+    return [{"eventId": e["eventId"], "status": o} for e, o in zip(events, outcomes, strict=True)]
 
 
 def replay(parked: ParkedEvent, user_id: str) -> str | None:

@@ -1,6 +1,7 @@
 """Behaviour data kept up to date by the events the customer domain consumes.
 
-The event intake calls these functions: OrderPlaced → record_order_placed, OrderCancelled →
+The event intake calls these functions: OrderPlaced → record_orders_placed (a whole run of
+consecutive orders at once: one engine run re-evaluates all their customers), OrderCancelled →
 record_order_cancelled, SubscriptionCreated/SubscriptionCancelled → set_subscription,
 MarketingCampaignEngagement → record_engagement, ProductReviewed, CustomerSupportTicketCreated
 and PaymentMethodAdded → record_activity. Each updates the metrics in SQL (an upsert that adds
@@ -12,16 +13,19 @@ their order id, and the callers de-duplicate the counters by event id.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.customers.errors import NotFound
 from portal.customers.models import Customer
 from portal.extensions import db
-from portal.segmentation.engine import evaluate_customer
+from portal.models import among
+from portal.segmentation.engine import evaluate, evaluate_customer
 from portal.segmentation.fields import BASE_CURRENCY
 from portal.segmentation.models import CustomerMetrics, CustomerOrder
 
@@ -42,65 +46,110 @@ class Activity(StrEnum):
     PAYMENT_METHOD_ADDED = "payment_method_count"
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """The order an OrderPlaced event reports."""
+
+    customer_id: str
+    order_id: str
+    amount_minor: int
+    currency: str
+    placed_at: datetime
+
+
+def known_customers(customer_ids: Iterable[str]) -> set[str]:
+    """Those of `customer_ids` that exist."""
+    wanted = set(customer_ids)
+    return set(db.session.scalars(select(Customer.id).where(among(Customer.id, wanted))))
+
+
 def _require_customer(customer_id: str) -> None:
-    if db.session.scalar(select(Customer.id).where(Customer.id == customer_id)) is None:
+    if not known_customers([customer_id]):
         raise NotFound("customer")
 
 
-def _later(column, moment: datetime):
+def _later(column, moment):
     # NULL-safe greatest(): SQLite's max() of a NULL is NULL.
     return case((column.is_(None) | (column < moment), moment), else_=column)
 
 
-def _bump(
-    customer_id: str,
-    at: datetime,
-    adds: dict[str, int],
-    *,
-    sets: dict | None = None,
-    latest: str | None = None,
-) -> None:
-    """Add to counters, set columns and move the `latest` timestamp column forward to `at` on
-    one customer's metrics row, creating the row if it is the customer's first."""
-    table = CustomerMetrics.__table__
-    sets = dict(sets or {})
-    if latest:
-        sets[latest] = at
+def _insert(table):
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(customer_id=customer_id, updated_at=at, **adds, **sets)
-    changes = {name: table.c[name] + amount for name, amount in adds.items()}
-    changes.update(sets, updated_at=at)
+    return dialect.insert(table)
+
+
+def _bump(rows: Sequence[dict], *, adds: Sequence[str] = (), latest: str | None = None) -> None:
+    """Upsert metrics rows, one per customer (`customer_id`, `updated_at` and the columns to
+    change): the `adds` columns are added to the counters, `latest` moves forward only, the
+    others are set; a customer's first row is created as given."""
+    table = CustomerMetrics.__table__
+    insert = _insert(table)
+    new = insert.excluded
+    changes = {name: new[name] for name in rows[0] if name != "customer_id"}
+    changes |= {name: table.c[name] + new[name] for name in adds}
     if latest:
-        changes[latest] = _later(table.c[latest], at)
-    db.session.execute(insert.on_conflict_do_update(index_elements=["customer_id"], set_=changes))
+        changes[latest] = _later(table.c[latest], new[latest])
+    # Many parameter sets: SQLAlchemy sends them as multi-row VALUES, compiled once.
+    upsert = insert.on_conflict_do_update(index_elements=["customer_id"], set_=changes)
+    db.session.execute(upsert, list(rows))
+
+
+def record_orders_placed(orders: Sequence[PlacedOrder]) -> int:
+    """OrderPlaced, for many orders at once: keep the orders not yet recorded (an order id
+    counts once, even twice in `orders`), add them to their customers' counters in one upsert,
+    and re-evaluate those customers in one engine run; how many orders were new."""
+    customers = {o.customer_id for o in orders}
+    if known_customers(customers) != customers:
+        raise NotFound("customer")
+    recorded = set(
+        db.session.scalars(
+            select(CustomerOrder.order_id).where(
+                among(CustomerOrder.order_id, {o.order_id for o in orders})
+            )
+        )
+    )
+    new = []
+    for order in orders:
+        if order.order_id not in recorded:
+            recorded.add(order.order_id)
+            new.append(order)
+    if not new:
+        return 0
+    db.session.execute(
+        insert(CustomerOrder.__table__),
+        [
+            {
+                "order_id": o.order_id,
+                "customer_id": o.customer_id,
+                "amount_minor": o.amount_minor,
+                "currency": o.currency.upper(),
+                "placed_at": o.placed_at,
+            }
+            for o in new
+        ],
+    )
+    totals: dict[str, dict] = {}
+    for order in new:
+        row = totals.setdefault(
+            order.customer_id,
+            {"customer_id": order.customer_id, "order_count": 0, "order_total_minor": 0},
+        )
+        row["order_count"] += 1
+        in_base = order.currency.upper() == BASE_CURRENCY
+        row["order_total_minor"] += order.amount_minor if in_base else 0
+        row["last_order_at"] = max(row.get("last_order_at", order.placed_at), order.placed_at)
+        row["updated_at"] = row["last_order_at"]
+    _bump(list(totals.values()), adds=("order_count", "order_total_minor"), latest="last_order_at")
+    evaluate(list(totals))
+    return len(new)
 
 
 def record_order_placed(
     customer_id: str, order_id: str, amount_minor: int, currency: str, placed_at: datetime
 ) -> bool:
     """OrderPlaced: keep the order and add it to the counters; False if already recorded."""
-    _require_customer(customer_id)
-    if db.session.get(CustomerOrder, order_id) is not None:
-        return False
-    db.session.add(
-        CustomerOrder(
-            order_id=order_id,
-            customer_id=customer_id,
-            amount_minor=amount_minor,
-            currency=currency.upper(),
-            placed_at=placed_at,
-        )
-    )
-    db.session.flush()
-    in_base = currency.upper() == BASE_CURRENCY
-    _bump(
-        customer_id,
-        placed_at,
-        {"order_count": 1, "order_total_minor": amount_minor if in_base else 0},
-        latest="last_order_at",
-    )
-    evaluate_customer(customer_id)
-    return True
+    order = PlacedOrder(customer_id, order_id, amount_minor, currency, placed_at)
+    return record_orders_placed([order]) == 1
 
 
 def record_order_cancelled(order_id: str, at: datetime) -> bool:
@@ -138,17 +187,26 @@ def record_order_cancelled(order_id: str, at: datetime) -> bool:
 def set_subscription(customer_id: str, active: bool, at: datetime) -> None:
     """SubscriptionCreated (active) or SubscriptionCancelled (not active)."""
     _require_customer(customer_id)
-    _bump(customer_id, at, {}, sets={"active_subscription": active, "subscription_changed_at": at})
+    _bump(
+        [
+            {
+                "customer_id": customer_id,
+                "updated_at": at,
+                "active_subscription": active,
+                "subscription_changed_at": at,
+            }
+        ]
+    )
     evaluate_customer(customer_id)
 
 
 def record_engagement(customer_id: str, kind: Engagement, at: datetime) -> None:
     """MarketingCampaignEngagement: one open, click or conversion."""
     _require_customer(customer_id)
+    counter = Engagement(kind).value
     _bump(
-        customer_id,
-        at,
-        {Engagement(kind).value: 1},
+        [{"customer_id": customer_id, "updated_at": at, counter: 1, "last_engagement_at": at}],
+        adds=[counter],
         latest="last_engagement_at",
     )
     evaluate_customer(customer_id)
@@ -157,5 +215,6 @@ def record_engagement(customer_id: str, kind: Engagement, at: datetime) -> None:
 def record_activity(customer_id: str, activity: Activity, at: datetime) -> None:
     """ProductReviewed, CustomerSupportTicketCreated or PaymentMethodAdded: one more."""
     _require_customer(customer_id)
-    _bump(customer_id, at, {Activity(activity).value: 1})
+    counter = Activity(activity).value
+    _bump([{"customer_id": customer_id, "updated_at": at, counter: 1}], adds=[counter])
     evaluate_customer(customer_id)

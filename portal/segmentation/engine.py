@@ -50,7 +50,7 @@ from portal.customers.values import B2B_TYPES
 from portal.events.models import OutboxEvent
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
-from portal.models import UTCDateTime, utcnow
+from portal.models import UTCDateTime, among, utcnow
 from portal.segmentation.catalogue import ordered_segments
 from portal.segmentation.compiler import compile_rule
 from portal.segmentation.fields import FIELDS, Sources
@@ -214,7 +214,7 @@ def evaluate(
     everyone = customer_ids is None and where is None
     # A few named customers: correlated order windows probe the index instead of aggregating.
     plan = evaluation(now, joined=customer_ids is None, actor_id=actor_id)
-    selection = Customer.id.in_(customer_ids) if customer_ids is not None else where
+    selection = among(Customer.id, customer_ids) if customer_ids is not None else where
     query = changes(plan, now, selection)
     writer = Writer(plan, now, actor_id)
     if _dialect() == "postgresql":

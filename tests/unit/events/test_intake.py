@@ -188,3 +188,43 @@ def test_a_parked_event_replays_once_its_cause_is_fixed(customer, staff):
     assert intake.replay(parked, staff.id) is None
     assert (parked.status, parked.resolved_by) == ("replayed", staff.id)
     assert metrics(customer.id).payment_method_count == 1
+
+
+def test_a_queue_batch_of_orders_counts_each_once_and_parks_what_it_refuses(customer):
+    first = message("OrderPlaced", customer.id, amountMinor=10_00, currency="USD")
+    second = message("OrderPlaced", customer.id, amountMinor=20_00, currency="USD")
+    same_order = message("OrderPlaced", customer.id, orderId=first["payload"]["orderId"])
+    stranger = message("OrderPlaced", "cust-nobody")
+    review = message("ProductReviewed", customer.id)
+    after = message("OrderPlaced", customer.id, amountMinor=5_00, currency="USD")
+    batch = [first, second, b"{oops", first, stranger, same_order, review, after]
+    bodies = [b if isinstance(b, bytes) else json.dumps(b).encode() for b in batch]
+    assert intake.take_batch(bodies, "queue") == [
+        intake.ACCEPTED,
+        intake.ACCEPTED,
+        intake.PARKED,
+        intake.DUPLICATE,
+        intake.PARKED,
+        intake.ACCEPTED,  # a new event about an order already recorded: no second count
+        intake.ACCEPTED,
+        intake.ACCEPTED,
+    ]
+    assert (metrics(customer.id).order_count, metrics(customer.id).order_total_minor) == (3, 35_00)
+    assert metrics(customer.id).review_count == 1
+    reasons = db.session.scalars(select(ParkedEvent.reason).order_by(ParkedEvent.id)).all()
+    assert ["not JSON" in reasons[0], "unknown" in reasons[1]] == [True, True]
+
+    redelivered = intake.take_batch(bodies[:2], "queue")
+    assert redelivered == [intake.DUPLICATE, intake.DUPLICATE]
+    assert metrics(customer.id).order_count == 3
+
+
+def test_an_http_batch_is_refused_whole_naming_the_order_about_an_unknown_customer(customer):
+    good = message("OrderPlaced", customer.id)
+    with pytest.raises(intake.Refused) as refused:
+        intake.take_all([good, message("OrderPlaced", "cust-nobody")], "test", 10)
+    assert refused.value.details == ["[1] No such customer."]
+    assert metrics(customer.id) is None
+    results = intake.take_all([good, good], "test", 10)
+    assert [r["status"] for r in results] == [intake.ACCEPTED, intake.DUPLICATE]
+    assert metrics(customer.id).order_count == 1
