@@ -24,7 +24,7 @@ from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher
 from portal.events.models import OutboxEvent
 from portal.events.schema import envelope_json
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models import among, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _mark_sent(rows: list[Outgoing], now: datetime) -> None:
     if rows:
         db.session.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.id.in_([r.id for r in rows]))
+            .where(among(OUTBOX.c.id, [r.id for r in rows]))
             .values(published_at=now, last_error=None, next_attempt_at=None)
         )
 
