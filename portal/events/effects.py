@@ -9,6 +9,7 @@ follow-up queue.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
@@ -58,7 +59,7 @@ def placed_order(p: dict) -> PlacedOrder:
 
 
 def order_placed(p: dict) -> None:
-    behaviour.record_orders_placed([placed_order(p)])
+    behaviour.record_order_placed(*astuple(placed_order(p)))
 
 
 def order_cancelled(p: dict) -> None:

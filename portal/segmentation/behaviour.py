@@ -95,12 +95,10 @@ def _bump(rows: Sequence[dict], *, adds: Sequence[str] = (), latest: str | None 
 
 
 def record_orders_placed(orders: Sequence[PlacedOrder]) -> int:
-    """OrderPlaced, for many orders at once: keep the orders not yet recorded (an order id
-    counts once, even twice in `orders`), add them to their customers' counters in one upsert,
-    and re-evaluate those customers in one engine run; how many orders were new."""
-    customers = {o.customer_id for o in orders}
-    if known_customers(customers) != customers:
-        raise NotFound("customer")
+    """OrderPlaced, for many orders of existing customers (see known_customers) at once: keep
+    the orders not yet recorded (an order id counts once, even twice in `orders`), add them to
+    their customers' counters in one upsert, and re-evaluate those customers in one engine run;
+    how many orders were new."""
     recorded = set(
         db.session.scalars(
             select(CustomerOrder.order_id).where(
@@ -148,6 +146,7 @@ def record_order_placed(
     customer_id: str, order_id: str, amount_minor: int, currency: str, placed_at: datetime
 ) -> bool:
     """OrderPlaced: keep the order and add it to the counters; False if already recorded."""
+    _require_customer(customer_id)
     order = PlacedOrder(customer_id, order_id, amount_minor, currency, placed_at)
     return record_orders_placed([order]) == 1
 

@@ -94,12 +94,6 @@ def test_a_run_of_orders_ends_as_the_same_orders_one_by_one(staff, tiers):
     assert [names[row[1]] for row in batch] == ["Regulars", "Big spenders", general, general]
 
 
-def test_a_run_with_an_unknown_customer_records_nothing(staff, customer):
-    orders = [
-        PlacedOrder(customer.id, "o-1", 10_00, "USD", NOW),
-        PlacedOrder("cust-nobody", "o-2", 10_00, "USD", NOW),
-    ]
+def test_an_order_of_an_unknown_customer_is_refused(app):
     with pytest.raises(NotFound):
-        behaviour.record_orders_placed(orders)
-    db.session.rollback()
-    assert db.session.get(CustomerMetrics, customer.id) is None
+        behaviour.record_order_placed("cust-nobody", "o-1", 10_00, "USD", NOW)
