@@ -220,7 +220,11 @@ def evaluate(
     if _dialect() == "postgresql":
         if everyone:
             bulk_settings()
-        moved = writer.staged(query) if everyone else writer.all_at_once(query)
+            moved = writer.staged(query)
+        elif customer_ids is not None:
+            moved = writer.named(query)
+        else:
+            moved = writer.all_at_once(query)
     else:
         moved = writer.step_by_step(query)
     progress("assigned")
@@ -315,6 +319,35 @@ class Writer:
             select(func.count().filter(self.moved(src))).select_from(src).add_cte(*writes)
         )
 
+    def named(self, query: Select) -> int:
+        """A few named customers: history and events by one statement that returns the changes,
+        then the assignments from those rows. SQLAlchemy never caches an INSERT … ON CONFLICT
+        (nor a statement holding one), and compiling the rules' CASE cost ~30 ms a run; without
+        the upsert the big statement is compiled once per rule set and reused."""
+        src = query.cte("changes")
+        writes = [
+            insert.cte(f"write_{i}")
+            for i, insert in enumerate((self.history(src), self.events(src)))
+        ]
+        rows = db.session.execute(
+            select(src.c.customer_id, src.c.target, self.moved(src)).add_cte(*writes)
+        ).all()
+        if rows:
+            db.session.execute(
+                self.reassign(_upsert()),
+                [
+                    dict(
+                        zip(
+                            ASSIGNMENT_COLUMNS,
+                            (customer, target, self.now, None, None),
+                            strict=True,
+                        )
+                    )
+                    for customer, target, _moved in rows
+                ],
+            )
+        return sum(1 for *_, moved in rows if moved)
+
     def step_by_step(self, query: Select) -> int:
         # The assignment goes last: every earlier step still sees the stored segments.
         src = query.subquery("changes")
@@ -380,11 +413,15 @@ class Writer:
         return OutboxEvent.__table__.insert().from_select(EVENT_COLUMNS, rows)
 
     def assign(self, src):
-        table = CustomerSegment.__table__
         rows = select(
             src.c.customer_id, src.c.target, literal(self.now, UTCDateTime), null(), null()
         ).where(src.c.customer_id.is_not(None))  # SQLite: a WHERE before ON CONFLICT
-        insert = _upsert().from_select(ASSIGNMENT_COLUMNS, rows)
+        return self.reassign(_upsert().from_select(ASSIGNMENT_COLUMNS, rows))
+
+    @staticmethod
+    def reassign(insert):
+        """The assignments' upsert: a move restarts `since`; any override ends."""
+        table = CustomerSegment.__table__
         moved = table.c.segment_id != insert.excluded.segment_id
         return insert.on_conflict_do_update(
             index_elements=["customer_id"],
