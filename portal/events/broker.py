@@ -35,6 +35,29 @@ class Message:
         self.message_id = message_id
 
 
+class _Meanwhile:
+    """Work run inside the ioloop (or after it, if the loop ended first), its error kept for
+    the caller: an exception must not unwind pika's loop."""
+
+    def __init__(self, work: Callable[[], None]):
+        self.work = work
+        self.ran = False
+        self.error: BaseException | None = None
+
+    def __call__(self) -> None:
+        self.ran = True
+        try:
+            self.work()
+        except BaseException as exc:  # re-raised by finish(), outside the loop
+            self.error = exc
+
+    def finish(self) -> None:
+        if not self.ran:
+            self()
+        if self.error is not None:
+            raise self.error
+
+
 class RabbitPublisher:
     def __init__(self, url: str, exchange: str = EXCHANGE, timeout: float = 10.0):
         self.parameters = pika.URLParameters(url)
@@ -51,9 +74,12 @@ class RabbitPublisher:
 
     # -- the synchronous face ------------------------------------------------------------------
 
-    def publish(self, messages: list[Message]) -> list[bool]:
+    def publish(
+        self, messages: list[Message], meanwhile: Callable[[], None] = lambda: None
+    ) -> list[bool]:
         """Publish persistently; True where the broker confirmed. BrokerUnavailable when no
-        connection could be had."""
+        connection could be had. `meanwhile` runs once the batch has gone out, while the broker
+        stores and confirms it (the caller's database work); what it raises is raised after."""
         if self._channel is None or not self._channel.is_open:
             self.close()
             self._connect()
@@ -77,10 +103,16 @@ class RabbitPublisher:
         except AMQPError as exc:  # the connection broke between two batches
             self.close()
             raise BrokerUnavailable(repr(exc)) from exc
+        # A timer due at once runs after the loop's first pass, which writes the batch out.
+        side = _Meanwhile(meanwhile)
+        timer = self._connection.ioloop.call_later(0, side)
         self._run_until(lambda: not self._pending or self._channel is None)
         if self._pending:  # timed out or the connection broke: start afresh next time
             log.warning("broker: %d of %d unconfirmed", len(self._pending), len(messages))
             self.close()
+        elif not side.ran:
+            self._connection.ioloop.remove_timeout(timer)
+        side.finish()
         return self._results
 
     def close(self) -> None:

@@ -153,6 +153,13 @@ def _run_handlers(rows: list[Outgoing]) -> tuple[list[Outgoing], dict[str, str]]
     return done, errors
 
 
+def _deliver(rows: list[Outgoing], now: datetime) -> tuple[list[Outgoing], dict[str, str]]:
+    """The handlers, then the sent mark on the rows they took; the errors of the others."""
+    delivered, errors = _run_handlers(rows)
+    _mark_sent(delivered, now)
+    return delivered, errors
+
+
 def _mark_sent(rows: list[Outgoing], now: datetime) -> None:
     if rows:
         db.session.execute(
@@ -195,20 +202,35 @@ class Relay:
         de-duplicate by eventId."""
         now = utcnow()
         claimed = [Outgoing(row) for row in _in_order(_claim(self.batch_size, now))]
-        rows, errors = claimed, {}
         if self.publisher is not None and claimed:
-            confirmed = self.publisher.publish(
-                [Message(r.type, r.body.encode(), r.id) for r in claimed]
-            )
-            rows, retry = _prefixes(claimed, lambda i: confirmed[i])
-            errors = {r.id: "broker: not confirmed" for r in retry}
-        delivered, handler_errors = _run_handlers(rows)
-        errors |= handler_errors
+            delivered, errors = self._publish(claimed, now)
+        else:
+            delivered, errors = _deliver(claimed, now)
         sent = {r.id for r in delivered}
-        _mark_sent(delivered, now)
         _mark_failed([r for r in claimed if r.id not in sent], errors, now)
         db.session.commit()
         return len(sent)
+
+    def _publish(self, claimed: list[Outgoing], now: datetime) -> tuple[list, dict[str, str]]:
+        """The batch to the broker; while it confirms, the handlers run and the rows are marked
+        sent in a savepoint, kept only if the broker confirmed every row (else redone for the
+        confirmed ones): the database works while the broker stores the batch."""
+        ahead: dict = {}
+
+        def meanwhile() -> None:
+            ahead["savepoint"] = db.session.begin_nested()
+            ahead["outcome"] = _deliver(claimed, now)
+
+        confirmed = self.publisher.publish(
+            [Message(r.type, r.body.encode(), r.id) for r in claimed], meanwhile
+        )
+        if all(confirmed):
+            ahead["savepoint"].commit()
+            return ahead["outcome"]
+        ahead["savepoint"].rollback()
+        rows, retry = _prefixes(claimed, lambda i: confirmed[i])
+        delivered, errors = _deliver(rows, now)
+        return delivered, errors | {r.id: "broker: not confirmed" for r in retry}
 
     def close(self) -> None:
         if self.publisher is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from portal.events import relay as relay_module
-from portal.events.models import OutboxEvent
+from portal.events import webhooks
+from portal.events.models import OutboxEvent, WebhookDelivery
 from portal.events.outbox import SYSTEM, emit
 from portal.events.relay import Relay, backoff
 from portal.extensions import db
@@ -83,6 +85,41 @@ def test_an_earlier_row_held_elsewhere_keeps_later_rows_of_its_aggregate_back(se
     db.session.commit()
     assert Relay().run_once() == 1
     assert seen == [("b", 3)]
+
+
+class Broker:
+    """A publisher that confirms every message but those whose payload `n` is in `refused`,
+    running the relay's `meanwhile` work as the real one does, while it "confirms"."""
+
+    def __init__(self, *refused: int):
+        self.refused = set(refused)
+
+    def publish(self, messages, meanwhile):
+        meanwhile()
+        return [json.loads(m.body)["payload"]["n"] not in self.refused for m in messages]
+
+    def close(self) -> None:
+        pass
+
+
+def test_what_the_broker_did_not_confirm_stays_pending_and_holds_back_its_aggregate(
+    staff, monkeypatch
+):
+    monkeypatch.setattr(relay_module, "HANDLERS", [webhooks.queue_deliveries])
+    webhooks.subscribe(staff, "http://127.0.0.1:9/hook", ["CustomerUpdated"])
+    _write(("a", 1), ("b", 2), ("a", 3))
+    assert Relay(Broker(1)).run_once() == 1
+    rows = {e.payload["n"]: e for e in events()}
+    assert [rows[n].status for n in (1, 2, 3)] == ["failed", "sent", "failed"]
+    assert rows[1].last_error == "broker: not confirmed"
+    # The handlers' work done while the broker confirmed is kept for the confirmed row only.
+    queued = db.session.scalars(select(WebhookDelivery.event_id)).all()
+    assert queued == [rows[2].id]
+
+    db.session.execute(update(OutboxEvent).values(next_attempt_at=utcnow() - timedelta(1)))
+    db.session.commit()
+    assert Relay(Broker()).run_once() == 2
+    assert all(e.status == "sent" for e in events())
 
 
 def test_backoff_doubles_up_to_a_cap():
