@@ -35,7 +35,8 @@ PARKED = "parked"
 
 
 class Refused(Exception):
-    """The event cannot be taken in: `status` 400 (not JSON) or 422 (invalid, unknown)."""
+    """The event cannot be taken in: `status` 400 (not JSON) or 422 (invalid, unknown); 500
+    only on the queue, where an effect that failed unexpectedly parks its event."""
 
     def __init__(self, status: int, reason: str, details: list[str] | None = None):
         super().__init__(reason)
