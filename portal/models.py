@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     DateTime,
     Enum,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     any_,
     bindparam,
+    insert,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase
@@ -83,6 +86,30 @@ def among(column: ColumnElement, values: Collection) -> ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL (several times faster than INSERT), one multi-row
+    INSERT elsewhere. COPY sends the columns of the first row (the others take their server
+    default or NULL), each value through its column type's bind processor first (encryption,
+    JSON, UTC), exactly as an INSERT would send it."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    columns = [column for column in table.columns if column.name in rows[0]]
+    processors = [column.type._cached_bind_processor(connection.dialect) for column in columns]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c.name) for c in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    process(row[column.name]) if process else row[column.name]
+                    for column, process in zip(columns, processors, strict=True)
+                ]
+            )
 
 
 UUID_LENGTH = 36

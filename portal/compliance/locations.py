@@ -46,6 +46,19 @@ register(
         ),
     )
 )
+# The directory's search index: the words of the name, the e-mail and the phone digits again.
+# Derived from the row above, so it goes with it and is not exported a second time.
+register(
+    Location(
+        "customer_search_term",
+        C.IDENTITY,
+        fields=(
+            Field("term", S.SCRUB, exported=False),
+            Field("name_key", S.SCRUB, exported=False),
+        ),
+        delete_rows=True,
+    )
+)
 register(
     Location(
         "customer_address",

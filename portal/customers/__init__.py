@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from portal.customers import cli, views  # noqa: E402, F401  (routes and bp.cli commands)
+# routes, bp.cli commands, and the listener that keeps the search index in step
+from portal.customers import cli, search_index, views  # noqa: E402, F401

@@ -28,3 +28,14 @@ def flag_inactive() -> None:
 
     count = flag_inactive_customers()
     click.echo(f"Flagged {count} inactive customers for review.")
+
+
+@bp.cli.command("reindex-search")
+def reindex_search() -> None:
+    """Rebuild the directory's search terms of every customer (after customers were written
+    outside the portal, or when what is indexed changed)."""
+    from portal.customers import search_index
+
+    count = search_index.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Indexed {count} customers for search.")

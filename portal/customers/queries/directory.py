@@ -1,8 +1,9 @@
 """Read models of the customer directory: the list and its search, the export, the review queue.
 
-They select only the columns shown and paginate in SQL. On PostgreSQL a name, e-mail or phone
-fragment of three characters or more is a LIKE '%x%' served by a trigram (GIN) index; shorter
-names and customer ids are prefix ranges on B-tree indexes. SQLite runs the same SQL unindexed.
+They select only the columns shown and paginate in SQL. A search of three characters or more is
+a prefix range of the search-term index (portal.customers.search_index): the beginning of a word
+of the name, an e-mail or its domain, a phone number's digits. Ids and names of one or two
+letters are prefix ranges of the customer's own B-tree indexes.
 """
 
 from __future__ import annotations
@@ -12,18 +13,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
-from portal.customers.models import CUSTOMER_ID_PREFIX, Customer, CustomerAddress
+from portal.customers import search_index
+from portal.customers.models import (
+    CUSTOMER_ID_PREFIX,
+    Customer,
+    CustomerAddress,
+    customer_search_term,
+)
 from portal.customers.values import AddressType, CustomerStatus, CustomerType
 from portal.extensions import db
 
 PAGE_SIZES = (25, 50, 100)
 # Counting every match of a broad search costs more than the page itself; past this we say "+".
-# 1,000 is also where fetching the matches and sorting them stops beating a walk of the sort
-# index: "ciado" (21,000 matches in 1M) counts to 1,001 in 75 ms, to 10,001 in 450 ms.
 COUNT_CAP = 1_000
+# Up to this many term rows, a search's matches are read from the term index and sorted; past
+# it they are dense enough that walking the customers in the list's order and probing the term
+# index for each finds a page sooner ("paul": 5,700 of 1M, read and sorted in a few ms; the
+# domain of half the customers: a walk of 50 rows for 25).
+SORT_LIMIT = 10_000
 PHONE_QUERY = re.compile(r"\+?[\d\s().-]+")
+TERMS = customer_search_term
 
 
 class Sort(StrEnum):
@@ -99,30 +110,66 @@ LIST_COLUMNS = (
 
 
 def _prefix(column, text: str) -> ColumnElement:
-    """column LIKE 'text%' as a range a B-tree index serves (byte-order collation)."""
-    return and_(column >= text, column < text[:-1] + chr(ord(text[-1]) + 1))
+    """column LIKE 'text%' as a range a B-tree index serves; the LIKE keeps the meaning exact
+    whatever the collation."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return and_(column >= text, column < upper, column.startswith(text, autoescape=True))
 
 
-def search_condition(q: str) -> ColumnElement | None:
-    """What a search box entry means: an id, an e-mail, a phone number or a name fragment."""
+def term_groups(q: str) -> list[tuple[str, ...]]:
+    """The term prefixes a search box entry asks for: every group must match by one of its
+    prefixes, the longest first. Empty when the entry is matched on the customer row instead:
+    an id, or a name whose words are all shorter than three letters."""
     q = q.strip()
-    if not q:
-        return None
-    folded = q.casefold()
-    if folded.startswith(CUSTOMER_ID_PREFIX):
-        return _prefix(Customer.id, folded)
-    if "@" in q:
-        return Customer.email.icontains(q, autoescape=True)
+    folded = search_index.fold(q)
+    if not folded or folded.startswith(CUSTOMER_ID_PREFIX):
+        return []
+    if "@" in folded:
+        local, _, domain = folded.partition("@")
+        return [(search_index.EMAIL + folded,) if local else (search_index.DOMAIN + domain,)]
     digits = re.sub(r"\D", "", q)
     if PHONE_QUERY.fullmatch(q) and len(digits) >= 3:
-        return Customer.phone.contains(digits, autoescape=True)
-    if len(folded) >= 3:
-        return Customer.name_key.contains(folded, autoescape=True)
+        return [(search_index.PHONE + digits,)]
+    words = sorted(set(search_index.words(q)), key=len, reverse=True)
+    if not words or len(words[0]) < 3:
+        return []
+    return [(search_index.NAME + word,) for word in words]
+
+
+def row_condition(q: str) -> ColumnElement | None:
+    """The condition for an entry term_groups leaves to the customer row."""
+    folded = q.strip().casefold()
+    if not folded:
+        return None
+    if folded.startswith(CUSTOMER_ID_PREFIX):
+        return _prefix(Customer.id, folded)
     return _prefix(Customer.name_key, folded)
 
 
-def _filtered(query: Select, filters: DirectoryFilter) -> Select:
-    if (condition := search_condition(filters.q)) is not None:
+def _matches(terms, group: tuple[str, ...]) -> ColumnElement:
+    return or_(*(_prefix(terms.c.term, prefix) for prefix in group))
+
+
+def _has_terms(customer_id, groups: list[tuple[str, ...]]) -> list[ColumnElement]:
+    """One probe of the (customer_id, term) index per group."""
+    probes = []
+    for group in groups:
+        terms = TERMS.alias()
+        probes.append(exists().where(terms.c.customer_id == customer_id, _matches(terms, group)))
+    return probes
+
+
+def _term_hits(groups: list[tuple[str, ...]]) -> Select:
+    """Term rows of the matching customers: a range of the first group, probes for the rest."""
+    return select(TERMS.c.customer_id, TERMS.c.name_key).where(
+        _matches(TERMS, groups[0]), *_has_terms(TERMS.c.customer_id, groups[1:])
+    )
+
+
+def _filtered(query: Select, filters: DirectoryFilter, *, search: bool = True) -> Select:
+    if search and (groups := term_groups(filters.q)):
+        query = query.where(*_has_terms(Customer.id, groups))
+    elif search and (condition := row_condition(filters.q)) is not None:
         query = query.where(condition)
     if filters.customer_type:
         query = query.where(Customer.customer_type == filters.customer_type)
@@ -140,8 +187,8 @@ def _ordered(query: Select, filters: DirectoryFilter) -> Select:
     return query.order_by(*(c.desc() if filters.descending else c.asc() for c in columns))
 
 
-def _capped_count(query: Select, limit: int) -> int:
-    limited = query.with_only_columns(Customer.id).limit(limit + 1).subquery()
+def _capped_count(query: Select, limit: int, column=Customer.id) -> int:
+    limited = query.with_only_columns(column).limit(limit + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(limited)) or 0
 
 
@@ -162,19 +209,56 @@ def _page(query: Select, page: int, per_page: int, total: int | None = None) -> 
 
 
 def customer_list(filters: DirectoryFilter, page: int = 1, per_page: int = PAGE_SIZES[0]) -> Page:
-    """A search is counted first. Up to the cap, its matches are fetched by the search index
-    and then sorted: walking the name index in order and filtering took seconds when the
-    matches sat late in the alphabet ("paul": 700,000 rows read for 25). Past the cap the
-    matches are dense and walking in order finds a page at once."""
-    query = _filtered(select(*LIST_COLUMNS), filters)
-    if not filters.q:
-        return _page(_ordered(query, filters), page, per_page)
-    total = _capped_count(query, _count_limit(page, per_page))
-    if total <= _count_limit(page, per_page):
-        # MATERIALIZED: the planner may not fold the search back into an ordered walk.
-        matches = query.with_only_columns(Customer.id).cte("matches").prefix_with("MATERIALIZED")
-        query = select(*LIST_COLUMNS).where(Customer.id.in_(select(matches.c.id)))
-    return _page(_ordered(query, filters), page, per_page, total)
+    """A page of the directory. A term search is first counted in term rows (up to
+    SORT_LIMIT), which decides how its page is found (see SORT_LIMIT)."""
+    groups = term_groups(filters.q)
+    if not groups:
+        return _page(_ordered(_filtered(select(*LIST_COLUMNS), filters), filters), page, per_page)
+    hits = _term_hits(groups)
+    plain = filters.sort is Sort.NAME and not (
+        filters.customer_type or filters.status or filters.country
+    )
+    if _capped_count(hits, SORT_LIMIT, TERMS.c.customer_id) > SORT_LIMIT:
+        query = _ordered(_filtered(select(*LIST_COLUMNS), filters), filters)
+        # Unfiltered, that many term rows are more customers than the count goes to (a
+        # customer has a few terms under one prefix at most): no need to count them.
+        known = _count_limit(page, per_page) + 1 if plain else None
+        return _page(query, page, per_page, known)
+    if plain:
+        return _page_by_terms(hits, filters.descending, page, per_page)
+    # MATERIALIZED: the planner may not fold the few matches back into an ordered walk.
+    matches = hits.with_only_columns(TERMS.c.customer_id).cte("matches").prefix_with("MATERIALIZED")
+    query = _filtered(
+        select(*LIST_COLUMNS).where(Customer.id.in_(select(matches.c.customer_id))),
+        filters,
+        search=False,
+    )
+    return _page(_ordered(query, filters), page, per_page)
+
+
+def _page_by_terms(hits: Select, descending: bool, page: int, per_page: int) -> Page:
+    """Sorted by name from the term index alone (it carries name_key); only the page's
+    customers are read."""
+    found = hits.group_by(TERMS.c.customer_id, TERMS.c.name_key).subquery()
+    order = [found.c.name_key, found.c.customer_id]
+    ids = db.session.scalars(
+        select(found.c.customer_id)
+        .order_by(*(c.desc() if descending else c for c in order))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(found)) or 0
+    query = _ordered(
+        select(*LIST_COLUMNS).where(Customer.id.in_(ids)),
+        DirectoryFilter(descending=descending),
+    )
+    return Page(
+        rows=db.session.execute(query).all(),
+        page=page,
+        per_page=per_page,
+        total=total,
+        limit=_count_limit(page, per_page),
+    )
 
 
 def customer_count(filters: DirectoryFilter) -> int:

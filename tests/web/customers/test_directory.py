@@ -63,19 +63,57 @@ def names(response) -> list[str]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("campb", ["Marcia Campbell"]),  # name fragment, any case
+        ("campb", ["Marcia Campbell"]),  # the start of a word, any case
         ("ANNE-", ["Anne-Marie Lewis"]),
+        ("annemar", ["Anne-Marie Lewis"]),  # a hyphenated name also as one word
+        ("lewis ann", ["Anne-Marie Lewis"]),  # every word must match, in any order
+        ("marcia lew", []),
+        ("ampbell", []),  # words match from their start only
         ("de", ["Desmond Reid"]),  # two letters: a name prefix
         ("des.reid@", ["Desmond Reid"]),  # e-mail
         ("@example.org", ["Anne-Marie Lewis", "Marcia Campbell"]),
+        ("@EXAMPLE", ["Anne-Marie Lewis", "Desmond Reid", "Marcia Campbell"]),
         ("+1 (876) 555", ["Marcia Campbell"]),  # phone, however it is written
-        ("0199", ["Desmond Reid"]),
+        ("876-555-12", ["Marcia Campbell"]),  # without the country code
+        ("555-0147", ["Chez Lola"]),  # the local number
+        ("0199", ["Desmond Reid"]),  # the last digits
         ("nobody", []),
     ],
 )
 def test_search_by_name_email_and_phone(client, login_as, people, query, expected):
     login_as("sales")
     response = client.get(LIST, query_string={"q": query})
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_search_ignores_accents_both_ways(client, login_as, staff):
+    register(staff, "José Martí", "jose@example.org", "+18765550000")
+    register(staff, "Zoe Quinn", "zoe@example.org", "+18765550001")
+    login_as("sales")
+    for query in ("jose", "JOSÉ", "marti"):
+        response = client.get(LIST, query_string={"q": query})
+        assert "José Martí" in response.text, query
+        assert "Zoe Quinn" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"q": "example", "sort": "-type"}, []),  # "example" is no word of a name
+        (
+            {"q": "@example", "sort": "-type"},
+            ["Marcia Campbell", "Desmond Reid", "Anne-Marie Lewis"],
+        ),
+        ({"q": "@example", "status": "SUSPENDED"}, ["Anne-Marie Lewis"]),
+        ({"q": "@example", "country": "JM"}, []),
+        ({"q": "chez", "country": "JM"}, ["Chez Lola"]),
+        ({"q": "lewis", "sort": "-name"}, ["Anne-Marie Lewis"]),
+    ],
+)
+def test_search_with_filters_and_sorts(client, login_as, people, filters, expected):
+    login_as("sales")
+    response = client.get(LIST, query_string=filters)
     assert response.status_code == 200
     assert names(response) == expected
 
@@ -174,6 +212,29 @@ def test_count_is_capped(client, login_as, crowd, monkeypatch):
     assert "More than 27 customers" in page
     assert "Page 1 of" not in page
     assert "Next" in page
+
+
+@pytest.mark.parametrize("sort_limit", [10_000, 5])
+def test_a_broad_search_reads_the_same_pages_either_way(
+    client, login_as, crowd, monkeypatch, sort_limit
+):
+    """Few matches are read from the term index and sorted; past SORT_LIMIT term rows the
+    customers are walked in order instead. Both give the same pages."""
+    from portal.customers.queries import directory
+
+    monkeypatch.setattr(directory, "SORT_LIMIT", sort_limit)
+    monkeypatch.setattr(directory, "COUNT_CAP", 27)
+    login_as("sales")
+    first = client.get(LIST, query_string={"q": "custom"}).text
+    assert [f"Customer {n:02}" in first for n in (0, 24, 25)] == [True, True, False]
+    assert "More than 27 customers" in first
+    second = client.get(LIST, query_string={"q": "custom", "page": 2}).text
+    assert [f"Customer {n:02}" in second for n in (24, 25, 29)] == [False, True, True]
+    backwards = client.get(LIST, query_string={"q": "2345678", "sort": "-name"}).text
+    assert backwards.index("Customer 29") < backwards.index("Customer 10")
+    filtered = client.get(LIST, query_string={"q": "custom", "status": "ACTIVE"}).text
+    assert "More than 27 customers" in filtered
+    assert "Customer 00" in filtered
 
 
 def test_htmx_request_gets_only_the_results_and_a_tidy_url(client, login_as, people):
