@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from portal.customers.models import Customer
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models import bulk_insert, utcnow
 from portal.security.models import User
 from portal.segmentation.models import CustomerMetrics, CustomerOrder, Segment, SegmentType
 from portal.segmentation.services import SegmentInput, recompute_all, save_segment
@@ -101,7 +101,7 @@ SEGMENTS = [
 
 
 def seed_behaviour(connection: Connection, *, seed: int) -> int:
-    """Orders and metrics for every customer that has no metrics yet (multi-row INSERTs)."""
+    """Orders and metrics for every customer that has no metrics yet (COPY on PostgreSQL)."""
     rng = random.Random(seed)  # noqa: S311  (demo data, not secrets)
     now = utcnow()
     have = select(CustomerMetrics.customer_id)
@@ -137,9 +137,8 @@ def seed_behaviour(connection: Connection, *, seed: int) -> int:
                     "updated_at": now,
                 }
             )
-        if orders:
-            connection.execute(insert(CustomerOrder), orders)
-        connection.execute(insert(CustomerMetrics), metrics)
+        bulk_insert(connection, CustomerOrder.__table__, orders)
+        bulk_insert(connection, CustomerMetrics.__table__, metrics)
     return len(ids)
 
 
