@@ -20,7 +20,7 @@ def _stop_on_sigterm() -> None:
 
 @bp.cli.command("relay")
 @click.option("--broker-url", envvar="BROKER_URL", default="", help="amqp://… (env BROKER_URL)")
-@click.option("--batch", default=500, show_default=True, help="Outbox rows per transaction.")
+@click.option("--batch", default=1000, show_default=True, help="Outbox rows per transaction.")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds to sleep when idle.")
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> None:
@@ -50,7 +50,7 @@ def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> N
 @click.option("--broker-url", envvar="BROKER_URL", required=True, help="amqp://… (env BROKER_URL)")
 @click.option("--queue", default="customer.inbox", show_default=True)
 @click.option("--bind", default=None, help="Bind the queue to this topic exchange's event types.")
-@click.option("--batch", default=200, show_default=True, help="Messages per transaction.")
+@click.option("--batch", default=500, show_default=True, help="Messages per transaction.")
 def consume_command(broker_url: str, queue: str, bind: str | None, batch: int) -> None:
     """Take in the consumed events from a RabbitMQ queue. Stops cleanly on SIGTERM."""
     from portal.events.consumer import consume_queue

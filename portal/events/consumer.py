@@ -65,7 +65,7 @@ def consume_queue(
     queue: str = QUEUE,
     *,
     bind: str | None = None,
-    batch: int = 200,
+    batch: int = 500,
     idle: float = 0.05,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:

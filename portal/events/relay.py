@@ -192,7 +192,7 @@ def _mark_failed(rows: list[Outgoing], errors: dict[str, str], now: datetime) ->
 
 
 class Relay:
-    def __init__(self, publisher: RabbitPublisher | None = None, batch_size: int = 500):
+    def __init__(self, publisher: RabbitPublisher | None = None, batch_size: int = 1000):
         self.publisher = publisher
         self.batch_size = batch_size
 
