@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import Row, Text, bindparam, cast, or_, select, update
+from sqlalchemy import Row, Text, bindparam, cast, func, or_, select, update
 
 from portal.events import webhooks
 from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher
@@ -59,8 +58,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim(limit: int, now: datetime) -> list[Row]:
+    """Lock the next due rows, then drop each aggregate's rows from the first one that has an
+    earlier pending row outside this batch (locked by another relay, or backing off): one
+    statement, only the rows that go out come back."""
     c = OUTBOX.c
-    query = (
+    claimed = (
         select(
             c.id,
             c.seq,
@@ -80,36 +82,28 @@ def _claim(limit: int, now: datetime) -> list[Row]:
         .order_by(c.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("claimed")
+    )
+    # Pending rows up to the batch's last: one range of the pending index (filtering by
+    # aggregate would scan their history); the first of each aggregate not in the batch.
+    pending = OUTBOX.alias("pending")
+    held = (
+        select(pending.c.aggregate_id, func.min(pending.c.seq).label("seq"))
+        .where(
+            pending.c.published_at.is_(None),
+            pending.c.seq <= select(func.max(claimed.c.seq)).scalar_subquery(),
+            pending.c.seq.not_in(select(claimed.c.seq)),
+        )
+        .group_by(pending.c.aggregate_id)
+        .cte("held")
+    )
+    query = (
+        select(claimed)
+        .outerjoin(held, held.c.aggregate_id == claimed.c.aggregate_id)
+        .where(or_(held.c.seq.is_(None), claimed.c.seq < held.c.seq))
+        .order_by(claimed.c.seq)
     )
     return list(db.session.execute(query))
-
-
-def _in_order(rows: list[Row]) -> list[Row]:
-    """Drop each aggregate's rows from the first one that has an earlier pending row outside
-    this batch (locked by another relay, or backing off)."""
-    if not rows:
-        return rows
-    # Pending rows up to the batch's last: the batch itself plus the few held elsewhere, one
-    # range of the pending index (filtering by aggregate in SQL would scan their history).
-    pending = defaultdict(list)
-    for aggregate, seq in db.session.execute(
-        select(OUTBOX.c.aggregate_id, OUTBOX.c.seq)
-        .where(OUTBOX.c.published_at.is_(None), OUTBOX.c.seq <= rows[-1].seq)
-        .order_by(OUTBOX.c.seq)
-    ):
-        pending[aggregate].append(seq)
-    position: dict[str, int] = defaultdict(int)
-    blocked: set[str] = set()
-    kept = []
-    for row in rows:
-        expected = pending[row.aggregate_id]
-        i = position[row.aggregate_id]
-        if row.aggregate_id in blocked or i >= len(expected) or expected[i] != row.seq:
-            blocked.add(row.aggregate_id)
-            continue
-        position[row.aggregate_id] = i + 1
-        kept.append(row)
-    return kept
 
 
 def _prefixes(rows: list[Outgoing], ok: Callable[[int], bool]) -> tuple[list, list]:
@@ -201,7 +195,7 @@ class Relay:
         after the broker confirmed means the row is published again on retry: consumers
         de-duplicate by eventId."""
         now = utcnow()
-        claimed = [Outgoing(row) for row in _in_order(_claim(self.batch_size, now))]
+        claimed = [Outgoing(row) for row in _claim(self.batch_size, now)]
         if self.publisher is not None and claimed:
             delivered, errors = self._publish(claimed, now)
         else:

@@ -87,6 +87,20 @@ def test_an_earlier_row_held_elsewhere_keeps_later_rows_of_its_aggregate_back(se
     assert seen == [("b", 3)]
 
 
+def test_a_row_another_relay_has_locked_holds_back_the_later_rows_of_its_aggregate(seen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) exist on PostgreSQL only")
+    _write(("a", 1), ("a", 2), ("b", 3))
+    first = db.session.scalars(select(OutboxEvent.id).order_by(OutboxEvent.seq)).first()
+    with db.engine.connect() as other_relay:
+        other_relay.execute(select(OutboxEvent.id).where(OutboxEvent.id == first).with_for_update())
+        assert Relay().run_once() == 1
+        assert seen == [("b", 3)]
+        other_relay.rollback()
+    assert Relay().run_once() == 2
+    assert seen == [("b", 3), ("a", 1), ("a", 2)]
+
+
 class Broker:
     """A publisher that confirms every message but those whose payload `n` is in `refused`,
     running the relay's `meanwhile` work as the real one does, while it "confirms"."""
