@@ -4,7 +4,8 @@ trigram indexes.
 On a million customers a substring search over trigram (GIN) indexes could neither stop early
 nor read in name order: common fragments took 75-600 ms. `customer_search_term` holds each
 customer's words, e-mail forms and phone forms (portal.customers.search_index); a search is a
-prefix range of its B-tree index. Existing customers are indexed here, in batches.
+prefix range of its B-tree index. Existing customers are indexed here, in batches. Also an
+index for the directory's type and status filters together.
 
 Revision ID: 0010_customer_search_terms
 Revises: 0009_segmentation_bulk
@@ -32,7 +33,11 @@ def upgrade():
 
     op.create_table(
         "customer_search_term",
-        sa.Column("term", sa.String(length=340), nullable=False),
+        sa.Column(
+            "term",
+            sa.String(length=340).with_variant(sa.String(340, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("customer_id", sa.String(length=41), nullable=False),
     )
@@ -48,9 +53,13 @@ def upgrade():
     )
     for name, _ in TRIGRAM:
         op.drop_index(name, table_name="customer")
+    op.create_index(
+        "ix_customer_type_status_name_key", "customer", ["customer_type", "status", "name_key"]
+    )
 
 
 def downgrade():
+    op.drop_index("ix_customer_type_status_name_key", table_name="customer")
     for name, column in TRIGRAM:
         op.create_index(
             name,

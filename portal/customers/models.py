@@ -41,6 +41,8 @@ class Customer(db.Model):
         # The directory filters by type or status and sorts by name: one index range, in order.
         Index("ix_customer_type_name_key", "customer_type", "name_key"),
         Index("ix_customer_status_name_key", "status", "name_key"),
+        # Both filters: the page and its count from one range (a bitmap AND took 40 ms).
+        Index("ix_customer_type_status_name_key", "customer_type", "status", "name_key"),
         # The review queue: flagged accounts, oldest flag first.
         Index("ix_customer_flagged_inactive_at", "flagged_inactive_at"),
     )
@@ -116,7 +118,10 @@ class Customer(db.Model):
 # customer's name or contact, and a per-row check made the million-customer load a minute slower.
 customer_search_term = db.Table(
     "customer_search_term",
-    Column("term", String(340), nullable=False),
+    # Byte order on every database: a prefix is then exactly a range of the index.
+    Column(
+        "term", String(340).with_variant(String(340, collation="C"), "postgresql"), nullable=False
+    ),
     Column("name_key", String(200), nullable=False),
     Column("customer_id", String(CUSTOMER_ID_LENGTH), nullable=False),
     Index("ix_customer_search_term_term", "term", "name_key", "customer_id"),

@@ -49,6 +49,12 @@ def words(text: str) -> list[str]:
     return found
 
 
+def query_words(text: str) -> list[str]:
+    """The words a search box entry looks for: a hyphenated or apostrophed word only whole
+    ("o'b" looks for words starting "ob", which finds O'Brien by its joined form)."""
+    return [word for chunk in fold(text).split() if (word := "".join(_WORD.findall(chunk)))]
+
+
 @lru_cache(maxsize=65_536)  # names and numbers repeat; the demo loader indexes a million
 def _name_terms(name: str) -> frozenset[str]:
     return frozenset(NAME + word for word in words(name))

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
+from sqlalchemy.orm import aliased
 
 from portal.customers import search_index
 from portal.customers.models import (
@@ -28,11 +29,13 @@ from portal.extensions import db
 PAGE_SIZES = (25, 50, 100)
 # Counting every match of a broad search costs more than the page itself; past this we say "+".
 COUNT_CAP = 1_000
-# Up to this many term rows, a search's matches are read from the term index and sorted; past
-# it they are dense enough that walking the customers in the list's order and probing the term
-# index for each finds a page sooner ("paul": 5,700 of 1M, read and sorted in a few ms; the
-# domain of half the customers: a walk of 50 rows for 25).
-SORT_LIMIT = 10_000
+# Up to this many term rows under a search's prefix, its matches are read from the term index
+# and sorted (3,000 rows: a few ms). Past it, each distinct term under the prefix gives its first
+# rows in name order and those are merged ("asoci": 21,000 rows under one term, a page read in
+# 25): walking customers by name and probing each took seconds where matches cluster by name.
+# Three term rows per customer at most under one prefix, so past it there are more matches
+# than COUNT_CAP.
+SORT_LIMIT = 3 * COUNT_CAP
 PHONE_QUERY = re.compile(r"\+?[\d\s().-]+")
 TERMS = customer_search_term
 
@@ -85,9 +88,9 @@ class Page:
         return self.page * self.per_page < self.total
 
 
-def _default_shipping(*conditions: ColumnElement) -> ColumnElement:
+def _default_shipping(customer_id, *conditions: ColumnElement) -> ColumnElement:
     return and_(
-        CustomerAddress.customer_id == Customer.id,
+        CustomerAddress.customer_id == customer_id,
         CustomerAddress.address_type == AddressType.SHIPPING,
         CustomerAddress.is_default.is_(True),
         *conditions,
@@ -95,7 +98,7 @@ def _default_shipping(*conditions: ColumnElement) -> ColumnElement:
 
 
 SHIPPING_COUNTRY = (
-    select(CustomerAddress.country).where(_default_shipping()).limit(1).scalar_subquery()
+    select(CustomerAddress.country).where(_default_shipping(Customer.id)).limit(1).scalar_subquery()
 )
 LIST_COLUMNS = (
     Customer.id,
@@ -110,34 +113,40 @@ LIST_COLUMNS = (
 
 
 def _prefix(column, text: str) -> ColumnElement:
-    """column LIKE 'text%' as a range a B-tree index serves; the LIKE keeps the meaning exact
-    whatever the collation."""
-    upper = text[:-1] + chr(ord(text[-1]) + 1)
-    return and_(column >= text, column < upper, column.startswith(text, autoescape=True))
+    """column LIKE 'text%' as a range a B-tree index serves, for columns in byte order (the
+    search terms are; ids and name_key are under the C.UTF-8 collation the database is created
+    with, see docs/operations.md). No LIKE besides: PostgreSQL would count the prefix twice in
+    its row estimate, and took a search of 75,000 matches for one of 400."""
+    return and_(column >= text, column < _after(text))
 
 
-def term_groups(q: str) -> list[tuple[str, ...]]:
-    """The term prefixes a search box entry asks for: every group must match by one of its
-    prefixes, the longest first. Empty when the entry is matched on the customer row instead:
-    an id, or a name whose words are all shorter than three letters."""
+def _after(prefix: str) -> str:
+    """The first text past every text that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def term_prefixes(q: str) -> list[str]:
+    """The term prefixes a search box entry asks for, each of which must match, the longest
+    first. Empty when the entry is matched on the customer row instead: an id, or a name whose
+    words are all shorter than three letters."""
     q = q.strip()
     folded = search_index.fold(q)
     if not folded or folded.startswith(CUSTOMER_ID_PREFIX):
         return []
     if "@" in folded:
         local, _, domain = folded.partition("@")
-        return [(search_index.EMAIL + folded,) if local else (search_index.DOMAIN + domain,)]
+        return [search_index.EMAIL + folded if local else search_index.DOMAIN + domain]
     digits = re.sub(r"\D", "", q)
     if PHONE_QUERY.fullmatch(q) and len(digits) >= 3:
-        return [(search_index.PHONE + digits,)]
-    words = sorted(set(search_index.words(q)), key=len, reverse=True)
+        return [search_index.PHONE + digits]
+    words = sorted(set(search_index.query_words(q)), key=len, reverse=True)
     if not words or len(words[0]) < 3:
         return []
-    return [(search_index.NAME + word,) for word in words]
+    return [search_index.NAME + word for word in words]
 
 
 def row_condition(q: str) -> ColumnElement | None:
-    """The condition for an entry term_groups leaves to the customer row."""
+    """The condition for an entry term_prefixes leaves to the customer row."""
     folded = q.strip().casefold()
     if not folded:
         return None
@@ -146,40 +155,51 @@ def row_condition(q: str) -> ColumnElement | None:
     return _prefix(Customer.name_key, folded)
 
 
-def _matches(terms, group: tuple[str, ...]) -> ColumnElement:
-    return or_(*(_prefix(terms.c.term, prefix) for prefix in group))
-
-
-def _has_terms(customer_id, groups: list[tuple[str, ...]]) -> list[ColumnElement]:
-    """One probe of the (customer_id, term) index per group."""
+def _has_terms(customer_id, prefixes: list[str]) -> list[ColumnElement]:
+    """One probe of the (customer_id, term) index per prefix."""
     probes = []
-    for group in groups:
+    for prefix in prefixes:
         terms = TERMS.alias()
-        probes.append(exists().where(terms.c.customer_id == customer_id, _matches(terms, group)))
+        probes.append(
+            exists().where(terms.c.customer_id == customer_id, _prefix(terms.c.term, prefix))
+        )
     return probes
 
 
-def _term_hits(groups: list[tuple[str, ...]]) -> Select:
-    """Term rows of the matching customers: a range of the first group, probes for the rest."""
-    return select(TERMS.c.customer_id, TERMS.c.name_key).where(
-        _matches(TERMS, groups[0]), *_has_terms(TERMS.c.customer_id, groups[1:])
+def _conditions(customer_id, filters: DirectoryFilter, row=Customer) -> list[ColumnElement]:
+    """The filters, on the customer row in the query or, for term rows, probing it by id."""
+    on_row = []
+    if filters.customer_type:
+        on_row.append(row.customer_type == filters.customer_type)
+    if filters.status:
+        on_row.append(row.status == filters.status)
+    if on_row and row is not Customer:
+        on_row = [exists().where(row.id == customer_id, *on_row)]
+    if filters.country:
+        on_row.append(
+            exists().where(
+                _default_shipping(customer_id, CustomerAddress.country == filters.country)
+            )
+        )
+    return on_row
+
+
+def _term_hits(prefixes: list[str], filters: DirectoryFilter, terms=TERMS) -> Select:
+    """Term rows of the matching customers: a range of the first prefix, probes for the rest
+    and for the filters."""
+    return select(terms.c.customer_id, terms.c.name_key).where(
+        _prefix(terms.c.term, prefixes[0]),
+        *_has_terms(terms.c.customer_id, prefixes[1:]),
+        *_conditions(terms.c.customer_id, filters, row=aliased(Customer)),
     )
 
 
-def _filtered(query: Select, filters: DirectoryFilter, *, search: bool = True) -> Select:
-    if search and (groups := term_groups(filters.q)):
-        query = query.where(*_has_terms(Customer.id, groups))
-    elif search and (condition := row_condition(filters.q)) is not None:
+def _filtered(query: Select, filters: DirectoryFilter) -> Select:
+    if prefixes := term_prefixes(filters.q):
+        query = query.where(*_has_terms(Customer.id, prefixes))
+    elif (condition := row_condition(filters.q)) is not None:
         query = query.where(condition)
-    if filters.customer_type:
-        query = query.where(Customer.customer_type == filters.customer_type)
-    if filters.status:
-        query = query.where(Customer.status == filters.status)
-    if filters.country:
-        query = query.where(
-            exists().where(_default_shipping(CustomerAddress.country == filters.country))
-        )
-    return query
+    return query.where(*_conditions(Customer.id, filters))
 
 
 def _ordered(query: Select, filters: DirectoryFilter) -> Select:
@@ -209,56 +229,116 @@ def _page(query: Select, page: int, per_page: int, total: int | None = None) -> 
 
 
 def customer_list(filters: DirectoryFilter, page: int = 1, per_page: int = PAGE_SIZES[0]) -> Page:
-    """A page of the directory. A term search is first counted in term rows (up to
-    SORT_LIMIT), which decides how its page is found (see SORT_LIMIT)."""
-    groups = term_groups(filters.q)
-    if not groups:
+    """A page of the directory; a term search is found as SORT_LIMIT describes."""
+    prefixes = term_prefixes(filters.q)
+    if not prefixes:
         return _page(_ordered(_filtered(select(*LIST_COLUMNS), filters), filters), page, per_page)
-    hits = _term_hits(groups)
-    plain = filters.sort is Sort.NAME and not (
-        filters.customer_type or filters.status or filters.country
-    )
-    if _capped_count(hits, SORT_LIMIT, TERMS.c.customer_id) > SORT_LIMIT:
-        query = _ordered(_filtered(select(*LIST_COLUMNS), filters), filters)
-        # Unfiltered, that many term rows are more customers than the count goes to (a
-        # customer has a few terms under one prefix at most): no need to count them.
-        known = _count_limit(page, per_page) + 1 if plain else None
-        return _page(query, page, per_page, known)
-    if plain:
-        return _page_by_terms(hits, filters.descending, page, per_page)
-    # MATERIALIZED: the planner may not fold the few matches back into an ordered walk.
-    matches = hits.with_only_columns(TERMS.c.customer_id).cte("matches").prefix_with("MATERIALIZED")
-    query = _filtered(
-        select(*LIST_COLUMNS).where(Customer.id.in_(select(matches.c.customer_id))),
-        filters,
-        search=False,
-    )
-    return _page(_ordered(query, filters), page, per_page)
+    under = select(TERMS.c.customer_id).where(_prefix(TERMS.c.term, prefixes[0]))
+    few = _capped_count(under, SORT_LIMIT, TERMS.c.customer_id) <= SORT_LIMIT
+    if filters.sort is Sort.NAME and few:
+        # Every match at once (filters probed once per row), sorted and counted here.
+        found = db.session.execute(_term_hits(prefixes, filters).distinct()).all()
+        found.sort(key=lambda hit: (hit.name_key, hit.customer_id), reverse=filters.descending)
+        start = (page - 1) * per_page
+        ids = [hit.customer_id for hit in found[start : start + per_page]]
+        return _page_of(ids, len(found), filters.descending, page, per_page)
+    if filters.sort is Sort.NAME and db.session.get_bind().dialect.name == "postgresql":
+        return _merged_page(prefixes, filters, page, per_page)
+    if few:
+        # MATERIALIZED: the planner may not fold the few matches back into an ordered walk.
+        matches = (
+            _term_hits(prefixes, DirectoryFilter())
+            .with_only_columns(TERMS.c.customer_id)
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        query = select(*LIST_COLUMNS).where(
+            Customer.id.in_(select(matches.c.customer_id)), *_conditions(Customer.id, filters)
+        )
+        return _page(_ordered(query, filters), page, per_page)
+    # Many matches sorted by another column (or SQLite, which has no LATERAL): walk in order.
+    return _page(_ordered(_filtered(select(*LIST_COLUMNS), filters), filters), page, per_page)
 
 
-def _page_by_terms(hits: Select, descending: bool, page: int, per_page: int) -> Page:
-    """Sorted by name from the term index alone (it carries name_key); only the page's
-    customers are read."""
-    found = hits.group_by(TERMS.c.customer_id, TERMS.c.name_key).subquery()
-    order = [found.c.name_key, found.c.customer_id]
+def _merged_page(prefixes: list[str], filters: DirectoryFilter, page: int, per_page: int) -> Page:
+    """Many matches in name order from the term index alone (it carries name_key): the first
+    page * per_page under each distinct term, merged (one of them holds each of the overall
+    first), then the page's customers."""
+    distinct = _distinct_terms(prefixes[0])
+    hit = TERMS.alias("hit")
+    order = (hit.c.name_key, hit.c.customer_id)
+    per_term = (
+        _term_hits(prefixes, filters, terms=hit)
+        .where(hit.c.term == distinct.c.term)
+        .order_by(*(c.desc() if filters.descending else c for c in order))
+        .limit(page * per_page)
+        .lateral("per_term")
+    )
+    found = (
+        select(per_term.c.customer_id, per_term.c.name_key)
+        .select_from(distinct.join(per_term, true()))
+        .group_by(per_term.c.customer_id, per_term.c.name_key)
+        .subquery()
+    )
+    order = (found.c.name_key, found.c.customer_id)
     ids = db.session.scalars(
         select(found.c.customer_id)
-        .order_by(*(c.desc() if descending else c for c in order))
+        .order_by(*(c.desc() if filters.descending else c for c in order))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    total = db.session.scalar(select(func.count()).select_from(found)) or 0
+    limit = _count_limit(page, per_page)
+    if len(prefixes) > 1 or filters.customer_type or filters.status or filters.country:
+        # Each match costs a probe per filter or further word: counting a thousand of a
+        # broad search this way took 100-150 ms, so it is counted to this page's end only.
+        limit = page * per_page
+    total = _customers_counted(_term_hits(prefixes, filters), limit)
+    return _page_of(ids, total, filters.descending, page, per_page, limit)
+
+
+def _distinct_terms(prefix: str):
+    """The distinct terms under a prefix, one index descent each: a loose index scan, which
+    PostgreSQL does not plan by itself."""
+    first = select(func.min(TERMS.c.term).label("term")).where(_prefix(TERMS.c.term, prefix))
+    found = first.cte("under_prefix", recursive=True)
+    following = TERMS.alias("following")
+    return found.union_all(
+        select(
+            select(func.min(following.c.term))
+            .where(following.c.term > found.c.term, following.c.term < _after(prefix))
+            .scalar_subquery()
+        ).where(found.c.term.is_not(None))
+    )
+
+
+def _page_of(
+    ids: list[str], total: int, descending: bool, page: int, per_page: int, limit: int = 0
+) -> Page:
+    """The rows of the page's customers, in name order."""
     query = _ordered(
-        select(*LIST_COLUMNS).where(Customer.id.in_(ids)),
-        DirectoryFilter(descending=descending),
+        select(*LIST_COLUMNS).where(Customer.id.in_(ids)), DirectoryFilter(descending=descending)
     )
     return Page(
         rows=db.session.execute(query).all(),
         page=page,
         per_page=per_page,
         total=total,
-        limit=_count_limit(page, per_page),
+        limit=limit or _count_limit(page, per_page),
     )
+
+
+def _customers_counted(hits: Select, limit: int) -> int:
+    """Matching customers, up to limit + 1 ("more"). A customer has a row per term under the
+    prefix; two of them under one prefix are rare, so limit + 1 rows are read first and three
+    times as many only if some were the same customer's."""
+    for rows in (limit + 1, 3 * limit + 1):
+        scanned = hits.with_only_columns(TERMS.c.customer_id).limit(rows).subquery()
+        read, customers = db.session.execute(
+            select(func.count(), func.count(scanned.c.customer_id.distinct()))
+        ).one()
+        if read < rows or customers == read:
+            return customers
+    return limit + 1
 
 
 def customer_count(filters: DirectoryFilter) -> int:

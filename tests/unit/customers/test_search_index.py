@@ -40,6 +40,10 @@ def test_words_fold_case_and_accents_and_keep_joined_forms():
     assert search_index.words("O'Brien & Sons") == ["o", "brien", "obrien", "sons"]
 
 
+def test_a_search_looks_for_punctuated_words_whole():
+    assert search_index.query_words("O'B  Anne-Mar s.co") == ["ob", "annemar", "sco"]
+
+
 def test_terms_of_name_email_and_every_run_of_phone_digits():
     terms = search_index.terms_for("Chez Lola", "Hello@ChezLola.example", "+12125550147")
     assert {"n:chez", "n:lola", "e:hello@chezlola.example", "d:chezlola.example"} <= terms

@@ -66,6 +66,7 @@ def names(response) -> list[str]:
         ("campb", ["Marcia Campbell"]),  # the start of a word, any case
         ("ANNE-", ["Anne-Marie Lewis"]),
         ("annemar", ["Anne-Marie Lewis"]),  # a hyphenated name also as one word
+        ("anne-mar", ["Anne-Marie Lewis"]),
         ("lewis ann", ["Anne-Marie Lewis"]),  # every word must match, in any order
         ("marcia lew", []),
         ("ampbell", []),  # words match from their start only
@@ -233,8 +234,10 @@ def test_a_broad_search_reads_the_same_pages_either_way(
     backwards = client.get(LIST, query_string={"q": "2345678", "sort": "-name"}).text
     assert backwards.index("Customer 29") < backwards.index("Customer 10")
     filtered = client.get(LIST, query_string={"q": "custom", "status": "ACTIVE"}).text
-    assert "More than 27 customers" in filtered
     assert "Customer 00" in filtered
+    # PostgreSQL counts a broad search narrowed further to the page's end only (_merged_page).
+    merged = sort_limit == 5 and db.engine.dialect.name == "postgresql"
+    assert f"More than {25 if merged else 27} customers" in filtered
 
 
 def test_htmx_request_gets_only_the_results_and_a_tidy_url(client, login_as, people):
