@@ -21,6 +21,7 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def create_app(config: dict | type | None = None) -> Flask:
@@ -185,6 +186,18 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         g.request_id = str(uuid.uuid4())
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL text cannot hold NUL: such a value would fail deep in a query, as a 500.
+        values = [request.path, *(v for _, v in request.args.items(multi=True))]
+        if request.method != "GET" and request.mimetype in FORM_TYPES:
+            values += [v for _, v in request.form.items(multi=True)]
+        if any("\x00" in value for value in values):
+            from portal.errors import error_response
+
+            return error_response(400, "The request contains a NUL character.")
+        return None
 
     @app.after_request
     def security_headers(response):

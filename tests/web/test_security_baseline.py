@@ -121,3 +121,27 @@ def test_healthz_reports_an_unreachable_database(make_app):
     assert response.status_code == 503
     assert response.json["status"] == "failing"
     assert response.json["database"].startswith("error")
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/customers", {"email": "a\x00@example.org"}),  # JSON for the API
+        ("/customers/", {"q": "ma\x00rcia"}),
+        ("/customers/cust-\x00", {}),
+    ],
+)
+def test_a_nul_character_is_refused_before_any_query(client, login_as, path, params):
+    """PostgreSQL text cannot hold NUL: the value would otherwise fail in a query as a 500."""
+    login_as("sales")
+    response = client.get(path, query_string=params)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_a_nul_character_in_a_form_is_refused(client, login_as, customer):
+    login_as("sales")
+    response = client.post(
+        f"/customers/{customer.id}/interactions", data={"summary": "call\x00back"}
+    )
+    assert response.status_code == 400
