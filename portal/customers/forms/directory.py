@@ -55,9 +55,17 @@ class DirectoryForm(FlaskForm):
         validators=[Optional(), Length(max=100)],
         description="Name, e-mail, phone or customer id",
     )
-    type = SelectField("Type", choices=_choices("Any type", _readable(CustomerType)), default="")
+    type = SelectField(
+        "Type",
+        choices=_choices("Any type", _readable(CustomerType)),
+        default="",
+        widget=StaticSelect(),
+    )
     status = SelectField(
-        "Status", choices=_choices("Any status", _readable(CustomerStatus)), default=""
+        "Status",
+        choices=_choices("Any status", _readable(CustomerStatus)),
+        default="",
+        widget=StaticSelect(),
     )
     country = SelectField(
         "Country", choices=_choices("Any country", COUNTRIES), default="", widget=StaticSelect()
@@ -67,6 +75,7 @@ class DirectoryForm(FlaskForm):
         choices=[SelectChoice(n, str(n)) for n in PAGE_SIZES],
         coerce=int,
         default=PAGE_SIZES[0],
+        widget=StaticSelect(),
     )
     sort = HiddenField(
         "Sort",

@@ -236,12 +236,16 @@ def customer_list(filters: DirectoryFilter, page: int = 1, per_page: int = PAGE_
     under = select(TERMS.c.customer_id).where(_prefix(TERMS.c.term, prefixes[0]))
     few = _capped_count(under, SORT_LIMIT, TERMS.c.customer_id) <= SORT_LIMIT
     if filters.sort is Sort.NAME and few:
-        # Every match at once (filters probed once per row), sorted and counted here.
-        found = db.session.execute(_term_hits(prefixes, filters).distinct()).all()
-        found.sort(key=lambda hit: (hit.name_key, hit.customer_id), reverse=filters.descending)
+        # Every match at once, in order (filters probed once per row), counted here.
+        hits = _term_hits(prefixes, filters).distinct()
+        order = (TERMS.c.name_key, TERMS.c.customer_id)
+        found = db.session.scalars(
+            hits.order_by(*(c.desc() if filters.descending else c for c in order))
+        ).all()
         start = (page - 1) * per_page
-        ids = [hit.customer_id for hit in found[start : start + per_page]]
-        return _page_of(ids, len(found), filters.descending, page, per_page)
+        return _page_of(
+            found[start : start + per_page], len(found), filters.descending, page, per_page
+        )
     if filters.sort is Sort.NAME and db.session.get_bind().dialect.name == "postgresql":
         return _merged_page(prefixes, filters, page, per_page)
     if few:
@@ -292,6 +296,9 @@ def _merged_page(prefixes: list[str], filters: DirectoryFilter, page: int, per_p
         # Each match costs a probe per filter or further word: counting a thousand of a
         # broad search this way took 100-150 ms, so it is counted to this page's end only.
         limit = page * per_page
+    elif limit == COUNT_CAP:
+        # More than SORT_LIMIT rows under one prefix are more than COUNT_CAP customers.
+        return _page_of(ids, limit + 1, filters.descending, page, per_page, limit)
     total = _customers_counted(_term_hits(prefixes, filters), limit)
     return _page_of(ids, total, filters.descending, page, per_page, limit)
 

@@ -48,14 +48,16 @@ def customer_list():
         return response
     state = form.state()
     page = queries.customer_list(form.filters(), form.page.data or 1, form.per_page.data)
+    block = "results" if request.htmx.target == RESULTS else "content"
+    response = render("customers/list.html", form=form, page=page, state=state, block=block)
+    # After rendering: its commit would expire the user the page still reads. Nothing is sent
+    # unless the entry is stored.
     audit.record_now(
         "customer.list_viewed",
         record_type="customer",
         summary=f"Customer list, page {page.page}",
         details={**state, "page": page.page},
     )
-    block = "results" if request.htmx.target == RESULTS else "content"
-    response = render("customers/list.html", form=form, page=page, state=state, block=block)
     if is_htmx():
         # The form pushes every field, empty ones too; the address bar gets the tidy URL.
         args = {**state, "page": page.page} if page.page > 1 else state
