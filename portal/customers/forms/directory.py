@@ -53,7 +53,7 @@ class DirectoryForm(FlaskForm):
     q = SearchField(
         "Search",
         validators=[Optional(), Length(max=100)],
-        description="Name, e-mail, phone or customer id",
+        description="Name words from their start, an e-mail or @domain, phone digits, an id",
     )
     type = SelectField(
         "Type",
