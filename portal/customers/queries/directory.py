@@ -203,8 +203,11 @@ def _filtered(query: Select, filters: DirectoryFilter) -> Select:
 
 
 def _ordered(query: Select, filters: DirectoryFilter) -> Select:
-    columns = SORT_COLUMNS[filters.sort]
-    return query.order_by(*(c.desc() if filters.descending else c.asc() for c in columns))
+    return query.order_by(*_by(SORT_COLUMNS[filters.sort], filters.descending))
+
+
+def _by(columns, descending: bool) -> list:
+    return [c.desc() if descending else c.asc() for c in columns]
 
 
 def _capped_count(query: Select, limit: int, column=Customer.id) -> int:
@@ -238,10 +241,8 @@ def customer_list(filters: DirectoryFilter, page: int = 1, per_page: int = PAGE_
     if filters.sort is Sort.NAME and few:
         # Every match at once, in order (filters probed once per row), counted here.
         hits = _term_hits(prefixes, filters).distinct()
-        order = (TERMS.c.name_key, TERMS.c.customer_id)
-        found = db.session.scalars(
-            hits.order_by(*(c.desc() if filters.descending else c for c in order))
-        ).all()
+        by_name = _by((TERMS.c.name_key, TERMS.c.customer_id), filters.descending)
+        found = db.session.scalars(hits.order_by(*by_name)).all()
         start = (page - 1) * per_page
         return _page_of(
             found[start : start + per_page], len(found), filters.descending, page, per_page
@@ -270,11 +271,10 @@ def _merged_page(prefixes: list[str], filters: DirectoryFilter, page: int, per_p
     first), then the page's customers."""
     distinct = _distinct_terms(prefixes[0])
     hit = TERMS.alias("hit")
-    order = (hit.c.name_key, hit.c.customer_id)
     per_term = (
         _term_hits(prefixes, filters, terms=hit)
         .where(hit.c.term == distinct.c.term)
-        .order_by(*(c.desc() if filters.descending else c for c in order))
+        .order_by(*_by((hit.c.name_key, hit.c.customer_id), filters.descending))
         .limit(page * per_page)
         .lateral("per_term")
     )
@@ -284,10 +284,9 @@ def _merged_page(prefixes: list[str], filters: DirectoryFilter, page: int, per_p
         .group_by(per_term.c.customer_id, per_term.c.name_key)
         .subquery()
     )
-    order = (found.c.name_key, found.c.customer_id)
     ids = db.session.scalars(
         select(found.c.customer_id)
-        .order_by(*(c.desc() if filters.descending else c for c in order))
+        .order_by(*_by((found.c.name_key, found.c.customer_id), filters.descending))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
