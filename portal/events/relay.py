@@ -57,6 +57,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
 
 
+def _write_lock() -> None:
+    """On SQLite, take the database's write lock before reading: a transaction that reads and
+    then writes fails at once (SQLITE_BUSY, no waiting) when another connection committed in
+    between, as the emitting web requests do all the time. PostgreSQL locks the claimed rows."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _claim(limit: int, now: datetime) -> list[Row]:
     """Lock the next due rows, then drop each aggregate's rows from the first one that has an
     earlier pending row outside this batch (locked by another relay, or backing off): one
@@ -195,6 +204,7 @@ class Relay:
         after the broker confirmed means the row is published again on retry: consumers
         de-duplicate by eventId."""
         now = utcnow()
+        _write_lock()
         claimed = [Outgoing(row) for row in _claim(self.batch_size, now)]
         if self.publisher is not None and claimed:
             delivered, errors = self._publish(claimed, now)
