@@ -1,25 +1,46 @@
 """RabbitMQ publishing with publisher confirms, a whole batch in flight at once.
 
-pika's BlockingChannel waits for each confirm before the next publish (one round trip and one
-broker fsync per message: a few hundred a second). The asynchronous connection lets a batch go
-out back to back and the confirms come back together, so this class drives pika's
-SelectConnection synchronously: publish() returns when every message of the batch is confirmed,
-refused or lost with the connection.
+A small AMQP 0-9-1 publisher over one blocking socket. pika's channel machinery (a properties
+object, three frames each written on its own, callbacks through its ioloop) held publishing alone
+to ~6,000 messages a second on this machine, under the relay's target with no database at all;
+here a batch is encoded with `struct` into one buffer and written with one `sendall`, the
+caller's database work runs while the broker stores it, and the confirms are read afterwards
+(they wait in the socket meanwhile). pika's codec (`pika.spec`, `pika.frame`) still encodes and
+decodes every other method, so the handshake and declarations are not hand-rolled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import struct
+import time
 from collections.abc import Callable
 
 import pika
+from pika import amqp_object, spec
+from pika import frame as amqp_frame
 from pika.exceptions import AMQPError
-from pika.exchange_type import ExchangeType
-from pika.spec import Basic
 
 log = logging.getLogger(__name__)
 
 EXCHANGE = "customer.events"
+CHANNEL = 1
+PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
+FRAME_END = b"\xce"
+# Basic.Publish (class 60, method 40) and a content header's class id; the header carries
+# content-type, delivery-mode, message-id and type: flag bits 15, 12, 7 and 5.
+PUBLISH_METHOD = struct.pack(">HHH", 60, 40, 0)
+HEADER_PREFIX = struct.pack(">HH", 60, 0)
+PROPERTY_FLAGS = (1 << 15) | (1 << 12) | (1 << 7) | (1 << 5)
+CONTENT_TYPE = b"\x10application/json"  # as a short string: its length, then the text
+PERSISTENT = b"\x02"
+FRAME_OVERHEAD = 8  # type, channel, size, frame end
+# A confirm as it arrives, a thousand per batch: type, channel, size, class, method, delivery
+# tag, flags (bit 0: multiple), then the frame end. Basic.Ack is method 80, Basic.Nack 120.
+CONFIRM = struct.Struct(">BHIHHQB")
+ACK, NACK = 80, 120
 
 
 class BrokerUnavailable(Exception):
@@ -35,27 +56,39 @@ class Message:
         self.message_id = message_id
 
 
-class _Meanwhile:
-    """Work run inside the ioloop (or after it, if the loop ended first), its error kept for
-    the caller: an exception must not unwind pika's loop."""
+def _shortstr(value: str) -> bytes:
+    encoded = value.encode()
+    if len(encoded) > 255:
+        raise ValueError(f"AMQP short string longer than 255 bytes: {value[:40]}…")
+    return bytes((len(encoded),)) + encoded
 
-    def __init__(self, work: Callable[[], None]):
-        self.work = work
-        self.ran = False
-        self.error: BaseException | None = None
 
-    def __call__(self) -> None:
-        self.ran = True
-        try:
-            self.work()
-        except BaseException as exc:  # re-raised by finish(), outside the loop
-            self.error = exc
+def _frame(kind: int, payload: bytes) -> bytes:
+    return struct.pack(">BHI", kind, CHANNEL, len(payload)) + payload + FRAME_END
 
-    def finish(self) -> None:
-        if not self.ran:
-            self()
-        if self.error is not None:
-            raise self.error
+
+def encode_publish(exchange: str, message: Message, frame_max: int) -> list[bytes]:
+    """The three-part publish of one persistent JSON message (method, header, body frames)."""
+    method = PUBLISH_METHOD + _shortstr(exchange) + _shortstr(message.routing_key) + b"\x00"
+    properties = (
+        struct.pack(">QH", len(message.body), PROPERTY_FLAGS)
+        + CONTENT_TYPE
+        + PERSISTENT
+        + _shortstr(message.message_id)
+        + _shortstr(message.routing_key)
+    )
+    parts = [
+        _frame(spec.FRAME_METHOD, method),
+        _frame(spec.FRAME_HEADER, HEADER_PREFIX + properties),
+    ]
+    size = frame_max - FRAME_OVERHEAD
+    body = message.body
+    parts += [_frame(spec.FRAME_BODY, body[at : at + size]) for at in range(0, len(body), size)]
+    return parts
+
+
+class _Closed(Exception):
+    """The broker closed the connection or the channel; the publisher must reconnect."""
 
 
 class RabbitPublisher:
@@ -63,14 +96,10 @@ class RabbitPublisher:
         self.parameters = pika.URLParameters(url)
         self.exchange = exchange
         self.timeout = timeout
-        self._connection: pika.SelectConnection | None = None
-        self._channel = None
-        self._error: str | None = None
-        self._tag = 0
-        self._pending: dict[int, int] = {}  # delivery tag → index in the batch
-        self._results: list[bool] = []
-        self._until: Callable[[], bool] | None = None
-        self._loop = None  # the ioloop being run, stopped by the callbacks
+        self._socket: socket.socket | None = None
+        self._buffer = bytearray()
+        self._frame_max = spec.FRAME_MAX_SIZE
+        self._tag = 0  # the broker numbers published messages 1, 2, … per channel
 
     # -- the synchronous face ------------------------------------------------------------------
 
@@ -78,115 +107,210 @@ class RabbitPublisher:
         self, messages: list[Message], meanwhile: Callable[[], None] = lambda: None
     ) -> list[bool]:
         """Publish persistently; True where the broker confirmed. BrokerUnavailable when no
-        connection could be had. `meanwhile` runs once the batch has gone out, while the broker
-        stores and confirms it (the caller's database work); what it raises is raised after."""
-        if self._channel is None or not self._channel.is_open:
+        connection could be had or it broke before the batch went out. `meanwhile` runs once the
+        batch has gone out, while the broker stores and confirms it (the caller's database
+        work); what it raises is raised after the confirms were read."""
+        if not self._usable():
             self.close()
             self._connect()
-        self._results = [False] * len(messages)
-        self._pending = {}
+        first = self._tag + 1
+        payload = b"".join(
+            part
+            for message in messages
+            for part in encode_publish(self.exchange, message, self._frame_max)
+        )
         try:
-            for index, message in enumerate(messages):
-                self._channel.basic_publish(
-                    self.exchange,
-                    message.routing_key,
-                    message.body,
-                    pika.BasicProperties(
-                        delivery_mode=pika.DeliveryMode.Persistent,
-                        content_type="application/json",
-                        message_id=message.message_id,
-                        type=message.routing_key,
-                    ),
-                )
-                self._tag += 1
-                self._pending[self._tag] = index
-        except AMQPError as exc:  # the connection broke between two batches
+            self._socket.sendall(payload)
+        except OSError as exc:
             self.close()
             raise BrokerUnavailable(repr(exc)) from exc
-        # A timer due at once runs after the loop's first pass, which writes the batch out.
-        side = _Meanwhile(meanwhile)
-        timer = self._connection.ioloop.call_later(0, side)
-        self._run_until(lambda: not self._pending or self._channel is None)
-        if self._pending:  # timed out or the connection broke: start afresh next time
-            log.warning("broker: %d of %d unconfirmed", len(self._pending), len(messages))
-            self.close()
-        elif not side.ran:
-            self._connection.ioloop.remove_timeout(timer)
-        side.finish()
-        return self._results
+        self._tag += len(messages)
+        error: BaseException | None = None
+        try:
+            meanwhile()
+        except BaseException as exc:  # re-raised below, after the confirms
+            error = exc
+        results = self._confirms(first, len(messages))
+        if error is not None:
+            raise error
+        return results
 
     def close(self) -> None:
-        connection, self._connection, self._channel = self._connection, None, None
-        if connection is None:
+        sock, self._socket = self._socket, None
+        self._buffer.clear()
+        if sock is None:
             return
-        if not connection.is_closed and not connection.is_closing:
-            connection.close()
-        self._run(connection, lambda: connection.is_closed)
-        connection.ioloop.close()  # and its wake-up socket pair
+        try:
+            sock.settimeout(1.0)
+            close = spec.Connection.Close(reply_code=200, reply_text="bye", class_id=0, method_id=0)
+            sock.sendall(amqp_frame.Method(0, close).marshal())
+        except OSError:
+            pass  # already gone: nothing to say goodbye to
+        finally:
+            sock.close()
 
-    # -- driving the asynchronous connection ---------------------------------------------------
+    # -- confirms --------------------------------------------------------------------------------
+
+    def _confirms(self, first: int, count: int) -> list[bool]:
+        """Read acks and nacks for delivery tags first … first+count-1 until all are in, the
+        connection breaks or the timeout passes; unconfirmed messages count as refused."""
+        results: list[bool | None] = [None] * count
+        waiting, low = count, 0  # low: the first message still waiting
+        deadline = time.monotonic() + self.timeout
+        try:
+            while waiting:
+                confirm = self._take_confirm()
+                if confirm is None:
+                    method = self._next_method(deadline)
+                    if not isinstance(method, spec.Basic.Ack | spec.Basic.Nack):
+                        continue  # nothing else is expected on a publishing channel
+                    confirm = (
+                        isinstance(method, spec.Basic.Ack),
+                        method.delivery_tag,
+                        method.multiple,
+                    )
+                acked, tag, multiple = confirm
+                last = tag - first
+                for index in range(max(low if multiple else last, 0), min(last + 1, count)):
+                    if results[index] is None:
+                        results[index] = acked
+                        waiting -= 1
+                while low < count and results[low] is not None:
+                    low += 1
+        except (OSError, _Closed, AMQPError) as exc:
+            log.warning("broker: %d of %d unconfirmed (%s)", waiting, count, exc)
+            self.close()
+        return [bool(r) for r in results]
+
+    def _take_confirm(self) -> tuple[bool, int, bool] | None:
+        """The next frame, if it is an ack or a nack, decoded here rather than by pika's codec
+        (a tenth of the relay's time went there); None for anything else."""
+        buffer = self._buffer
+        end = CONFIRM.size
+        if len(buffer) <= end or buffer[0] != spec.FRAME_METHOD or buffer[end] != FRAME_END[0]:
+            return None
+        _kind, _channel, size, class_id, method_id, tag, flags = CONFIRM.unpack_from(buffer)
+        if size != end - 7 or class_id != 60 or method_id not in (ACK, NACK):
+            return None
+        del buffer[: end + 1]
+        return method_id == ACK, tag, bool(flags & 1)
+
+    # -- the connection --------------------------------------------------------------------------
+
+    def _usable(self) -> bool:
+        """Open and not closed by the broker while idle (a restart, an administrator): the
+        socket has nothing to say, or only says something harmless."""
+        if self._socket is None:
+            return False
+        try:
+            self._socket.setblocking(False)
+            try:
+                data = self._socket.recv(65536)
+            except BlockingIOError:
+                return True
+            finally:
+                self._socket.settimeout(self.timeout)
+            if not data:
+                return False
+            self._buffer += data
+            while self._take_frame() is not None:
+                pass
+        except (OSError, _Closed, AMQPError):
+            return False
+        return True
 
     def _connect(self) -> None:
-        self._error = None
-        self._connection = pika.SelectConnection(
-            self.parameters,
-            on_open_callback=lambda c: c.channel(on_open_callback=self._on_channel),
-            on_open_error_callback=self._on_failure,
-            on_close_callback=self._on_failure,
-        )
-        self._run_until(lambda: self._channel is not None or self._error is not None)
-        if self._channel is None:
-            error, self._error = self._error or "timed out", None
+        params = self.parameters
+        try:
+            sock = socket.create_connection((params.host, params.port), timeout=self.timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            if params.ssl_options is not None:
+                sock = params.ssl_options.context.wrap_socket(
+                    sock, server_hostname=params.ssl_options.server_hostname or params.host
+                )
+            self._socket = sock
+            self._handshake()
+        except (OSError, _Closed, AMQPError) as exc:
             self.close()
-            raise BrokerUnavailable(error)
+            raise BrokerUnavailable(repr(exc)) from exc
 
-    def _run_until(self, done: Callable[[], bool]) -> None:
-        if self._connection is not None:
-            self._run(self._connection, done)
-
-    def _run(self, connection, done: Callable[[], bool]) -> None:
-        if done():
-            return
-        self._until, self._loop = done, connection.ioloop
-        timer = self._loop.call_later(self.timeout, self._loop.stop)
-        self._loop.start()
-        self._loop.remove_timeout(timer)
-        self._until = self._loop = None
-
-    def _wake(self) -> None:
-        if self._loop is not None and self._until is not None and self._until():
-            self._loop.stop()
-
-    def _on_channel(self, channel) -> None:
-        channel.add_on_close_callback(lambda _channel, reason: self._on_failure(None, reason))
-
-        def confirmed(_frame) -> None:
-            self._tag = 0
-            self._channel = channel
-            self._wake()
-
-        channel.exchange_declare(
-            self.exchange,
-            ExchangeType.topic,
-            durable=True,
-            callback=lambda _frame: channel.confirm_delivery(self._on_confirm, confirmed),
+    def _handshake(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        credentials = self.parameters.credentials
+        self._socket.sendall(PROTOCOL_HEADER)
+        self._expect(spec.Connection.Start, deadline)
+        self._send(
+            0,
+            spec.Connection.StartOk(
+                client_properties={
+                    "product": "EFI customer portal relay",
+                    "capabilities": {"publisher_confirms": True},
+                },
+                mechanism="PLAIN",
+                response=f"\0{credentials.username}\0{credentials.password}",
+            ),
         )
+        tune = self._expect(spec.Connection.Tune, deadline)
+        self._frame_max = min(tune.frame_max or spec.FRAME_MAX_SIZE, self.parameters.frame_max)
+        # No heartbeats: the relay writes only when it has rows, a dead peer shows as a failed
+        # write or an unanswered confirm (timeout), and keepalive watches the idle socket.
+        self._send(0, spec.Connection.TuneOk(tune.channel_max, self._frame_max, 0))
+        self._send(0, spec.Connection.Open(virtual_host=self.parameters.virtual_host))
+        self._expect(spec.Connection.OpenOk, deadline)
+        self._send(CHANNEL, spec.Channel.Open())
+        self._expect(spec.Channel.OpenOk, deadline)
+        self._send(
+            CHANNEL,
+            spec.Exchange.Declare(exchange=self.exchange, type="topic", durable=True),
+        )
+        self._expect(spec.Exchange.DeclareOk, deadline)
+        self._send(CHANNEL, spec.Confirm.Select())
+        self._expect(spec.Confirm.SelectOk, deadline)
+        self._tag = 0
 
-    def _on_confirm(self, frame) -> None:
+    def _send(self, channel: int, method: amqp_object.Method) -> None:
+        self._socket.sendall(amqp_frame.Method(channel, method).marshal())
+
+    def _expect(self, kind: type, deadline: float):
+        method = self._next_method(deadline)
+        if not isinstance(method, kind):
+            raise _Closed(f"expected {kind.NAME}, got {method.NAME}")
+        return method
+
+    def _next_method(self, deadline: float):
+        """The next method frame from the broker, reading the socket as needed."""
+        while True:
+            method = self._take_frame()
+            if method is not None:
+                return method
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer from the broker in time")
+            self._socket.settimeout(remaining)
+            data = self._socket.recv(65536)
+            if not data:
+                raise _Closed("the broker closed the connection")
+            self._buffer += data
+
+    def _take_frame(self):
+        """Decode the buffer's next method frame, or None when there is none yet (heartbeats are
+        skipped). A close from the broker is answered and raised."""
+        frame = None
+        while not isinstance(frame, amqp_frame.Method):
+            if len(self._buffer) < FRAME_OVERHEAD:
+                return None
+            (size,) = struct.unpack_from(">I", self._buffer, 3)
+            if len(self._buffer) < size + FRAME_OVERHEAD:
+                return None
+            used, frame = amqp_frame.decode_frame(bytes(self._buffer[: size + FRAME_OVERHEAD]))
+            del self._buffer[:used]
         method = frame.method
-        acked = isinstance(method, Basic.Ack)
-        tags = (
-            [t for t in self._pending if t <= method.delivery_tag]
-            if method.multiple
-            else [method.delivery_tag]
-        )
-        for tag in tags:
-            index = self._pending.pop(tag, None)
-            if index is not None:
-                self._results[index] = acked
-        self._wake()
-
-    def _on_failure(self, _connection, reason) -> None:
-        self._error = str(reason)
-        self._channel = None
-        self._wake()
+        if isinstance(method, spec.Connection.Close | spec.Channel.Close):
+            reply = (
+                spec.Connection.CloseOk() if frame.channel_number == 0 else spec.Channel.CloseOk()
+            )
+            with contextlib.suppress(OSError):  # the broker may already have hung up
+                self._send(frame.channel_number, reply)
+            raise _Closed(f"{method.NAME}: {method.reply_code} {method.reply_text}")
+        return method

@@ -1,0 +1,270 @@
+"""The publisher against a scripted broker on loopback: what it sends must be what pika's codec
+sends, and every way a broker can answer (acks one by one or many at once, a nack, silence, a
+close mid-batch or while idle, a refused login) must end as True/False per message or as
+BrokerUnavailable, never as a hang or a message counted twice. The real RabbitMQ is exercised in
+tests/integration/test_rabbitmq.py."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import pika
+import pytest
+from pika import frame as amqp_frame
+from pika import spec
+
+from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher, encode_publish
+
+
+def _send(sock: socket.socket, channel: int, method) -> None:
+    sock.sendall(amqp_frame.Method(channel, method).marshal())
+
+
+class ScriptedBroker:
+    """Speaks just enough AMQP 0-9-1 for a publisher. `answer(n)` decides what the n-th message
+    of a connection (1-based) gets: "ack", "nack", "hold" (nothing), "close" (Connection.Close
+    instead of a confirm). With `multiple`, the acks of each read are sent as one."""
+
+    def __init__(self, answer: Callable[[int], str] = lambda n: "ack", *, multiple=False):
+        self.answer = answer
+        self.multiple = multiple
+        self.refuse_login = False
+        self.received: list[tuple[str, dict, bytes]] = []
+        self.connections: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.listener.getsockname()[1]}/%2F"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(sock)
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        buffer = bytearray()
+
+        def frames():
+            while True:
+                used, frame = amqp_frame.decode_frame(bytes(buffer))
+                if frame is not None:
+                    del buffer[:used]
+                    yield frame
+                    continue
+                yield None  # all read is taken: the point where `multiple` acks go out
+                data = sock.recv(65536)
+                if not data:
+                    return
+                buffer.extend(data)
+
+        try:
+            self._converse(sock, frames())
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    def _converse(self, sock: socket.socket, frames) -> None:
+        incoming = (f for f in frames if f is not None)
+        next(incoming)  # protocol header
+        _send(sock, 0, spec.Connection.Start(mechanisms="PLAIN", locales="en_US"))
+        start_ok = next(incoming).method
+        if self.refuse_login:
+            _send(sock, 0, spec.Connection.Close(403, "ACCESS_REFUSED", 0, 0))
+            return
+        assert start_ok.response == b"\0guest\0guest"
+        _send(sock, 0, spec.Connection.Tune(2047, 4096, 60))
+        next(incoming)  # TuneOk
+        for reply in (
+            spec.Connection.OpenOk(),
+            spec.Channel.OpenOk(),
+            spec.Exchange.DeclareOk(),
+            spec.Confirm.SelectOk(),
+        ):
+            next(incoming)
+            _send(sock, 0 if isinstance(reply, spec.Connection.OpenOk) else 1, reply)
+        count, unsent_acks, publish, header, body = 0, 0, None, None, b""
+        for frame in frames:
+            if frame is None:
+                if unsent_acks:
+                    _send(sock, 1, spec.Basic.Ack(delivery_tag=count, multiple=True))
+                    unsent_acks = 0
+                continue
+            if isinstance(frame, amqp_frame.Method):
+                if isinstance(frame.method, spec.Connection.Close):
+                    _send(sock, 0, spec.Connection.CloseOk())
+                    return
+                publish, body = frame.method, b""
+            elif isinstance(frame, amqp_frame.Header):
+                header = frame
+            elif isinstance(frame, amqp_frame.Body):
+                body += frame.fragment
+                if len(body) < header.body_size:
+                    continue
+                count += 1
+                properties = header.properties
+                self.received.append(
+                    (
+                        publish.routing_key,
+                        {
+                            "content_type": properties.content_type,
+                            "delivery_mode": properties.delivery_mode,
+                            "message_id": properties.message_id,
+                            "type": properties.type,
+                        },
+                        body,
+                    )
+                )
+                match self.answer(count):
+                    case "ack" if self.multiple:
+                        unsent_acks += 1
+                    case "ack":
+                        _send(sock, 1, spec.Basic.Ack(delivery_tag=count))
+                    case "nack":
+                        _send(sock, 1, spec.Basic.Nack(delivery_tag=count))
+                    case "close":
+                        _send(sock, 0, spec.Connection.Close(320, "CONNECTION_FORCED", 0, 0))
+                        return
+
+    def hang_up(self) -> None:
+        for sock in self.connections:
+            with contextlib.suppress(OSError):  # closed already
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+        self.hang_up()
+
+
+@pytest.fixture
+def broker():
+    brokers: list[ScriptedBroker] = []
+
+    def make(*args, **kwargs) -> ScriptedBroker:
+        brokers.append(ScriptedBroker(*args, **kwargs))
+        return brokers[-1]
+
+    yield make
+    for b in brokers:
+        b.close()
+
+
+def _messages(count: int, size: int = 60) -> list[Message]:
+    return [Message("CustomerUpdated", b"x" * size, f"id-{n}") for n in range(count)]
+
+
+def test_a_message_is_encoded_exactly_as_pikas_codec_encodes_it_body_split_at_frame_max():
+    body = bytes(range(256)) * 40  # 10,240 bytes: three body frames of at most 4,096
+    message = Message("CustomerAddressAdded", body, "6f1c5bb2-6d7e-4c35-9d55-0d1d7a1b6a6e")
+    expected = [
+        amqp_frame.Method(
+            1, spec.Basic.Publish(exchange="customer.events", routing_key=message.routing_key)
+        ).marshal(),
+        amqp_frame.Header(
+            1,
+            len(body),
+            pika.BasicProperties(
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=message.message_id,
+                type=message.routing_key,
+            ),
+        ).marshal(),
+    ] + [amqp_frame.Body(1, body[at : at + 4088]).marshal() for at in range(0, len(body), 4088)]
+    assert encode_publish("customer.events", message, 4096) == expected
+
+
+def test_a_batch_goes_out_with_its_properties_and_every_message_is_confirmed(broker):
+    fake = broker(multiple=True)
+    publisher = RabbitPublisher(fake.url)
+    batch = _messages(300, size=5000)  # bodies over the negotiated frame size
+    assert publisher.publish(batch) == [True] * 300
+    assert publisher.publish(_messages(2)) == [True, True]  # tags go on counting
+    publisher.close()
+    assert len(fake.received) == 302
+    assert fake.received[0] == (
+        "CustomerUpdated",
+        {
+            "content_type": "application/json",
+            "delivery_mode": 2,
+            "message_id": "id-0",
+            "type": "CustomerUpdated",
+        },
+        b"x" * 5000,
+    )
+    assert len(fake.connections) == 1
+
+
+def test_a_nacked_message_is_refused_and_the_others_confirmed(broker):
+    fake = broker(lambda n: "nack" if n == 3 else "ack")
+    publisher = RabbitPublisher(fake.url)
+    assert publisher.publish(_messages(5)) == [True, True, False, True, True]
+    publisher.close()
+
+
+def test_a_close_mid_batch_leaves_the_rest_unconfirmed_and_the_next_batch_reconnects(broker):
+    fake = broker(lambda n: "close" if n == 3 else "ack")
+    publisher = RabbitPublisher(fake.url, timeout=2.0)
+    assert publisher.publish(_messages(5)) == [True, True, False, False, False]
+    fake.answer = lambda n: "ack"
+    assert publisher.publish(_messages(2)) == [True, True]
+    assert len(fake.connections) == 2
+    publisher.close()
+
+
+def test_confirms_that_never_come_time_out_as_refused_and_the_connection_is_replaced(broker):
+    fake = broker(lambda n: "hold")
+    publisher = RabbitPublisher(fake.url, timeout=0.3)
+    assert publisher.publish(_messages(3)) == [False, False, False]
+    fake.answer = lambda n: "ack"
+    assert publisher.publish(_messages(1)) == [True]
+    assert len(fake.connections) == 2
+    publisher.close()
+
+
+def test_a_connection_the_broker_dropped_while_idle_is_replaced_before_publishing(broker):
+    fake = broker()
+    publisher = RabbitPublisher(fake.url)
+    assert publisher.publish(_messages(2)) == [True, True]
+    fake.hang_up()
+    time.sleep(0.05)  # for the hang-up to reach the publisher's socket
+    assert publisher.publish(_messages(2)) == [True, True]  # nothing lost to the dead socket
+    assert len(fake.connections) == 2
+    publisher.close()
+
+
+def test_the_callers_work_runs_before_the_confirms_are_read_and_its_error_comes_after(broker):
+    fake = broker()
+    publisher = RabbitPublisher(fake.url)
+    ran: list[bool] = []
+
+    def meanwhile() -> None:
+        ran.append(True)
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        publisher.publish(_messages(3), meanwhile)
+    assert ran == [True]
+    assert publisher.publish(_messages(1)) == [True]  # same connection, delivery tags in step
+    assert len(fake.connections) == 1
+    publisher.close()
+
+
+def test_an_unreachable_or_refusing_broker_is_unavailable(broker):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    with pytest.raises(BrokerUnavailable):
+        RabbitPublisher(f"amqp://guest:guest@127.0.0.1:{port}/%2F", timeout=1.0).publish(
+            _messages(1)
+        )
+    fake = broker()
+    fake.refuse_login = True
+    with pytest.raises(BrokerUnavailable, match="ACCESS_REFUSED"):
+        RabbitPublisher(fake.url, timeout=1.0).publish(_messages(1))
