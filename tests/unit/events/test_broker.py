@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 import pika
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pika import frame as amqp_frame
 from pika import spec
 
@@ -29,8 +37,15 @@ class ScriptedBroker:
     of a connection (1-based) gets: "ack", "nack", "hold" (nothing), "close" (Connection.Close
     instead of a confirm). With `multiple`, the acks of each read are sent as one."""
 
-    def __init__(self, answer: Callable[[int], str] = lambda n: "ack", *, multiple=False):
+    def __init__(
+        self,
+        answer: Callable[[int], str] = lambda n: "ack",
+        *,
+        multiple: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.answer = answer
+        self.tls = tls
         self.multiple = multiple
         self.refuse_login = False
         self.received: list[tuple[str, dict, bytes]] = []
@@ -45,6 +60,12 @@ class ScriptedBroker:
                 sock, _ = self.listener.accept()
             except OSError:
                 return
+            if self.tls is not None:
+                try:
+                    sock = self.tls.wrap_socket(sock, server_side=True)
+                except ssl.SSLError:  # the client did not trust the certificate
+                    sock.close()
+                    continue
             self.connections.append(sock)
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
@@ -255,6 +276,53 @@ def test_the_callers_work_runs_before_the_confirms_are_read_and_its_error_comes_
     assert publisher.publish(_messages(1)) == [True]  # same connection, delivery tags in step
     assert len(fake.connections) == 1
     publisher.close()
+
+
+def _self_signed(directory: Path) -> Path:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, private = directory / "broker.pem", directory / "broker.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert
+
+
+def test_amqps_urls_publish_over_tls_checking_the_brokers_certificate(broker, tmp_path):
+    cert = _self_signed(tmp_path)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, tmp_path / "broker.key")
+    fake = broker(tls=server)
+    options = quote(str({"ca_certs": str(cert), "server_hostname": "localhost"}))
+    url = fake.url.replace("amqp://", "amqps://") + f"?ssl_options={options}"
+    publisher = RabbitPublisher(url)
+    assert publisher.publish(_messages(3)) == [True, True, True]
+    publisher.close()
+    assert isinstance(fake.connections[0], ssl.SSLSocket)
+    (tmp_path / "other").mkdir()
+    other_ca = _self_signed(tmp_path / "other")
+    stranger = str({"ca_certs": str(other_ca), "server_hostname": "localhost"})
+    untrusted = fake.url.replace("amqp://", "amqps://") + f"?ssl_options={quote(stranger)}"
+    with pytest.raises(BrokerUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+        RabbitPublisher(untrusted, timeout=1.0).publish(_messages(1))
 
 
 def test_an_unreachable_or_refusing_broker_is_unavailable(broker):
