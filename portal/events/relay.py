@@ -115,6 +115,10 @@ def _claim(limit: int, now: datetime) -> list[Row]:
     return list(db.session.execute(query))
 
 
+def _load(limit: int, now: datetime) -> list[Outgoing]:
+    return [Outgoing(row) for row in _claim(limit, now)]
+
+
 def _prefixes(rows: list[Outgoing], ok: Callable[[int], bool]) -> tuple[list, list]:
     """Split rows into those delivered and those to retry: after a failure, every later row of
     the same aggregate is retried too, so nothing overtakes it."""
@@ -194,47 +198,72 @@ def _mark_failed(rows: list[Outgoing], errors: dict[str, str], now: datetime) ->
         )
 
 
+def _settle(claimed: list[Outgoing], ok: list[Outgoing], now: datetime, errors: dict) -> int:
+    """Handlers and the sent mark for `ok`; the other claimed rows are retried with backoff.
+    The number of rows marked sent."""
+    delivered, handler_errors = _deliver(ok, now)
+    sent = {r.id for r in delivered}
+    _mark_failed([r for r in claimed if r.id not in sent], errors | handler_errors, now)
+    return len(sent)
+
+
 class Relay:
-    def __init__(self, publisher: RabbitPublisher | None = None, batch_size: int = 1000):
+    def __init__(
+        self, publisher: RabbitPublisher | None = None, batch_size: int = 1000, chain: int = 10
+    ):
         self.publisher = publisher
         self.batch_size = batch_size
+        self.chain = chain
 
     def run_once(self) -> int:
-        """Deliver one batch and commit; the number of rows marked sent. A handler failing
-        after the broker confirmed means the row is published again on retry: consumers
-        de-duplicate by eventId."""
+        """Deliver due rows and commit; the number of rows marked sent. With a broker, up to
+        `chain` batches share the transaction while the broker confirms each one in full: the
+        next batch is claimed while the broker stores the current one. A handler failing after
+        the broker confirmed means the row is published again on retry: consumers de-duplicate
+        by eventId."""
         now = utcnow()
         _write_lock()
-        claimed = [Outgoing(row) for row in _claim(self.batch_size, now)]
-        if self.publisher is not None and claimed:
-            delivered, errors = self._publish(claimed, now)
+        batch = _load(self.batch_size, now)
+        sent = 0
+        if self.publisher is None:
+            sent = _settle(batch, batch, now, {})
         else:
-            delivered, errors = _deliver(claimed, now)
-        sent = {r.id for r in delivered}
-        _mark_failed([r for r in claimed if r.id not in sent], errors, now)
+            try:
+                for links_left in reversed(range(self.chain)):
+                    if not batch:
+                        break
+                    done, batch = self._publish(batch, now, prefetch=links_left > 0)
+                    sent += done
+            except BrokerUnavailable:
+                if sent:  # what the broker confirmed stays sent
+                    db.session.commit()
+                raise
         db.session.commit()
-        return len(sent)
+        return sent
 
-    def _publish(self, claimed: list[Outgoing], now: datetime) -> tuple[list, dict[str, str]]:
-        """The batch to the broker; while it confirms, the handlers run and the rows are marked
-        sent in a savepoint, kept only if the broker confirmed every row (else redone for the
-        confirmed ones): the database works while the broker stores the batch."""
+    def _publish(
+        self, batch: list[Outgoing], now: datetime, *, prefetch: bool
+    ) -> tuple[int, list[Outgoing]]:
+        """The batch to the broker. While it confirms, in a savepoint: the handlers, the sent
+        marks and (with `prefetch`) the claim of the next batch, all kept only if the broker
+        confirmed every row; else the savepoint goes, the confirmed rows are settled again and
+        the chain ends. The number sent, and the next batch."""
         ahead: dict = {}
 
         def meanwhile() -> None:
             ahead["savepoint"] = db.session.begin_nested()
-            ahead["outcome"] = _deliver(claimed, now)
+            ahead["sent"] = _settle(batch, batch, now, {})
+            ahead["next"] = _load(self.batch_size, now) if prefetch else []
 
         confirmed = self.publisher.publish(
-            [Message(r.type, r.body.encode(), r.id) for r in claimed], meanwhile
+            [Message(r.type, r.body.encode(), r.id) for r in batch], meanwhile
         )
         if all(confirmed):
             ahead["savepoint"].commit()
-            return ahead["outcome"]
+            return ahead["sent"], ahead["next"]
         ahead["savepoint"].rollback()
-        rows, retry = _prefixes(claimed, lambda i: confirmed[i])
-        delivered, errors = _deliver(rows, now)
-        return delivered, errors | {r.id: "broker: not confirmed" for r in retry}
+        ok, retry = _prefixes(batch, lambda i: confirmed[i])
+        return _settle(batch, ok, now, {r.id: "broker: not confirmed" for r in retry}), []
 
     def close(self) -> None:
         if self.publisher is not None:

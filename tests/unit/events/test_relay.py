@@ -1,4 +1,5 @@
-"""The relay without a broker: in-process handlers, order per aggregate, retries with backoff."""
+"""The relay with in-process handlers and a stand-in broker: order per aggregate, retries with
+backoff, batches chained while the broker confirms."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 
 from portal.events import relay as relay_module
 from portal.events import webhooks
+from portal.events.broker import BrokerUnavailable
 from portal.events.models import OutboxEvent, WebhookDelivery
 from portal.events.outbox import SYSTEM, emit
 from portal.events.relay import Relay, backoff
@@ -105,10 +107,15 @@ class Broker:
     """A publisher that confirms every message but those whose payload `n` is in `refused`,
     running the relay's `meanwhile` work as the real one does, while it "confirms"."""
 
-    def __init__(self, *refused: int):
+    def __init__(self, *refused: int, lost_after: int | None = None):
         self.refused = set(refused)
+        self.lost_after = lost_after  # batches published before the connection is lost
+        self.batches: list[list[int]] = []
 
     def publish(self, messages, meanwhile):
+        if len(self.batches) == self.lost_after:
+            raise BrokerUnavailable("connection refused")
+        self.batches.append([json.loads(m.body)["payload"]["n"] for m in messages])
         meanwhile()
         return [json.loads(m.body)["payload"]["n"] not in self.refused for m in messages]
 
@@ -134,6 +141,44 @@ def test_what_the_broker_did_not_confirm_stays_pending_and_holds_back_its_aggreg
     db.session.commit()
     assert Relay(Broker()).run_once() == 2
     assert all(e.status == "sent" for e in events())
+
+
+def _statuses() -> dict[int, str]:
+    return {e.payload["n"]: e.status for e in events()}
+
+
+def test_batches_chain_in_one_run_while_the_broker_confirms_each_in_full(seen):
+    _write(*[("ab"[n % 2], n) for n in range(7)])
+    broker = Broker()
+    assert Relay(broker, batch_size=2, chain=3).run_once() == 6
+    assert broker.batches == [[0, 1], [2, 3], [4, 5]]
+    assert Relay(broker, batch_size=2, chain=3).run_once() == 1
+    assert seen == [("ab"[n % 2], n) for n in range(7)]
+    assert set(_statuses().values()) == {"sent"}
+
+
+def test_a_refused_message_ends_the_chain_and_the_batches_before_stay_sent(seen):
+    _write(*[("a", n) for n in range(6)])
+    broker = Broker(3)
+    assert Relay(broker, batch_size=2, chain=3).run_once() == 3
+    assert broker.batches == [[0, 1], [2, 3]]  # the batch claimed ahead was let go
+    assert _statuses() == {0: "sent", 1: "sent", 2: "sent", 3: "failed", 4: "pending", 5: "pending"}
+
+
+def test_a_broker_lost_mid_chain_keeps_what_it_confirmed_sent_and_touches_no_other_row(seen):
+    _write(*[("a", n) for n in range(6)])
+    with pytest.raises(BrokerUnavailable):
+        Relay(Broker(lost_after=1), batch_size=2, chain=3).run_once()
+    db.session.rollback()  # as the worker loop does
+    assert _statuses() == {
+        0: "sent",
+        1: "sent",
+        2: "pending",
+        3: "pending",
+        4: "pending",
+        5: "pending",
+    }
+    assert {e.attempts for e in events()} == {0}
 
 
 def test_backoff_doubles_up_to_a_cap():
