@@ -1,6 +1,7 @@
 """The relay: outbox rows go to RabbitMQ (when configured) and to the in-process handlers.
 
-One batch is one transaction. On PostgreSQL the claim locks its rows with SKIP LOCKED, so
+A transaction carries one batch, or with a broker a chain of batches, each claimed while the
+broker stores the one before. On PostgreSQL the claim locks its rows with SKIP LOCKED, so
 several relays share the work without delivering a row twice at the same time. Order per
 aggregate: a row goes out only when every earlier pending row of its aggregate is in the same
 batch, ahead of it, so a row another relay holds (or one waiting out its backoff) holds back the
