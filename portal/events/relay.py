@@ -67,10 +67,10 @@ def _write_lock() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _claim(limit: int, now: datetime) -> list[Row]:
-    """Lock the next due rows, then drop each aggregate's rows from the first one that has an
-    earlier pending row outside this batch (locked by another relay, or backing off): one
-    statement, only the rows that go out come back."""
+def _claim(limit: int, now: datetime, after: int) -> list[Row]:
+    """Lock the next due rows after seq `after`, then drop each aggregate's rows from the first
+    one that has an earlier pending row outside this batch (locked by another relay, or backing
+    off): one statement, only the rows that go out come back."""
     c = OUTBOX.c
     claimed = (
         select(
@@ -88,6 +88,9 @@ def _claim(limit: int, now: datetime) -> list[Row]:
         .where(
             c.published_at.is_(None),
             or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+            # Within a chain, past the rows already sent in it: still pending to the index
+            # until the transaction ends, they would be stepped over again and again.
+            c.seq > after,
         )
         .order_by(c.seq)
         .limit(limit)
@@ -116,8 +119,8 @@ def _claim(limit: int, now: datetime) -> list[Row]:
     return list(db.session.execute(query))
 
 
-def _load(limit: int, now: datetime) -> list[Outgoing]:
-    return [Outgoing(row) for row in _claim(limit, now)]
+def _load(limit: int, now: datetime, after: int = 0) -> list[Outgoing]:
+    return [Outgoing(row) for row in _claim(limit, now, after)]
 
 
 def _prefixes(rows: list[Outgoing], ok: Callable[[int], bool]) -> tuple[list, list]:
@@ -254,7 +257,7 @@ class Relay:
         def meanwhile() -> None:
             ahead["savepoint"] = db.session.begin_nested()
             ahead["sent"] = _settle(batch, batch, now, {})
-            ahead["next"] = _load(self.batch_size, now) if prefetch else []
+            ahead["next"] = _load(self.batch_size, now, batch[-1].seq) if prefetch else []
 
         confirmed = self.publisher.publish(
             [Message(r.type, r.body.encode(), r.id) for r in batch], meanwhile

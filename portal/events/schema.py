@@ -44,11 +44,15 @@ def _is_uuid(value: object) -> bool:
     return not isinstance(value, str) or bool(uuid.UUID(value))
 
 
+# One encoder for every envelope: json.dumps with options builds a new one per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def envelope_json(event) -> str:
     """The envelope of an outbox row as compact JSON. `event.payload` is the payload's stored
     JSON text and goes in as it is: decoding it only to encode it again cost the relay more
     than the rest of the envelope."""
-    head = json.dumps(
+    head = _COMPACT.encode(
         {
             "eventId": event.id,
             "type": event.type,
@@ -56,8 +60,7 @@ def envelope_json(event) -> str:
             "occurredAt": event.occurred_at.isoformat(),
             "aggregateId": event.aggregate_id,
             "actor": event.actor,
-        },
-        separators=(",", ":"),
+        }
     )
     return f'{head[:-1]},"payload":{event.payload}}}'
 

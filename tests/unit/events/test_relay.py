@@ -4,10 +4,11 @@ backoff, batches chained while the broker confirms."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from portal.events import relay as relay_module
 from portal.events import webhooks
@@ -107,15 +108,17 @@ class Broker:
     """A publisher that confirms every message but those whose payload `n` is in `refused`,
     running the relay's `meanwhile` work as the real one does, while it "confirms"."""
 
-    def __init__(self, *refused: int, lost_after: int | None = None):
+    def __init__(self, *refused: int, lost_after: int | None = None, on_publish=lambda: None):
         self.refused = set(refused)
         self.lost_after = lost_after  # batches published before the connection is lost
+        self.on_publish = on_publish
         self.batches: list[list[int]] = []
 
     def publish(self, messages, meanwhile):
         if len(self.batches) == self.lost_after:
             raise BrokerUnavailable("connection refused")
         self.batches.append([json.loads(m.body)["payload"]["n"] for m in messages])
+        self.on_publish()
         meanwhile()
         return [json.loads(m.body)["payload"]["n"] not in self.refused for m in messages]
 
@@ -179,6 +182,31 @@ def test_a_broker_lost_mid_chain_keeps_what_it_confirmed_sent_and_touches_no_oth
         5: "pending",
     }
     assert {e.attempts for e in events()} == {0}
+
+
+def test_a_row_committed_mid_chain_behind_the_chain_goes_out_with_the_next_run(seen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a second writer committing mid-chain needs PostgreSQL")
+    with db.engine.connect() as writer:  # takes its seq now, commits while the chain runs
+        writer.execute(
+            insert(OutboxEvent.__table__).values(
+                id=str(uuid.uuid4()),
+                type="CustomerUpdated",
+                version=1,
+                occurred_at=utcnow(),
+                aggregate_type="customer",
+                aggregate_id="x",
+                actor=SYSTEM,
+                payload={"n": 0},
+                attempts=0,
+            )
+        )
+        _write(("a", 1), ("b", 2))
+        broker = Broker(on_publish=writer.commit)
+        assert Relay(broker, batch_size=1, chain=3).run_once() == 2
+    assert broker.batches == [[1], [2]]  # the chain goes on past the row it left behind
+    assert Relay(broker).run_once() == 1
+    assert set(_statuses().values()) == {"sent"}
 
 
 def test_backoff_doubles_up_to_a_cap():
