@@ -20,7 +20,12 @@ def _stop_on_sigterm() -> None:
 
 @bp.cli.command("relay")
 @click.option("--broker-url", envvar="BROKER_URL", default="", help="amqp://… (env BROKER_URL)")
-@click.option("--batch", default=1000, show_default=True, help="Outbox rows per transaction.")
+@click.option(
+    "--batch",
+    default=1000,
+    show_default=True,
+    help="Outbox rows per batch; with a broker, up to ten batches per transaction.",
+)
 @click.option("--interval", default=0.5, show_default=True, help="Seconds to sleep when idle.")
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> None:
