@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import Row, Text, bindparam, cast, func, or_, select, update
+from sqlalchemy import Row, Text, bindparam, cast, func, or_, select, text, update
 
 from portal.events import webhooks
 from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher
@@ -116,7 +117,25 @@ def _claim(limit: int, now: datetime, after: int) -> list[Row]:
         .where(or_(held.c.seq.is_(None), claimed.c.seq < held.c.seq))
         .order_by(claimed.c.seq)
     )
-    return list(db.session.execute(query))
+    with _planned_on_the_pending_index():
+        return list(db.session.execute(query))
+
+
+@contextmanager
+def _planned_on_the_pending_index() -> Iterator[None]:
+    """On PostgreSQL, plan the claim on the pending index whatever the statistics say. After a
+    bulk of writes (a backlog behind a broker outage) they say every row is pending, and the
+    planner then read the whole outbox, history included, on every claim."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    db.session.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"))
+    try:
+        yield
+    finally:
+        db.session.execute(
+            text("SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_bitmapscan TO DEFAULT")
+        )
 
 
 def _load(limit: int, now: datetime, after: int = 0) -> list[Outgoing]:

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from portal.events import relay as relay_module
 from portal.events import webhooks
@@ -207,6 +207,20 @@ def test_a_row_committed_mid_chain_behind_the_chain_goes_out_with_the_next_run(s
     assert broker.batches == [[1], [2]]  # the chain goes on past the row it left behind
     assert Relay(broker).run_once() == 1
     assert set(_statuses().values()) == {"sent"}
+
+
+def test_the_planner_settings_of_the_claim_end_with_the_claim(seen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    _write(("a", 1))
+    planned: list[str] = []
+
+    def handler(batch) -> None:  # runs after the claim, in its transaction
+        planned.append(db.session.scalar(text("SHOW enable_seqscan")))
+
+    relay_module.HANDLERS.append(handler)
+    assert Relay().run_once() == 1
+    assert planned == ["on"]
 
 
 def test_backoff_doubles_up_to_a_cap():
