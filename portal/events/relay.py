@@ -33,13 +33,16 @@ OUTBOX = OutboxEvent.__table__
 
 
 class Outgoing:
-    """A claimed outbox row on its way out, with its envelope as JSON text (`body`): plain
-    columns, not an ORM object, whose loading cost more than the rest of the relay."""
+    """A claimed outbox row on its way out, with its envelope as JSON text (`body`) and as the
+    broker's message, built when the row is claimed (in a chain, while the broker stores the
+    batch before): plain columns, not an ORM object, whose loading cost more than the rest of
+    the relay."""
 
     def __init__(self, row: Row):
         self.id, self.seq, self.type = row.id, row.seq, row.type
         self.aggregate_id, self.attempts = row.aggregate_id, row.attempts
         self.body = envelope_json(row)
+        self.message = Message(row.type, self.body.encode(), row.id)
 
     @cached_property
     def payload(self) -> dict:
@@ -278,9 +281,7 @@ class Relay:
             ahead["sent"] = _settle(batch, batch, now, {})
             ahead["next"] = _load(self.batch_size, now, batch[-1].seq) if prefetch else []
 
-        confirmed = self.publisher.publish(
-            [Message(r.type, r.body.encode(), r.id) for r in batch], meanwhile
-        )
+        confirmed = self.publisher.publish([r.message for r in batch], meanwhile)
         if all(confirmed):
             ahead["savepoint"].commit()
             return ahead["sent"], ahead["next"]
