@@ -87,31 +87,6 @@ def encode_publish(exchange: str, message: Message, frame_max: int) -> list[byte
     return parts
 
 
-class InFlight:
-    """A batch sent and not yet collected: its delivery tags and the broker's answers so far."""
-
-    __slots__ = ("count", "first", "low", "results", "waiting")
-
-    def __init__(self, first: int, count: int):
-        self.first, self.count = first, count
-        self.results: list[bool | None] = [None] * count
-        self.waiting = count
-        self.low = 0  # every message before this one has its answer
-
-    def answer(self, acked: bool, tag: int, multiple: bool) -> None:
-        """An ack or nack for `tag` (with `multiple`: for every tag up to it)."""
-        last = tag - self.first
-        for index in range(max(self.low if multiple else last, 0), min(last + 1, self.count)):
-            if self.results[index] is None:
-                self.results[index] = acked
-                self.waiting -= 1
-        while self.low < self.count and self.results[self.low] is not None:
-            self.low += 1
-
-    def outcome(self) -> list[bool]:
-        return [bool(r) for r in self.results]
-
-
 class _Closed(Exception):
     """The broker closed the connection or the channel; the publisher must reconnect."""
 
@@ -125,7 +100,6 @@ class RabbitPublisher:
         self._buffer = bytearray()
         self._frame_max = spec.FRAME_MAX_SIZE
         self._tag = 0  # the broker numbers published messages 1, 2, … per channel
-        self._in_flight: list[InFlight] = []
 
     # -- the synchronous face ------------------------------------------------------------------
 
@@ -136,27 +110,10 @@ class RabbitPublisher:
         connection could be had or it broke before the batch went out. `meanwhile` runs once the
         batch has gone out, while the broker stores and confirms it (the caller's database
         work); what it raises is raised after the confirms were read."""
-        batch = self.send(messages)
-        error: BaseException | None = None
-        try:
-            meanwhile()
-        except BaseException as exc:  # re-raised below, after the confirms
-            error = exc
-        results = self.confirmed(batch)
-        if error is not None:
-            raise error
-        return results
-
-    def send(self, messages: list[Message]) -> InFlight:
-        """Put a batch on the wire, behind those still in flight; `confirmed` gives its answers.
-        A connection that broke is replaced only when nothing is in flight: a batch sent on a
-        new connection could overtake one lost with the old."""
         if not self._usable():
-            if self._in_flight:
-                self.close()
-                raise BrokerUnavailable("connection lost with batches in flight")
             self.close()
             self._connect()
+        first = self._tag + 1
         payload = b"".join(
             part
             for message in messages
@@ -167,32 +124,20 @@ class RabbitPublisher:
         except OSError as exc:
             self.close()
             raise BrokerUnavailable(repr(exc)) from exc
-        batch = InFlight(self._tag + 1, len(messages))
         self._tag += len(messages)
-        self._in_flight.append(batch)
-        return batch
-
-    def confirmed(self, batch: InFlight) -> list[bool]:
-        """Wait for the broker's answers to a batch: True where it confirmed. Answers missing
-        when the connection breaks or the timeout passes count as refused."""
-        deadline = time.monotonic() + self.timeout
+        error: BaseException | None = None
         try:
-            while batch.waiting and batch in self._in_flight:
-                self._take_confirms()
-                if batch.waiting:
-                    self._read(deadline)
-        except (OSError, _Closed, AMQPError) as exc:
-            log.warning("broker: %d of %d unconfirmed (%s)", batch.waiting, batch.count, exc)
-            self.close()
-        if batch in self._in_flight:
-            self._in_flight.remove(batch)
-        return batch.outcome()
+            meanwhile()
+        except BaseException as exc:  # re-raised below, after the confirms
+            error = exc
+        results = self._confirms(first, len(messages))
+        if error is not None:
+            raise error
+        return results
 
     def close(self) -> None:
-        """Close the connection; what is still in flight stays unconfirmed."""
         sock, self._socket = self._socket, None
         self._buffer.clear()
-        self._in_flight.clear()
         if sock is None:
             return
         try:
@@ -206,39 +151,49 @@ class RabbitPublisher:
 
     # -- confirms --------------------------------------------------------------------------------
 
-    def _take_confirms(self) -> None:
-        """Hand every complete frame in the buffer to the batches in flight: acks and nacks,
-        decoded here rather than by pika's codec (a tenth of the relay's time went there);
-        anything else through `_take_frame`, which raises on a close from the broker."""
+    def _confirms(self, first: int, count: int) -> list[bool]:
+        """Read acks and nacks for delivery tags first … first+count-1 until all are in, the
+        connection breaks or the timeout passes; unconfirmed messages count as refused."""
+        results: list[bool | None] = [None] * count
+        waiting, low = count, 0  # low: the first message still waiting
+        deadline = time.monotonic() + self.timeout
+        try:
+            while waiting:
+                confirm = self._take_confirm()
+                if confirm is None:
+                    method = self._next_method(deadline)
+                    if not isinstance(method, spec.Basic.Ack | spec.Basic.Nack):
+                        continue  # nothing else is expected on a publishing channel
+                    confirm = (
+                        isinstance(method, spec.Basic.Ack),
+                        method.delivery_tag,
+                        method.multiple,
+                    )
+                acked, tag, multiple = confirm
+                last = tag - first
+                for index in range(max(low if multiple else last, 0), min(last + 1, count)):
+                    if results[index] is None:
+                        results[index] = acked
+                        waiting -= 1
+                while low < count and results[low] is not None:
+                    low += 1
+        except (OSError, _Closed, AMQPError) as exc:
+            log.warning("broker: %d of %d unconfirmed (%s)", waiting, count, exc)
+            self.close()
+        return [bool(r) for r in results]
+
+    def _take_confirm(self) -> tuple[bool, int, bool] | None:
+        """The next frame, if it is an ack or a nack, decoded here rather than by pika's codec
+        (a tenth of the relay's time went there); None for anything else."""
         buffer = self._buffer
         end = CONFIRM.size
-        while buffer:
-            if len(buffer) > end and buffer[0] == spec.FRAME_METHOD and buffer[end] == FRAME_END[0]:
-                _kind, _channel, size, class_id, method_id, tag, flags = CONFIRM.unpack_from(buffer)
-                if size == end - 7 and class_id == 60 and method_id in (ACK, NACK):
-                    del buffer[: end + 1]
-                    self._answer(method_id == ACK, tag, bool(flags & 1))
-                    continue
-            method = self._take_frame()
-            if method is None:
-                return
-            if isinstance(method, spec.Basic.Ack | spec.Basic.Nack):
-                acked = isinstance(method, spec.Basic.Ack)
-                self._answer(acked, method.delivery_tag, method.multiple)
-
-    def _answer(self, acked: bool, tag: int, multiple: bool) -> None:
-        for batch in self._in_flight:
-            batch.answer(acked, tag, multiple)
-
-    def _read(self, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("no answer from the broker in time")
-        self._socket.settimeout(remaining)
-        data = self._socket.recv(65536)
-        if not data:
-            raise _Closed("the broker closed the connection")
-        self._buffer += data
+        if len(buffer) <= end or buffer[0] != spec.FRAME_METHOD or buffer[end] != FRAME_END[0]:
+            return None
+        _kind, _channel, size, class_id, method_id, tag, flags = CONFIRM.unpack_from(buffer)
+        if size != end - 7 or class_id != 60 or method_id not in (ACK, NACK):
+            return None
+        del buffer[: end + 1]
+        return method_id == ACK, tag, bool(flags & 1)
 
     # -- the connection --------------------------------------------------------------------------
 
@@ -258,7 +213,8 @@ class RabbitPublisher:
             if not data:
                 return False
             self._buffer += data
-            self._take_confirms()
+            while self._take_frame() is not None:
+                pass
         except (OSError, _Closed, AMQPError):
             return False
         return True
@@ -328,7 +284,14 @@ class RabbitPublisher:
             method = self._take_frame()
             if method is not None:
                 return method
-            self._read(deadline)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer from the broker in time")
+            self._socket.settimeout(remaining)
+            data = self._socket.recv(65536)
+            if not data:
+                raise _Closed("the broker closed the connection")
+            self._buffer += data
 
     def _take_frame(self):
         """Decode the buffer's next method frame, or None when there is none yet (heartbeats are

@@ -1,9 +1,8 @@
 """The relay: outbox rows go to RabbitMQ (when configured) and to the in-process handlers.
 
-A transaction carries one batch, or with a broker a chain of batches, two in flight at a time:
-each is claimed and sent while the broker stores the one before. On PostgreSQL the claim locks
-its rows with SKIP LOCKED, so several relays share the work without delivering a row twice at
-the same time (except the batch sent behind one the broker refused: it goes again). Order per
+A transaction carries one batch, or with a broker a chain of batches, each claimed while the
+broker stores the one before. On PostgreSQL the claim locks its rows with SKIP LOCKED, so
+several relays share the work without delivering a row twice at the same time. Order per
 aggregate: a row goes out only when every earlier pending row of its aggregate is in the same
 batch, ahead of it, so a row another relay holds (or one waiting out its backoff) holds back the
 later ones. A row is marked sent only after the broker confirmed it and the handlers ran.
@@ -244,55 +243,51 @@ class Relay:
 
     def run_once(self) -> int:
         """Deliver due rows and commit; the number of rows marked sent. With a broker, up to
-        `chain` batches share the transaction (see `_stream`). A handler failing after the
-        broker confirmed means the row is published again on retry: consumers de-duplicate by
-        eventId."""
+        `chain` batches share the transaction while the broker confirms each one in full: the
+        next batch is claimed while the broker stores the current one. A handler failing after
+        the broker confirmed means the row is published again on retry: consumers de-duplicate
+        by eventId."""
         now = utcnow()
         _write_lock()
         batch = _load(self.batch_size, now)
+        sent = 0
         if self.publisher is None:
             sent = _settle(batch, batch, now, {})
-        elif batch:
-            sent = self._stream(batch, now)
         else:
-            sent = 0
+            try:
+                for links_left in reversed(range(self.chain)):
+                    if not batch:
+                        break
+                    done, batch = self._publish(batch, now, prefetch=links_left > 0)
+                    sent += done
+            except BrokerUnavailable:
+                if sent:  # what the broker confirmed stays sent
+                    db.session.commit()
+                raise
         db.session.commit()
         return sent
 
-    def _stream(self, batch: list[Outgoing], now: datetime) -> int:
-        """Batches to the broker, two in flight: while it stores one, the next is claimed and
-        sent behind it, so the broker never waits for the database. Each batch's handlers, sent
-        marks and the claim of the one after run in a savepoint, kept once the broker confirmed
-        every row of it; otherwise the savepoint goes (the batch behind is sent already: its rows
-        stay pending and go again, consumers de-duplicate), the confirmed rows are settled
-        again and the chain ends. The number of rows marked sent."""
-        publisher = self.publisher
-        on_wire = publisher.send([r.message for r in batch])  # BrokerUnavailable: nothing sent
-        sent = 0
-        for links_left in reversed(range(self.chain)):
-            savepoint = db.session.begin_nested()
-            done = _settle(batch, batch, now, {})
-            following = _load(self.batch_size, now, batch[-1].seq) if links_left else []
-            behind = None
-            if following:
-                try:
-                    behind = publisher.send([r.message for r in following])
-                except BrokerUnavailable:  # the batch in flight is lost with the connection
-                    following = []
-            confirmed = publisher.confirmed(on_wire)
-            if not all(confirmed):
-                savepoint.rollback()
-                if behind is not None:
-                    publisher.confirmed(behind)
-                ok, retry = _prefixes(batch, confirmed.__getitem__)
-                refused = {r.id: "broker: not confirmed" for r in retry}
-                return sent + _settle(batch, ok, now, refused)
-            savepoint.commit()
-            sent += done
-            if not following:
-                break
-            batch, on_wire = following, behind
-        return sent
+    def _publish(
+        self, batch: list[Outgoing], now: datetime, *, prefetch: bool
+    ) -> tuple[int, list[Outgoing]]:
+        """The batch to the broker. While it confirms, in a savepoint: the handlers, the sent
+        marks and (with `prefetch`) the claim of the next batch, all kept only if the broker
+        confirmed every row; else the savepoint goes, the confirmed rows are settled again and
+        the chain ends. The number sent, and the next batch."""
+        ahead: dict = {}
+
+        def meanwhile() -> None:
+            ahead["savepoint"] = db.session.begin_nested()
+            ahead["sent"] = _settle(batch, batch, now, {})
+            ahead["next"] = _load(self.batch_size, now, batch[-1].seq) if prefetch else []
+
+        confirmed = self.publisher.publish([r.message for r in batch], meanwhile)
+        if all(confirmed):
+            ahead["savepoint"].commit()
+            return ahead["sent"], ahead["next"]
+        ahead["savepoint"].rollback()
+        ok, retry = _prefixes(batch, lambda i: confirmed[i])
+        return _settle(batch, ok, now, {r.id: "broker: not confirmed" for r in retry}), []
 
     def close(self) -> None:
         if self.publisher is not None:

@@ -223,30 +223,6 @@ def test_a_batch_goes_out_with_its_properties_and_every_message_is_confirmed(bro
     assert len(fake.connections) == 1
 
 
-def test_two_batches_in_flight_get_their_own_answers_even_from_one_multiple_ack(broker):
-    fake = broker(multiple=True)
-    publisher = RabbitPublisher(fake.url)
-    first, second = publisher.send(_messages(3)), publisher.send(_messages(2))
-    assert publisher.confirmed(second) == [True, True]
-    assert publisher.confirmed(first) == [True, True, True]
-    publisher.close()
-
-
-def test_a_lost_connection_is_not_replaced_under_a_batch_in_flight(broker):
-    fake = broker(lambda n: "hold")
-    publisher = RabbitPublisher(fake.url, timeout=0.5)
-    in_flight = publisher.send(_messages(2))
-    fake.hang_up()
-    time.sleep(0.05)  # for the hang-up to reach the publisher's socket
-    with pytest.raises(BrokerUnavailable, match="in flight"):
-        publisher.send(_messages(1))  # on a new connection it could overtake the lost batch
-    assert publisher.confirmed(in_flight) == [False, False]
-    fake.answer = lambda n: "ack"
-    assert publisher.publish(_messages(1)) == [True]  # nothing in flight: a new connection
-    assert len(fake.connections) == 2
-    publisher.close()
-
-
 def test_a_nacked_message_is_refused_and_the_others_confirmed(broker):
     fake = broker(lambda n: "nack" if n == 3 else "ack")
     publisher = RabbitPublisher(fake.url)
