@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from portal.customers import demo, rules
-from portal.customers.models import Customer, CustomerAddress
+from portal.customers.models import (
+    CUSTOMER_ID_PREFIX,
+    Customer,
+    CustomerAddress,
+    customer_search_term,
+)
+from portal.customers.queries import directory
+from portal.customers.queries.directory import DirectoryFilter
 from portal.customers.values import (
     AddressData,
     AddressType,
@@ -16,10 +28,12 @@ from portal.customers.values import (
 )
 from portal.demo import seed_demo_customers
 from portal.extensions import db
+from portal.models import UTCDateTime, bulk_insert, copy_text, utcnow
+from portal.segmentation.models import CustomerMetrics, CustomerOrder
 
 
 def test_generated_customers_obey_the_domain_rules():
-    customers, addresses, _, _ = next(demo.generate(500, seed=7))
+    customers, addresses, *_ = next(demo.generate(500, seed=7))
     assert {c["customer_type"] for c in customers} == {t.value for t in CustomerType}
     for row in customers:
         kind = CustomerType(row["customer_type"])
@@ -51,9 +65,35 @@ def test_generated_customers_obey_the_domain_rules():
 
 
 def test_generation_is_reproducible():
-    first = next(demo.generate(50, seed=3))[0]
-    again = next(demo.generate(50, seed=3))[0]
+    first = next(demo.generate(50, seed=3)).customers
+    again = next(demo.generate(50, seed=3)).customers
     assert [c["id"] for c in first] == [c["id"] for c in again]
+
+
+def test_ids_are_random_uuids_in_ascending_order_across_batches():
+    batches = list(demo.generate(2 * demo.BATCH + 10, seed=5))
+    for rows, prefix in (
+        ([c for b in batches for c in b.customers], CUSTOMER_ID_PREFIX),
+        ([a for b in batches for a in b.addresses], ""),
+        ([i for b in batches for i in b.interactions], ""),
+    ):
+        ids = [row["id"].removeprefix(prefix) for row in rows]
+        assert ids == sorted(set(ids))
+        assert {uuid.UUID(i).version for i in ids} == {4}
+
+
+def test_helper_processes_make_the_same_rows_as_copy_text():
+    now = utcnow()
+    here = list(demo.generate(demo.BATCH + 10, seed=4, now=now))
+    there = list(demo.generate(demo.BATCH + 10, seed=4, now=now, in_helpers=True))
+    assert len(there) == len(here) == 2
+    for made, local in zip(there, here, strict=True):
+        assert made.customers == local.customers  # encrypted by the loading process
+        for table, text, rows in zip(demo.TABLES[1:], made[1:], local[1:], strict=True):
+            expected = copy_text(table, rows)
+            assert text.columns == expected.columns
+            # Search terms come in the order of the process's string hashing.
+            assert sorted(text.data.splitlines()) == sorted(expected.data.splitlines())
 
 
 def test_seed_loads_in_bulk_and_if_empty_loads_once():
@@ -63,3 +103,60 @@ def test_seed_loads_in_bulk_and_if_empty_loads_once():
     assert db.session.scalar(select(func.count()).select_from(CustomerAddress)) >= 120
     stored = db.session.scalars(select(Customer).where(Customer.tax_id.is_not(None))).first()
     assert stored.tax_id.count("-") == 1  # decrypts through the model
+
+
+def test_a_bulk_load_finds_its_customers_by_search_and_keeps_every_index(monkeypatch):
+    # On PostgreSQL: generated and formatted in helper processes, indexed after the load.
+    monkeypatch.setattr(demo, "BULK", 100)
+    tables = (*demo.TABLES, CustomerOrder.__table__)
+    indexes = {index.name for table in tables for index in table.indexes}
+    assert seed_demo_customers(150, seed=6) == 150
+    batch = next(demo.generate(150, seed=6))
+    stored = db.session.scalars(select(Customer.id).order_by(Customer.id)).all()
+    assert stored == [c["id"] for c in batch.customers]
+    assert db.session.scalar(select(func.count()).select_from(CustomerMetrics)) == 150
+    wanted = batch.customers[42]
+    found = directory.customer_list(DirectoryFilter(q=wanted["phone"][-7:]), per_page=100)
+    assert wanted["id"] in {row.id for row in found.rows}
+    inspector = sa.inspect(db.engine)
+    assert indexes <= {i["name"] for table in tables for i in inspector.get_indexes(table.name)}
+
+
+def test_copy_text_escapes_and_formats_as_copy_reads_them():
+    table = sa.Table(
+        "copied",
+        sa.MetaData(),
+        sa.Column("text", sa.String),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("number", sa.Integer),
+        sa.Column("at", UTCDateTime),
+        sa.Column("data", sa.JSON),
+    )
+    at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    rows = [
+        {"text": "tab\there\\back\nline", "flag": True, "number": 7, "at": at, "data": {"a": "\t"}},
+        {"text": None, "flag": False, "number": None, "at": None, "data": ["x"]},
+        {"text": "plain", "flag": None, "number": 0, "at": at, "data": None},
+    ]
+    text = copy_text(table, rows)
+    assert text.columns == ("text", "flag", "number", "at", "data")
+    assert len(text) == 3
+    assert text.data.decode().split("\n") == [
+        'tab\\there\\\\back\\nline\tt\t7\t2026-03-01T12:30:00+00:00\t{"a": "\\\\t"}',
+        '\\N\tf\t\\N\t\\N\t["x"]',
+        "plain\t\\N\t0\t2026-03-01T12:30:00+00:00\tnull",
+        "",
+    ]
+
+
+def test_copied_search_terms_read_back_as_written():
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    rows = [
+        {"term": "n:o'brien", "name_key": "a\tb\\c\nd", "customer_id": "cust-x"},
+        {"term": "p:123", "name_key": "plain", "customer_id": "cust-y"},
+    ]
+    connection = db.session.connection()
+    bulk_insert(connection, customer_search_term, copy_text(customer_search_term, rows))
+    stored = connection.execute(sa.select(customer_search_term).order_by("customer_id"))
+    assert [dict(row._mapping) for row in stored] == rows
