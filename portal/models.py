@@ -122,15 +122,10 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict] | Cop
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), list(rows))
         return
-    columns, values, processors = _prepared(table, rows[0], connection.dialect)
+    columns, record, _processed = _prepared(table, rows[0], connection.dialect)
     with _copy(connection, table, columns) as copy:
         for row in rows:
-            record = values(row)
-            if processors:
-                record = list(record)
-                for at, process in processors:
-                    record[at] = process(record[at])
-            copy.write_row(record)
+            copy.write_row(record(row))
 
 
 def copy_text(table: Table, rows: Sequence[dict]) -> CopyText:
@@ -139,20 +134,16 @@ def copy_text(table: Table, rows: Sequence[dict]) -> CopyText:
     process without the app, not for a column whose processor needs it (EncryptedString)."""
     if not rows:
         return CopyText((), b"", 0)
-    columns, values, processors = _prepared(table, rows[0], _PSYCOPG)
+    columns, record, processed = _prepared(table, rows[0], _PSYCOPG)
     # Rows of strings (the search terms) are joined as they are when they can be: a few times
     # faster than value by value.
-    strings = not processors and all(isinstance(table.c[name].type, String) for name in columns)
+    strings = not processed and all(isinstance(table.c[name].type, String) for name in columns)
     tabs = len(columns) - 1
     lines = []
     for row in rows:
-        record = values(row)
-        if processors:
-            record = list(record)
-            for at, process in processors:
-                record[at] = process(record[at])
-        line = strings and _plain_line(record, tabs)
-        lines.append(line or "\t".join(map(_copy_field, record)))
+        values = record(row)
+        line = strings and _plain_line(values, tabs)
+        lines.append(line or "\t".join(map(_copy_field, values)))
     lines.append("")
     return CopyText(columns, "\n".join(lines).encode(), len(rows))
 
@@ -162,10 +153,11 @@ _NUMBERS = (int, float, Decimal)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _prepared(table: Table, first: dict, dialect) -> tuple[tuple[str, ...], Callable, list]:
-    """The columns of `first`, a function of a row giving their values as a tuple (one C
-    call), and the (position, processor) of the columns that have one: only those cost a
-    Python call per row, where a comprehension called through every column."""
+def _prepared(table: Table, first: dict, dialect) -> tuple[tuple[str, ...], Callable, bool]:
+    """The columns of `first`, a function of a row giving their values as the database takes
+    them, and whether any column has a processor. The values come in one C call; only columns
+    with a processor cost a Python call per row, where a comprehension called through every
+    column."""
     columns = tuple(column.name for column in table.columns if column.name in first)
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     processors = [
@@ -173,7 +165,16 @@ def _prepared(table: Table, first: dict, dialect) -> tuple[tuple[str, ...], Call
         for at, column in enumerate(table.columns[name] for name in columns)
         if (process := column.type._cached_bind_processor(dialect))
     ]
-    return columns, values, processors
+    if not processors:
+        return columns, values, False
+
+    def record(row: dict) -> list:
+        processed = list(values(row))
+        for at, process in processors:
+            processed[at] = process(processed[at])
+        return processed
+
+    return columns, record, True
 
 
 @contextmanager
