@@ -186,13 +186,6 @@ def _run_handlers(rows: list[Outgoing]) -> tuple[list[Outgoing], dict[str, str]]
     return done, errors
 
 
-def _deliver(rows: list[Outgoing], now: datetime) -> tuple[list[Outgoing], dict[str, str]]:
-    """The handlers, then the sent mark on the rows they took; the errors of the others."""
-    delivered, errors = _run_handlers(rows)
-    _mark_sent(delivered, now)
-    return delivered, errors
-
-
 def _mark_sent(rows: list[Outgoing], now: datetime) -> None:
     if rows:
         db.session.execute(
@@ -225,9 +218,10 @@ def _mark_failed(rows: list[Outgoing], errors: dict[str, str], now: datetime) ->
 
 
 def _settle(claimed: list[Outgoing], ok: list[Outgoing], now: datetime, errors: dict) -> int:
-    """Handlers and the sent mark for `ok`; the other claimed rows are retried with backoff.
-    The number of rows marked sent."""
-    delivered, handler_errors = _deliver(ok, now)
+    """The handlers for `ok`, then the sent mark on the rows they took; the other claimed rows
+    are retried with backoff. The number of rows marked sent."""
+    delivered, handler_errors = _run_handlers(ok)
+    _mark_sent(delivered, now)
     sent = {r.id for r in delivered}
     _mark_failed([r for r in claimed if r.id not in sent], errors | handler_errors, now)
     return len(sent)
