@@ -221,7 +221,15 @@ def sign_in_from_claims(issuer: str, claims: dict) -> User:
             summary=email,
             details={"method": "sso", "issuer": issuer, "sub": subject},
         )
-    else:
+    elif (user.email, user.name) != (email, name):
+        audit.record(
+            "user.updated",
+            user=user,
+            record_type="user",
+            record_id=str(user.id),
+            summary="e-mail and name follow the identity provider",
+            details={"email": [user.email, email], "name": [user.name, name]},
+        )
         user.email, user.name = email, name
     if not user.active:
         _refuse("inactive", "Your account is deactivated. Ask an administrator.", user=user)

@@ -451,16 +451,19 @@ def test_email_changes_follow_and_a_clash_is_refused_with_an_audit(
     spec_client, spec_provider, make_user
 ):
     browser = Browser(spec_client)
-    spec_provider.set_user("judy", email="judy@staff.efi.example", groups=["efi-sales"])
     spec_provider.set_user("kim", email="kim@staff.efi.example")
-    assert browser.sign_in("kim").status_code == 303
-    browser.sign_out()
-    spec_provider.set_user("judy", email="judy.new@staff.efi.example", groups=[])
+    spec_provider.set_user("judy", email="judy@staff.efi.example", groups=["not-mapped"])
+    for sub in ["kim", "judy"]:
+        assert browser.sign_in(sub).status_code == 303
+        browser.sign_out()
+    spec_provider.set_user("judy", email="judy.new@staff.efi.example")
     assert browser.sign_in("judy").status_code == 303
     browser.sign_out()
     judy = sso_user("judy")
     assert (judy.email, judy.roles) == ("judy.new@staff.efi.example", [])
     assert audits("user.roles_changed") == []  # no group ever mapped, no role ever changed
+    (renamed,) = audits("user.updated")
+    assert renamed.details["email"] == ["judy@staff.efi.example", "judy.new@staff.efi.example"]
 
     # Judy's address at the provider becomes the one Kim's account holds.
     spec_provider.set_user("judy", email="kim@staff.efi.example")
