@@ -65,7 +65,6 @@ class SpecProvider:
             else ECKey.generate_key("P-256", parameters={"kid": "ec-1"}, private=True)
         )
         self.users: dict[str, dict] = {}
-        self.id_token_claims: dict = {}  # claims a test puts into (or over) ID tokens
         self.userinfo_claims: dict = {}  # claims a test puts over UserInfo answers
         self.logouts: list[dict] = []  # the end-session requests received
         self.issuer = ""
@@ -164,7 +163,6 @@ class SpecProvider:
             "iat": now,
             "exp": now + 300,
             "nonce": grant.get("nonce"),
-            **self.id_token_claims,
         }
         id_token = jwt.encode({"alg": self.alg, "kid": self.key.kid}, claims, self.key)
         return {"access_token": access_token, "token_type": "Bearer", "id_token": id_token}

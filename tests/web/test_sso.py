@@ -358,7 +358,6 @@ def spec_provider(request) -> Iterator[SpecProvider]:
 def spec_client(make_app, spec_provider) -> Iterator[FlaskClient]:
     with portal_app(make_app, **sso_settings(spec_provider.issuer)) as app:
         yield app.test_client()
-    spec_provider.id_token_claims.clear()
     spec_provider.userinfo_claims.clear()
 
 
