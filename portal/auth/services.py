@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import NoReturn
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from portal.extensions import db
 from portal.models import utcnow
@@ -65,7 +67,13 @@ def authenticate_local(email: str, password: str) -> User:
     return user
 
 
-def start_session(user: User, method: str, ip: str | None, user_agent: str | None) -> AuthSession:
+def start_session(
+    user: User,
+    method: str,
+    ip: str | None,
+    user_agent: str | None,
+    id_token: str | None = None,
+) -> AuthSession:
     """Open a new server-side session; the caller puts its id into a fresh cookie."""
     auth_session = AuthSession(
         id=secrets.token_urlsafe(32),
@@ -73,6 +81,7 @@ def start_session(user: User, method: str, ip: str | None, user_agent: str | Non
         method=method,
         ip=ip,
         user_agent=(user_agent or "")[:300],
+        id_token=id_token,
     )
     user.last_sign_in_at = utcnow()
     db.session.add(auth_session)
@@ -82,14 +91,18 @@ def start_session(user: User, method: str, ip: str | None, user_agent: str | Non
     return auth_session
 
 
-def end_session(session_id: str, user: User, reason: str = "sign_out") -> None:
+def end_session(session_id: str, user: User, reason: str = "sign_out") -> str | None:
+    """End the session; return its SSO ID token (for the provider's logout), kept no longer."""
+    open_session = (AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+    id_token = db.session.scalar(select(AuthSession.id_token).where(*open_session))
     db.session.execute(
         update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
+        .where(*open_session)
+        .values(ended_at=utcnow(), ended_reason=reason, id_token=None)
     )
     audit.record("auth.sign_out", user=user)
     db.session.commit()
+    return id_token
 
 
 def end_all_sessions(user_id: str, reason: str) -> None:
@@ -115,6 +128,8 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
             AuthSession.ended_at.is_(None),
             AuthSession.created_at > now - config["SESSION_ABSOLUTE_LIFETIME"],
             User.active.is_(True),
+            # Switching local accounts off ends the local sessions already open.
+            true() if config["LOCAL_ACCOUNTS_ENABLED"] else AuthSession.method != "local",
         )
     ).first()
     if row is None:
@@ -134,49 +149,106 @@ def parse_role_map(spec: str) -> dict[str, str]:
     return mapping
 
 
+def _refuse(reason: str, message: str, *, user: User | None = None, **details) -> NoReturn:
+    audit.record(
+        "auth.sign_in",
+        outcome=audit.FAILURE,
+        user=user,
+        actor="sso",
+        details={"method": "sso", "reason": reason, **details},
+    )
+    db.session.commit()
+    raise SignInError(message)
+
+
+def _usable_email(claims: dict, subject: str) -> str:
+    try:
+        return validate_email(
+            str(claims.get("email") or ""), check_deliverability=False
+        ).normalized.lower()
+    except EmailNotValidError:
+        _refuse(
+            "no_email",
+            "The identity provider did not give a usable e-mail address, and the portal needs "
+            'one. Ask your administrator to release your e-mail (scope "email") to the portal.',
+            sub=subject,
+        )
+
+
+def _clash_message(holder: User, user: User | None) -> str:
+    kind = "a local account" if holder.password_hash else "another single sign-on account"
+    if user is None:
+        return (
+            f"Your e-mail address is already used by {kind} in the portal. "
+            "Ask an administrator to link the two."
+        )
+    return (
+        f"Your e-mail address at the identity provider changed to one that {kind} in the "
+        "portal uses. Ask an administrator to sort out the two accounts."
+    )
+
+
 def sign_in_from_claims(issuer: str, claims: dict) -> User:
     """Create or update the user identified by (issuer, sub); roles follow the mapped claim."""
     config = current_app.config
     subject = str(claims["sub"])
-    email = str(claims.get("email") or f"{subject}@{issuer.split('//')[-1].split('/')[0]}").lower()
-    name = str(claims.get("name") or claims.get("preferred_username") or email)
     user = db.session.scalar(
         select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
     )
+    email = _usable_email(claims, subject)
+    name = str(claims.get("name") or claims.get("preferred_username") or email)
+    holder = db.session.scalar(select(User).where(User.email == email))
+    if holder is not None and holder is not user:
+        _refuse(
+            "email_taken",
+            _clash_message(holder, user),
+            user=user,
+            sub=subject,
+            email=email,
+            held_by=str(holder.id),
+        )
     if user is None:
-        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-            audit.record(
-                "auth.sign_in",
-                outcome=audit.FAILURE,
-                actor=email,
-                details={"method": "sso", "reason": "email_taken", "sub": subject},
-            )
-            db.session.commit()
-            raise SignInError(
-                "Your single sign-on account matches an existing local account by e-mail. "
-                "Ask an administrator to link the two."
-            )
         # Column defaults apply only at INSERT: set `active` now, or the check below (and
         # Flask-Login) would see None and refuse every first SSO sign-in.
         user = User(oidc_issuer=issuer, oidc_subject=subject, email=email, name=name, active=True)
         db.session.add(user)
-    else:
+        db.session.flush()
+        audit.record(
+            "user.created",
+            user=user,
+            record_type="user",
+            record_id=str(user.id),
+            summary=email,
+            details={"method": "sso", "issuer": issuer, "sub": subject},
+        )
+    elif (user.email, user.name) != (email, name):
+        audit.record(
+            "user.updated",
+            user=user,
+            record_type="user",
+            record_id=str(user.id),
+            summary="e-mail and name follow the identity provider",
+            details={"email": [user.email, email], "name": [user.name, name]},
+        )
         user.email, user.name = email, name
     if not user.active:
-        audit.record(
-            "auth.sign_in",
-            outcome=audit.FAILURE,
-            user=user,
-            details={"method": "sso", "reason": "inactive"},
-        )
-        db.session.commit()
-        raise SignInError("Your account is deactivated. Ask an administrator.")
+        _refuse("inactive", "Your account is deactivated. Ask an administrator.", user=user)
 
     mapping = parse_role_map(config["OIDC_ROLE_MAP"])
     raw = claims.get(config["OIDC_ROLES_CLAIM"]) or []
     groups = [raw] if isinstance(raw, str) else list(raw)
     wanted = {mapping[g] for g in groups if g in mapping}
-    user.roles = (
-        list(db.session.scalars(select(Role).where(Role.name.in_(wanted)))) if wanted else []
-    )
+    held = {role.name for role in user.roles}
+    if wanted != held:
+        user.roles = (
+            list(db.session.scalars(select(Role).where(Role.name.in_(wanted)))) if wanted else []
+        )
+        audit.record(
+            "user.roles_changed",
+            user=user,
+            record_type="user",
+            record_id=str(user.id),
+            summary="roles follow the identity provider's groups",
+            details={"granted": sorted(wanted - held), "removed": sorted(held - wanted)},
+        )
     return user

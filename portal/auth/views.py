@@ -17,6 +17,8 @@ from portal.security.access import public, require
 from portal.security.permissions import SIGNED_IN
 
 log = logging.getLogger(__name__)
+# The provider's end-session URL, offered on the sign-in page right after an SSO sign-out.
+_PROVIDER_LOGOUT = "provider_logout"
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,16 +35,23 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _open_session(user, method: str):
+def _open_session(user, method: str, id_token: str | None = None):
     next_url = _safe_next(session.get("next"))
     session.clear()  # a fresh session on sign-in: nothing from before survives
-    services.start_session(user, method, request.remote_addr, request.user_agent.string)
+    services.start_session(
+        user, method, request.remote_addr, request.user_agent.string, id_token=id_token
+    )
     login_user(user)
     session.permanent = True
     return redirect(next_url, code=303)
 
 
-def _sign_in_page(form: SignInForm, status: int = 200, error: str | None = None):
+def _sign_in_page(
+    form: SignInForm,
+    status: int = 200,
+    error: str | None = None,
+    provider_logout: str | None = None,
+):
     return render(
         "auth/sign_in.html",
         form=form,
@@ -50,6 +59,7 @@ def _sign_in_page(form: SignInForm, status: int = 200, error: str | None = None)
         local_enabled=current_app.config["LOCAL_ACCOUNTS_ENABLED"],
         sso_enabled=oidc.enabled(),
         sso_name=current_app.config["OIDC_PROVIDER_NAME"],
+        provider_logout=provider_logout,
         status=status,
     )
 
@@ -61,7 +71,7 @@ def sign_in():
         return redirect(url_for("home.index"))
     if request.args.get("next"):
         session["next"] = _safe_next(request.args["next"])
-    return _sign_in_page(SignInForm())
+    return _sign_in_page(SignInForm(), provider_logout=session.pop(_PROVIDER_LOGOUT, None))
 
 
 @bp.post("/sign-in")
@@ -97,8 +107,10 @@ def sso_start():
 def sso_callback():
     if not oidc.enabled():
         abort(404)
+    if current_user.is_authenticated:  # a reload of the callback after signing in
+        return redirect(url_for("home.index"))
     try:
-        issuer, claims = oidc.complete_sign_in()
+        issuer, claims, id_token = oidc.complete_sign_in()
         user = services.sign_in_from_claims(issuer, claims)
     except (oidc.OidcError, services.SignInError) as exc:
         db.session.rollback()
@@ -111,14 +123,20 @@ def sso_callback():
                 details={"method": "sso", "reason": str(exc)},
             )
         return _sign_in_page(SignInForm(), status=401, error=str(exc))
-    return _open_session(user, "sso")
+    return _open_session(user, "sso", id_token)
 
 
 @bp.post("/sign-out")
 @require(SIGNED_IN)
 def sign_out():
-    services.end_session(current_user.get_id(), current_user._get_current_object())
+    id_token = services.end_session(current_user.get_id(), current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
+    if id_token and oidc.enabled():
+        # Offered as a link on the next page, not a redirect from here: the CSP's form-action
+        # keeps this form's redirects on our origin.
+        session[_PROVIDER_LOGOUT] = oidc.logout_url(
+            id_token, url_for("auth.sign_in", _external=True)
+        )
     return redirect(url_for("auth.sign_in"), code=303)

@@ -119,6 +119,8 @@ class AuthSession(db.Model):
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # SSO: the provider's ID token, sent back as `id_token_hint` at sign-out; cleared then.
+    id_token: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()
 

@@ -2,7 +2,8 @@
 
 The live server runs in a thread of this process on the same database as the tests, so users
 made with `make_user` (committed) are visible to it. Single sign-on goes to a real OpenID
-provider (oidc-provider-mock) started once for the session.
+provider (tests.oidc.SpecProvider, which behaves as the specification's defaults do) started
+once for the session.
 
 Chromium is never downloaded: we use /usr/bin/chromium or $PORTAL_CHROMIUM. Without a browser
 the e2e tests are skipped on a developer's machine but fail under CI.
@@ -21,7 +22,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from tests.oidc import running_provider, sso_settings
+from tests.oidc import SpecProvider, sso_settings
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -57,18 +58,19 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def oidc_issuer() -> Iterator[str]:
-    with running_provider() as issuer:
-        yield issuer
+def oidc_provider() -> Iterator[SpecProvider]:
+    provider = SpecProvider()
+    with provider.running():
+        yield provider
 
 
 @pytest.fixture(scope="session")
-def live_server(app, make_app, oidc_issuer) -> Iterator[str]:
+def live_server(app, make_app, oidc_provider) -> Iterator[str]:
     """Base URL of the portal (CSRF on, SSO configured) served in a daemon thread.
 
     Depends on `app` so the schema is migrated before the first request.
     """
-    live_app = make_app(WTF_CSRF_ENABLED=True, **sso_settings(oidc_issuer))
+    live_app = make_app(WTF_CSRF_ENABLED=True, **sso_settings(oidc_provider.issuer))
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -14,7 +14,7 @@ from portal.navigation import navigation_for
 from portal.security import audit
 from portal.security.models import AuthSession, User
 from tests.conftest import DEFAULT_PASSWORD
-from tests.oidc import set_provider_user
+from tests.oidc import SpecProvider
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +32,20 @@ def sign_in_locally(page: Page, email: str, password: str = DEFAULT_PASSWORD) ->
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def test_sign_in_with_sso_then_sign_out(page: Page, live_server, oidc_issuer, js_errors):
-    set_provider_user(
-        oidc_issuer,
+def sign_in_with_sso(page: Page, provider: SpecProvider, sub: str) -> None:
+    """From the sign-in page through the provider's form (shown only without its session)."""
+    page.get_by_role("link", name="Sign in with Single sign-on").click()
+    expect(page).to_have_url(re.compile("^" + re.escape(provider.issuer) + "/"))
+    page.get_by_label("Subject").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+
+
+def test_sign_in_with_sso_then_sign_out_of_the_provider_too(
+    page: Page, live_server, oidc_provider, js_errors
+):
+    """The provider sends e-mail, name and groups only from UserInfo, as the specification's
+    defaults have it; signing out of the portal signs out of the provider too."""
+    oidc_provider.set_user(
         "sam-sales",
         email="sam.sales@staff.efi.example",
         name="Sam Sales",
@@ -43,19 +54,14 @@ def test_sign_in_with_sso_then_sign_out(page: Page, live_server, oidc_issuer, js
 
     page.goto("/")
     expect(page).to_have_url(SIGN_IN_PATH)
-    sso_button = page.get_by_role("link", name="Sign in with Single sign-on")
-    expect(sso_button).to_be_visible()
-
-    sso_button.click()
-    expect(page).to_have_url(re.compile("^" + re.escape(oidc_issuer) + "/"))
-    page.locator("input[name=sub]").fill("sam-sales")
-    page.get_by_role("button", name="Authorize").click()
+    sign_in_with_sso(page, oidc_provider, "sam-sales")
 
     expect(page).to_have_url(f"{live_server}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Sales")
     expect(page.locator(".my-roles .badge")).to_have_text(["Sales"])
 
     user = db.session.scalar(sa.select(User).where(User.oidc_subject == "sam-sales"))
+    assert user.email == "sam.sales@staff.efi.example"
     expected = [item.label for item in navigation_for(user)]
     assert "Home" in expected
     # Some entries carry a live count after their label ("Approvals 3").
@@ -70,9 +76,38 @@ def test_sign_in_with_sso_then_sign_out(page: Page, live_server, oidc_issuer, js
     expect(page.get_by_role("status")).to_contain_text("You are signed out.")
     expect(nav(page)).to_have_count(0)
 
+    page.get_by_role("link", name="Sign out of Single sign-on too").click()
+    expect(page).to_have_url(SIGN_IN_PATH)
+    (logout,) = oidc_provider.logouts
+    assert logout["post_logout_redirect_uri"] == f"{live_server}/auth/sign-in"
+    assert logout["id_token_hint"].count(".") == 2
+
+    # The provider's session ended too: it asks who signs in instead of going straight through.
+    page.get_by_role("link", name="Sign in with Single sign-on").click()
+    expect(page.get_by_label("Subject")).to_be_visible()
     page.goto("/")
     expect(page).to_have_url(SIGN_IN_PATH)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert js_errors == []
+
+
+def test_sso_user_without_a_mapped_group_sees_only_what_they_may_open(
+    page: Page, live_server, oidc_provider, js_errors
+):
+    oidc_provider.set_user(
+        "nora-none", email="nora@staff.efi.example", name="Nora None", groups=["unmapped"]
+    )
+    page.goto("/auth/sign-in")
+    sign_in_with_sso(page, oidc_provider, "nora-none")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Nora None")
+
+    links = nav(page).get_by_role("link")
+    expect(links).to_have_text(["Home", re.compile("^Approvals")])
+    for label in ["Approvals", "Home"]:
+        with page.expect_navigation() as opened:
+            nav(page).get_by_role("link", name=re.compile("^" + label)).click()
+        assert opened.value is not None
+        assert opened.value.status == 200, label
     assert js_errors == []
 
 
