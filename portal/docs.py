@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal.compliance.datamap import personal_data_markdown
 from portal.events.docs import events_markdown
 from portal.security.access import permission_of
 from portal.security.permissions import PERMISSIONS, PUBLIC, SIGNED_IN, STAFF_ROLES
@@ -57,7 +58,11 @@ def permissions_markdown(app: Flask) -> str:
     return "\n".join(lines) + "\n"
 
 
-GENERATED = {"permissions.md": permissions_markdown, "events.md": events_markdown}
+GENERATED = {
+    "permissions.md": permissions_markdown,
+    "events.md": events_markdown,
+    "personal-data.md": personal_data_markdown,
+}
 
 
 def write_all(app: Flask) -> list[Path]:

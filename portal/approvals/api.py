@@ -104,7 +104,7 @@ def _json(approval: ApprovalRequest) -> dict:
         "reference": approval.external_ref,
         "status": approval.status,
         "subject": approval.subject,
-        "description": approval.description,
+        "description": queries.title(approval),
         "amountMinor": approval.amount_minor,
         "currency": approval.currency,
         "amount": format_amount(approval.amount_minor, approval.currency),

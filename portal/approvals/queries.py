@@ -17,6 +17,8 @@ from portal.approvals.models import (
 )
 from portal.approvals.rules import chain_from_json, format_amount
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
+from portal.customers.models import Customer
+from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode, OrganizationRole
@@ -127,6 +129,16 @@ def _filtered(query, filters: Filters, now: datetime):
     return query
 
 
+_target_customer = Request.target["customer_id"].as_string()
+
+
+def title(request: Request) -> str:
+    """The description with the current name of the customer it is about."""
+    customer_id = (request.target or {}).get("customer_id")
+    name = db.session.scalar(select(Customer.name).where(Customer.id == customer_id))
+    return with_customer_name(request.description, name)
+
+
 @dataclass(frozen=True)
 class Row:
     id: str
@@ -166,9 +178,11 @@ def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
             Request.round,
             Request.tier,
             Request.chain,
+            Customer.name.label("customer"),
         )
         .join(User, User.id == Request.requester_id)
         .outerjoin(Node, Node.id == Request.node_id)
+        .outerjoin(Customer, Customer.id == _target_customer)
         .where(where)
         .order_by(Request.created_at.desc())
         .limit(PAGE_SIZE)
@@ -176,7 +190,7 @@ def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
     return [
         Row(
             r.id,
-            r.description,
+            with_customer_name(r.description, r.customer),
             r.subject,
             r.status,
             format_amount(r.amount_minor, r.currency),

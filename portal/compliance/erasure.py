@@ -3,16 +3,19 @@
 Set-wise per table: NULL/REWRITE columns in one UPDATE, rows deleted in one DELETE; SCRUB
 columns (free text, JSON payloads) are rewritten row by row with the customer's own values
 masked. Rows under a retention exception stay and are reported with their legal basis and the
-date until which they are kept. Runs inside the caller's transaction.
+date until which they are kept. Then every SCRUB column of every registered table is searched
+for the person's quoted values (names, e-mails, phones, streets, tax ids) that staff may have
+typed anywhere, and those rows are masked too. Runs inside the caller's transaction.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 
 from portal.compliance.locations import ERASED
 from portal.compliance.registry import Location, Strategy, locations
@@ -42,29 +45,40 @@ def _erased_columns(location: Location) -> list[str]:
     return [f.column for f in location.fields if f.strategy in (Strategy.NULL, Strategy.REWRITE)]
 
 
-def personal_values(customer_id: str, scope: Iterable[Location]) -> set[str]:
-    """Every string the erasure removes, to be masked where other text quotes it."""
+def _variants(values: set[str]) -> set[str]:
+    """The values and their JSON-escaped spelling, as event bodies stored as text hold them."""
+    return values | {json.dumps(v)[1:-1] for v in values}
+
+
+def personal_values(customer_id: str, scope: Iterable[Location]) -> tuple[set[str], set[str]]:
+    """Every string the erasure removes (masked where the person's rows quote it), and the
+    quoted ones among them (masked wherever any free text repeats them)."""
     found: set[str] = set()
+    quoted: set[str] = set()
     for location in scope:
         columns = _erased_columns(location)
         if not columns:
             continue
         table = location.table_
+        identifying = {f.column for f in location.fields if f.quoted}
         rows = db.session.execute(
             select(*(table.c[c] for c in columns)).where(location.rows_of(customer_id))
         )
         for row in rows:
-            found.update(
-                s.strip() for s in _strings(list(row)) if len(s.strip()) >= MIN_SCRUB_LENGTH
-            )
-    return found
+            for column, value in zip(columns, row, strict=True):
+                strings = {s.strip() for s in _strings(value) if len(s.strip()) >= MIN_SCRUB_LENGTH}
+                found |= strings
+                if column in identifying:
+                    quoted |= strings
+    return found, quoted
 
 
 def scrubber(values: set[str]) -> Callable[[object], object]:
     if not values:
         return lambda value: value
     pattern = re.compile(
-        "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)), re.IGNORECASE
+        "|".join(re.escape(v) for v in sorted(_variants(values), key=len, reverse=True)),
+        re.IGNORECASE,
     )
 
     def scrub(value):
@@ -164,13 +178,42 @@ def _erase_location(location: Location, customer_id: str, scrub, now: datetime) 
     return lines
 
 
+def _quoting(location: Location, columns: list[str], values: set[str]):
+    """Rows whose `columns` contain one of `values` (case-insensitive, in SQL)."""
+    table = location.table_
+    return or_(
+        *(
+            func.lower(cast(table.c[column], Text)).contains(value.lower(), autoescape=True)
+            for column in columns
+            for value in _variants(values)
+        )
+    )
+
+
+def _scrub_quotes(quoted: set[str]) -> list[dict]:
+    """Mask the person's quoted values in the free text of every registered table."""
+    if not quoted:
+        return []
+    scrub = scrubber(quoted)
+    lines = []
+    for location in locations():
+        columns = [f.column for f in location.fields if f.strategy is Strategy.SCRUB]
+        if not columns:
+            continue
+        count = _scrub_rows(location, _quoting(location, columns, quoted), columns, scrub)
+        if count:
+            lines.extend(_line(location, c, "masked where quoted", count) for c in columns)
+    return lines
+
+
 def erase(customer_id: str, categories: Iterable[DataCategory], now: datetime) -> list[dict]:
     """Erase the customer's data of `categories`; returns the receipt lines, one per field."""
     chosen = set(categories)
     scope = locations(chosen)
-    scrub = scrubber(personal_values(customer_id, scope))
+    values, quoted = personal_values(customer_id, scope)
+    scrub = scrubber(values)
     containers = [loc for loc in locations(CONTAINERS) if loc.category not in chosen]
     lines: list[dict] = []
     for location in [*scope, *containers]:
         lines.extend(_erase_location(location, customer_id, scrub, now))
-    return lines
+    return lines + _scrub_quotes(quoted)

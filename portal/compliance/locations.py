@@ -1,27 +1,47 @@
-"""Where personal data lives in the customer area, segmentation, the outbox, the audit log and
-compliance itself, with the Art. 15 facts of each data category.
+"""Where personal data lives in every area, which tables hold none, and the Art. 15 facts of
+each data category.
 
 Rows other contexts rely on stay (the customer row and its id, interactions for counts, orders
-for the books); only the values that identify the person go.
+for the books); only the values that identify the person go. Free text that staff type (notes,
+comments, summaries) may quote anyone, so every such column is SCRUB: erasure masks the
+person's quoted values in it wherever they appear. docs/privacy.md explains the design.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, cast, false, or_, select
 
-from portal.compliance.registry import Field, Location, Retention, Strategy, register
+from portal.compliance.registry import (
+    Field,
+    Location,
+    Retention,
+    Strategy,
+    declare_free,
+    register,
+)
 from portal.compliance.values import DataCategory as C
 from portal.extensions import db
 
 ERASED = "[erased]"
 ERASED_NAME = "Erased customer"
+ERASED_ORGANIZATION = "Erased organisation"
 S = Strategy
 
 
 def _text(*columns: str) -> tuple[Field, ...]:
     return tuple(Field(c, S.SCRUB) for c in columns)
+
+
+def _mentions(column: str):
+    """Rows whose `column` (text or JSON) names the customer's id."""
+    return lambda table, customer_id: cast(table.c[column], Text).contains(customer_id)
+
+
+def _nowhere(table, customer_id):
+    """Free text linked to no customer: only the scan for quoted values reaches it."""
+    return false()
 
 
 register(
@@ -31,19 +51,20 @@ register(
         key="id",
         version_column="version_id",
         fields=(
-            Field("name", S.REWRITE, ERASED_NAME),
+            Field("name", S.REWRITE, ERASED_NAME, quoted=True),
             Field("name_key", S.REWRITE, ERASED_NAME.casefold()),
-            Field("email", S.NULL),
-            Field("phone", S.NULL),
-            Field("alternative_email", S.NULL),
-            Field("alternative_phone", S.NULL),
+            Field("email", S.NULL, quoted=True),
+            Field("phone", S.NULL, quoted=True),
+            Field("alternative_email", S.NULL, quoted=True),
+            Field("alternative_phone", S.NULL, quoted=True),
             Field("preferred_contact_time", S.NULL),
             Field("type_data", S.REWRITE, {}),
-            Field("tax_id", S.NULL, exported=False),
-            Field("registration_number", S.NULL, exported=False),
-            Field("legal_entity_name", S.NULL),
-            Field("dba_name", S.NULL),
+            Field("tax_id", S.NULL, exported=False, quoted=True),
+            Field("registration_number", S.NULL, exported=False, quoted=True),
+            Field("legal_entity_name", S.NULL, quoted=True),
+            Field("dba_name", S.NULL, quoted=True),
         ),
+        plain=("industry_code", "company_size", "organization_type", "payment_terms"),
     )
 )
 # The directory's search index: the words of the name, the e-mail and the phone digits again.
@@ -57,14 +78,20 @@ register(
             Field("name_key", S.SCRUB, exported=False),
         ),
         delete_rows=True,
+        plain=("customer_id",),
     )
 )
 register(
     Location(
         "customer_address",
         C.ADDRESSES,
-        fields=_text("street1", "street2", "city", "state", "postal_code", "note"),
+        fields=(
+            Field("street1", S.SCRUB, quoted=True),
+            Field("street2", S.SCRUB, quoted=True),
+            *_text("city", "state", "postal_code", "note"),
+        ),
         delete_rows=True,
+        plain=("country",),
     )
 )
 register(
@@ -73,14 +100,19 @@ register(
         C.PREFERENCES,
         fields=_text("channels", "product_interests", "dietary_preferences", "special_dates"),
         delete_rows=True,
+        plain=("frequency", "language"),
     )
 )
 register(
     Location(
         "pending_contact_change",
         C.CONTACT,
-        fields=(Field("new_value", S.SCRUB), Field("code_hash", S.SCRUB, exported=False)),
+        fields=(
+            Field("new_value", S.SCRUB, quoted=True),
+            Field("code_hash", S.SCRUB, exported=False),
+        ),
         delete_rows=True,
+        plain=("requested_by",),
     )
 )
 # Kept as rows: interaction counts feed segmentation metrics and activity dates.
@@ -89,6 +121,17 @@ register(
         "interaction",
         C.INTERACTIONS,
         fields=(Field("summary", S.REWRITE, ERASED), Field("details", S.REWRITE, "")),
+        plain=("recorded_by",),
+    )
+)
+# A retention call queued when a subscription ends: the reason is staff's or a system's words.
+register(
+    Location(
+        "retention_follow_up",
+        C.INTERACTIONS,
+        fields=_text("reason"),
+        delete_rows=True,
+        plain=("subscription_id",),
     )
 )
 
@@ -96,25 +139,169 @@ BOOKKEEPING = (
     "Legal obligation to keep commercial and tax records (GDPR Art. 17(3)(b); "
     "e.g. 10 years under German HGB §257 / AO §147)"
 )
-register(Location("customer_order", C.ORDERS, retention=Retention(BOOKKEEPING, 10, "placed_at")))
+register(
+    Location(
+        "customer_order",
+        C.ORDERS,
+        retention=Retention(BOOKKEEPING, 10, "placed_at"),
+        plain=("currency",),
+    )
+)
 # Aggregate counts only: no value identifies the person once the profile is erased.
 register(Location("customer_metrics", C.SEGMENTS))
-register(Location("segment_change", C.SEGMENTS))
-register(Location("customer_segment", C.SEGMENTS, fields=_text("override_justification")))
-register(Location("segment_history", C.SEGMENTS, fields=_text("justification")))
+SEGMENT_IDS = ("customer_id", "from_segment_id", "to_segment_id")
+register(Location("segment_change", C.SEGMENTS, plain=("run_id", *SEGMENT_IDS)))
+register(
+    Location(
+        "customer_segment",
+        C.SEGMENTS,
+        fields=_text("override_justification"),
+        plain=("customer_id", "segment_id", "override_by"),
+    )
+)
+register(
+    Location(
+        "segment_history",
+        C.SEGMENTS,
+        fields=_text("justification"),
+        plain=(*SEGMENT_IDS, "metrics", "actor"),
+    )
+)
 
 CONSENT_PROOF = (
     "Proof of consent and of its withdrawal (GDPR Art. 7(1), Art. 17(3)(e)); "
     "holds no personal values"
 )
-register(Location("consent_record", C.CONSENT, retention=Retention(CONSENT_PROOF, 3, "at")))
+register(
+    Location(
+        "consent_record",
+        C.CONSENT,
+        retention=Retention(CONSENT_PROOF, 3, "at"),
+        plain=("notice_version", "recorded_by"),
+    )
+)
 
-# The events about the customer: ids and structure stay for consumers, values are masked.
-register(Location("outbox_event", C.EVENTS, key="aggregate_id", fields=_text("payload")))
+
+def _organizations(customer_id: str):
+    nodes = db.metadata.tables["org_node"]
+    return select(nodes.c.id).where(nodes.c.customer_id == customer_id)
+
+
+# The B2B organisation of a customer. Its name is treated as personal data whatever the
+# customer type: sole traders (private chefs, food trucks) trade under their own names, the
+# portal cannot tell them from companies, and the customer's legal_entity_name and dba_name
+# are erased already. The organisation keeps its id, hierarchy, members and approvals.
+register(
+    Location(
+        "org_node",
+        C.IDENTITY,
+        fields=(
+            Field("name", S.REWRITE, ERASED_ORGANIZATION, quoted=True),
+            *_text("code", "attributes"),
+        ),
+        plain=("organization_id", "path", "created_by", "updated_by"),
+    )
+)
+
+
+def _customer_events(table, customer_id):
+    return or_(
+        table.c.aggregate_id == customer_id,
+        table.c.aggregate_id.in_(_organizations(customer_id)),
+        cast(table.c.payload, Text).contains(customer_id),
+    )
+
+
+# The events about the customer or its organisation: ids and structure stay for consumers,
+# values are masked. What consumers already received cannot be recalled (docs/privacy.md).
+register(
+    Location(
+        "outbox_event",
+        C.EVENTS,
+        fields=_text("payload", "last_error"),
+        link=_customer_events,
+        plain=("type", "aggregate_type", "aggregate_id", "actor"),
+    )
+)
+
+
+def _event_deliveries(table, customer_id):
+    outbox = db.metadata.tables["outbox_event"]
+    return table.c.event_id.in_(select(outbox.c.id).where(_customer_events(outbox, customer_id)))
+
+
+# The same events again, as the bodies queued for webhook subscribers: masked with the outbox
+# (a delivery still pending sends the masked body).
+register(
+    Location(
+        "webhook_delivery",
+        C.EVENTS,
+        fields=_text("body", "last_error"),
+        link=_event_deliveries,
+        plain=("event_id", "event_type", "status"),
+    )
+)
+# Messages from other systems that could not be applied, kept for replay.
+register(
+    Location(
+        "parked_event",
+        C.EVENTS,
+        fields=_text("body", "reason"),
+        link=_mentions("body"),
+        plain=("source", "event_id", "type", "status", "resolved_by"),
+    )
+)
+
+
+def _customer_approvals(table, customer_id):
+    return cast(table.c.target, Text).contains(customer_id)
+
+
+def _steps_of_customer_approvals(table, customer_id):
+    requests = db.metadata.tables["approval_request"]
+    return table.c.request_id.in_(
+        select(requests.c.id).where(_customer_approvals(requests, customer_id))
+    )
+
+
+# Approvals about the customer (payment terms) and their history. Descriptions name the
+# customer by id (the name is shown at display time); comments are staff's free text.
+register(
+    Location(
+        "approval_request",
+        C.APPROVALS,
+        fields=_text("description", "lines"),
+        link=_customer_approvals,
+        plain=(
+            "subject",
+            "currency",
+            "target",
+            "source",
+            "external_ref",
+            "rule_id",
+            "rule_name",
+            "chain",
+            "status",
+        ),
+    )
+)
+register(
+    Location(
+        "approval_step",
+        C.APPROVALS,
+        fields=_text("comment"),
+        link=_steps_of_customer_approvals,
+        plain=("action",),
+    )
+)
+register(Location("approval_delegation", C.APPROVALS, fields=_text("reason"), link=_nowhere))
 
 
 def _customer_entries(table, customer_id):
-    return and_(table.c.record_type == "customer", table.c.record_id == customer_id)
+    return or_(
+        and_(table.c.record_type == "customer", table.c.record_id == customer_id),
+        and_(table.c.record_type == "org_node", table.c.record_id.in_(_organizations(customer_id))),
+    )
 
 
 # The audit trail is append-only (portal.security.models). Erasure keeps every entry (who did
@@ -127,6 +314,16 @@ register(
         key="record_id",
         fields=_text("summary", "details"),
         link=_customer_entries,
+        plain=(
+            "user_id",
+            "actor",
+            "ip",
+            "action",
+            "record_type",
+            "record_id",
+            "outcome",
+            "request_id",
+        ),
     )
 )
 
@@ -136,13 +333,22 @@ register(
         "dsar_request",
         C.REQUESTS,
         fields=(
-            Field("requester_name", S.REWRITE, ERASED_NAME),
-            Field("requester_email", S.NULL),
-            Field("requester_phone", S.NULL),
+            Field("requester_name", S.REWRITE, ERASED_NAME, quoted=True),
+            Field("requester_email", S.NULL, quoted=True),
+            Field("requester_phone", S.NULL, quoted=True),
             Field("description", S.SCRUB),
             Field("verification_evidence", S.SCRUB),
             Field("extension_reason", S.SCRUB),
             Field("denial_reason", S.KEEP, why=REQUEST_RECORD),
+        ),
+        plain=(
+            "created_by",
+            "erasure_categories",
+            "verified_by",
+            "verification_method",
+            "approval_requested_by",
+            "approved_by",
+            "receipt",
         ),
     )
 )
@@ -155,8 +361,60 @@ def _request_events(table, customer_id):
     )
 
 
-register(Location("dsar_request_event", C.REQUESTS, fields=_text("note"), link=_request_events))
-register(Location("dsar_export", C.REQUESTS))
+register(
+    Location(
+        "dsar_request_event",
+        C.REQUESTS,
+        fields=_text("note"),
+        link=_request_events,
+        plain=("actor_id", "actor_name", "kind", "from_status", "to_status"),
+    )
+)
+register(Location("dsar_export", C.REQUESTS, plain=("customer_id", "file_name", "created_by")))
+
+# Tables that hold no customer's personal data. Staff and portal users' own accounts are not
+# customer data: they end through account administration, not a data-subject request.
+USERS = "Portal users (staff, B2B members), not customers; ended by account administration"
+CONFIG = "Configuration written by administrators: names, codes and rules, no customer values"
+declare_free(
+    "user_account", USERS, "email", "name", "oidc_issuer", "oidc_subject", "password_hash", "kind"
+)
+declare_free("auth_session", USERS, "method", "ended_reason", "ip", "user_agent")
+declare_free("user_role", USERS)
+declare_free("segment_notification_cursor", USERS)
+declare_free("org_member", USERS)
+declare_free("org_assignment", USERS, "node_path", "created_by")
+declare_free("org_invitation", USERS, "email", "name", "token_hash", "invited_by")
+declare_free("role", CONFIG, "name", "label", "description")
+declare_free("permission", CONFIG, "name", "description")
+declare_free("role_permission", CONFIG)
+declare_free("org_role", CONFIG, "name", "description", "permissions")
+declare_free(
+    "approval_rule",
+    CONFIG,
+    "subject",
+    "name",
+    "operator",
+    "thresholds",
+    "requester_role_ids",
+    "chain",
+    "created_by",
+)
+declare_free("approval_assignee", "Who an approval waits on: user ids and why", "via")
+declare_free("segment", CONFIG, "name", "description", "rule")
+declare_free("segment_rule_version", CONFIG, "name", "description", "rule", "diff", "created_by")
+declare_free("segment_recompute_run", "Timing of recompute runs", "actor")
+declare_free("retention_policy", CONFIG, "updated_by")
+declare_free("retention_run", "Counts per retention rule", "actor", "report")
+declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
+declare_free("webhook_subscription", CONFIG, "url", "event_types", "secret", "created_by")
+declare_free(
+    "inbox_event",
+    "Ids and types of events already applied (deduplication)",
+    "event_id",
+    "type",
+    "source",
+)
 
 
 class CategoryFacts(NamedTuple):
@@ -228,6 +486,12 @@ CATEGORY_FACTS: dict[C, CategoryFacts] = {
         "EFI compliance and administrators",
         "As long as the audit obligation lasts",
         "Recorded by the portal",
+    ),
+    C.APPROVALS: CategoryFacts(
+        "Approving changes to the account (payment terms) and orders",
+        "EFI finance and approvers",
+        "While the account is open",
+        "Recorded by EFI staff and the customer's approvers",
     ),
     C.REQUESTS: CategoryFacts(
         "Handling data-protection requests",

@@ -3,8 +3,10 @@ declares here how it links to the customer and what erasure does to each of its 
 
 Erasure, access exports and the "every table is covered" test all read this registry, so a new
 table is handled correctly the moment it is registered, and is caught by the test until it is.
-Areas register their own tables (`register(Location(...))` next to their models); the customer
-area, segmentation, the outbox, the audit log and compliance itself are in `locations.py`.
+Every other table is declared free of personal data (`declare_free`), and every text or JSON
+column of a registered table is either one of its fields or named in its `plain` columns: the
+test walks the model metadata and fails on anything undeclared. All declarations are in
+`locations.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ class Strategy(StrEnum):
     NULL = "NULL"  # set to NULL
     REWRITE = "REWRITE"  # replace by a fixed placeholder
     DELETE = "DELETE"  # the whole row is deleted (declared on the Location)
-    SCRUB = "SCRUB"  # text/JSON kept, but the customer's own values inside it are masked
+    # Free text/JSON kept, the person's values inside it masked: all their values in the rows
+    # linked to them, their quoted values (`Field.quoted`) in every row that repeats them.
+    SCRUB = "SCRUB"
     KEEP = "KEEP"  # kept as is: holds no personal data, or a legal basis requires it
 
 
@@ -35,6 +39,9 @@ class Field:
     # Secret identifiers (tax ids, codes) are never exported in clear (CCPA §7024(d)).
     exported: bool = True
     why: str = ""
+    # A value that identifies the person wherever it is repeated (names, e-mails, phones,
+    # streets, tax ids): erasure masks it in the SCRUB columns of every table, linked or not.
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Location:
     link: Callable[[Table, str], ColumnElement] | None = None
     # Bumped by erasure so that an edit form opened before it cannot write old values back.
     version_column: str | None = None
+    # Text/JSON columns that hold no personal data (ids, codes, vocabularies, amounts).
+    plain: tuple[str, ...] = ()
 
     @property
     def table_(self) -> Table:
@@ -70,14 +79,31 @@ class Location:
         return table.c[self.key] == customer_id
 
 
+@dataclass(frozen=True)
+class FreeOfPersonalData:
+    """A table declared to hold no customer's personal data, and why; `columns` names its
+    text/JSON columns so that a new one must be looked at and declared too."""
+
+    table: str
+    why: str
+    columns: tuple[str, ...] = ()
+
+
 _REGISTRY: dict[str, Location] = {}
+_FREE: dict[str, FreeOfPersonalData] = {}
 
 
 def register(location: Location) -> Location:
-    if location.table in _REGISTRY:
+    if location.table in _REGISTRY or location.table in _FREE:
         raise ValueError(f"{location.table} is registered twice")
     _REGISTRY[location.table] = location
     return location
+
+
+def declare_free(table: str, why: str, *columns: str) -> None:
+    if table in _REGISTRY or table in _FREE:
+        raise ValueError(f"{table} is registered twice")
+    _FREE[table] = FreeOfPersonalData(table, why, columns)
 
 
 def locations(categories: Iterable[DataCategory] | None = None) -> list[Location]:
@@ -94,12 +120,6 @@ def registered_tables() -> set[str]:
     return {location.table for location in locations()}
 
 
-def customer_linked_tables() -> set[str]:
-    """Tables that point at a customer: a foreign key to customer.id or a customer_id column."""
-    linked = set()
-    for table in db.metadata.tables.values():
-        if "customer_id" in table.c or any(
-            fk.column.table.name == "customer" for fk in table.foreign_keys
-        ):
-            linked.add(table.name)
-    return linked
+def free_tables() -> dict[str, FreeOfPersonalData]:
+    locations()  # loads the declarations
+    return dict(_FREE)

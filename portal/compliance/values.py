@@ -84,6 +84,7 @@ class DataCategory(StrEnum):
     ORDERS = "ORDERS"
     SEGMENTS = "SEGMENTS"
     CONSENT = "CONSENT"
+    APPROVALS = "APPROVALS"
     EVENTS = "EVENTS"
     ACCESS_LOG = "ACCESS_LOG"
     REQUESTS = "REQUESTS"

@@ -176,7 +176,9 @@ PUBLISHED: dict[str, EventType] = {
     ),
     "CustomerDataPurgedByAdmin": EventType(
         "A compliance officer erased a customer's personal data, in full or by data category "
-        "(the event names the categories, never the erased data)",
+        "(the event names the categories, never the erased data). Every consumer holding "
+        "copies of this customer's data (from earlier events or webhooks) must erase them: "
+        "the portal cannot recall what it already delivered (docs/privacy.md)",
         {
             "eventId": EVENT_ID,
             "timestamp": _at("When"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from portal.customers.models import Customer
+from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.security.models import AuditEntry, Role
 
@@ -45,6 +47,20 @@ class Page:
         return self.page < self.pages
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor: str | None
+    ip: str | None
+    action: str
+    record_type: str | None
+    record_id: str | None
+    outcome: str
+    summary: str
+    customer: str | None  # the current name of the customer the entry is about
+
+
 def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
     columns = (
         AuditEntry.id,
@@ -73,10 +89,23 @@ def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
             AuditEntry.at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Entries name a customer by id; the name is read now, so an erased one is not shown.
+    about = case(
+        (AuditEntry.record_type == "customer", AuditEntry.record_id),
+        else_=AuditEntry.details["customer_id"].as_string(),
+    )
     rows = db.session.execute(
-        query.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(rows=rows, page=page, per_page=per_page, total=total)
+        query.add_columns(Customer.name.label("customer"))
+        .outerjoin(Customer, Customer.id == about)
+        .order_by(AuditEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    shown = [
+        AuditRow(**{**row._asdict(), "summary": with_customer_name(row.summary, row.customer)})
+        for row in rows
+    ]
+    return Page(rows=shown, page=page, per_page=per_page, total=total)
 
 
 def audit_actions() -> list[str]:

@@ -30,7 +30,11 @@ def record(
         record_type=AGGREGATE,
         record_id=request.id,
         summary=summary,
-        details={"organization_id": request.organization_id},
+        # The audit log shows this customer's name in place of CUSTOMER_NAME in the summary.
+        details={
+            "organization_id": request.organization_id,
+            "customer_id": (request.target or {}).get("customer_id"),
+        },
     )
     emit(
         event,

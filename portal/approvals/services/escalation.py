@@ -15,6 +15,7 @@ from portal.approvals.rules import chain_from_json, due_at, reminder_due
 from portal.approvals.services._common import ask, emails, locked, step, tier_state
 from portal.approvals.services.requests import complete
 from portal.approvals.values import Action, Status
+from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.security import audit
 
@@ -57,7 +58,9 @@ def _overdue(request: ApprovalRequest, now: datetime, notifier: Notifier, outcom
     )
     if added:
         notifier.escalated(
-            emails=emails(added), request_id=request.id, description=request.description
+            emails=emails(added),
+            request_id=request.id,
+            description=with_customer_name(request.description, None),
         )
     outcome.escalated += 1
 
@@ -76,7 +79,7 @@ def _remind(request: ApprovalRequest, now: datetime, notifier: Notifier, outcome
     notifier.remind(
         emails=waiting,
         request_id=request.id,
-        description=request.description,
+        description=with_customer_name(request.description, None),
         due=request.tier_due_at.isoformat(),
     )
     outcome.reminded += 1

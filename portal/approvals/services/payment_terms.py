@@ -12,7 +12,7 @@ from portal.approvals.rules import Group, Tier
 from portal.approvals.services.requests import Draft, submit_staff_request
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
-from portal.customers.values import PAYMENT_TERMS
+from portal.customers.values import CUSTOMER_NAME, PAYMENT_TERMS
 from portal.extensions import db
 from portal.organizations.models import OrganizationNode
 from portal.security.models import User
@@ -42,7 +42,7 @@ def request_payment_terms(actor: User, customer: Customer, terms: str) -> Approv
     )
     draft = Draft(
         Subject.PAYMENT_TERMS,
-        f"Payment terms of {customer.name}: {customer.payment_terms or 'none'} → {terms}",
+        f"Payment terms of {CUSTOMER_NAME}: {customer.payment_terms or 'none'} → {terms}",
         target={"customer_id": customer.id, "payment_terms": terms},
     )
     return submit_staff_request(actor, organization, draft, FINANCE_CHAIN)

@@ -72,6 +72,7 @@ def _request_page(approval, *, status=200, dialog=None):
         "approvals/request.html",
         status=status,
         approval=approval,
+        title=queries.title(approval),
         amount=rules.format_amount(approval.amount_minor, approval.currency),
         tiers=queries.chain_view(approval, steps),
         steps=steps,
@@ -96,6 +97,7 @@ def _dialog(approval, form, decision, status=200):
         block="dialog",
         status=status,
         approval=approval,
+        title=queries.title(approval),
         form=form,
         decision=decision,
     )
@@ -144,7 +146,7 @@ def decide(request_id: str):
         refuse(form, refusal)
         return _dialog(approval, form, decision, 422)
     return done(
-        f"{decision.value.replace('_', ' ').capitalize()}: {decided.description}. "
+        f"{decision.value.replace('_', ' ').capitalize()}: {queries.title(decided)}. "
         f"The request is {Status(decided.status).label.lower()}.",
         "approvals.request_detail",
         request_id=decided.id,

@@ -105,8 +105,15 @@ def test_a_new_request_replaces_the_pending_one(staff, customer, requested):
 
 
 def test_the_log_notifier_shows_the_code_only_in_development(app, staff, customer, caplog):
-    caplog.set_level("INFO", logger="portal.customers.adapters")
-    services.request_contact_change(staff, customer.id, ContactField.PHONE, "+14165550123")
+    caplog.set_level("DEBUG")
+    app.config["ENV_NAME"] = "production"
+    try:
+        services.request_contact_change(staff, customer.id, ContactField.PHONE, "+14165550123")
+    finally:
+        app.config["ENV_NAME"] = "test"
+    # Outside development no log line holds the new value or the code.
+    assert caplog.records
+    assert not any("4165550123" in record.getMessage() for record in caplog.records)
     assert not any(record.getMessage()[-6:].isdigit() for record in caplog.records)
     app.config["ENV_NAME"] = "development"
     try:

@@ -271,6 +271,13 @@ def test_finance_sees_a_payment_terms_change_waiting(client, staff, restaurant, 
     as_(client, make_user("finance"))
     assert client.get("/approvals/count").text == "1"
     assert "Payment terms of Chez Lola" in client.get("/approvals/").text
+    # Stored by reference, the name is read at display time (erasure leaves no copy of it).
+    stored = db.session.scalar(db.select(ApprovalRequest))
+    assert "Chez Lola" not in stored.description
+    assert "Payment terms of Chez Lola" in client.get(asked.headers["Location"]).text
+    as_(client, make_user("administrator"))
+    log = client.get("/admin/audit?action=approval").text
+    assert "asked to approve Payment terms of Chez Lola" in log
 
 
 def test_filters_by_amount_in_a_currency_and_by_age(client, staff, org, people):
