@@ -379,7 +379,9 @@ CONFIG = "Configuration written by administrators: names, codes and rules, no cu
 declare_free(
     "user_account", USERS, "email", "name", "oidc_issuer", "oidc_subject", "password_hash", "kind"
 )
-declare_free("auth_session", USERS, "method", "ended_reason", "ip", "user_agent")
+declare_free(
+    "auth_session", USERS, "method", "ended_reason", "ip", "user_agent", "id_token"
+)  # id_token: the provider's token for RP-initiated logout, cleared when the session ends
 declare_free("user_role", USERS)
 declare_free("segment_notification_cursor", USERS)
 declare_free("org_member", USERS)
