@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from portal.approvals.models import ApprovalDelegation
+from portal.approvals.models import ApprovalDelegation, ApprovalRequest
 from portal.approvals.rules import Group
+from portal.approvals.values import STAFF_SUBJECTS
 from portal.extensions import db
 from portal.organizations.models import (
     OrganizationMember,
@@ -25,6 +26,8 @@ from portal.organizations.values import MemberStatus
 from portal.security.models import User, role_permission, user_role
 
 Node = OrganizationNode
+Delegation = ApprovalDelegation
+Request = ApprovalRequest
 
 
 def _active(today: date):
@@ -75,15 +78,18 @@ def named_members(organization_id: str, user_ids, today: date) -> set[str]:
     )
 
 
-def staff_holding(permission: str) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(User.id)
-            .join(user_role, user_role.c.user_id == User.id)
-            .join(role_permission, role_permission.c.role_id == user_role.c.role_id)
-            .where(role_permission.c.permission_name == permission, User.active.is_(True))
-        )
+def staff_holders(permission: str) -> Select:
+    """The ids of the active staff holding `permission` (a subquery for the queues)."""
+    return (
+        select(User.id)
+        .join(user_role, user_role.c.user_id == User.id)
+        .join(role_permission, role_permission.c.role_id == user_role.c.role_id)
+        .where(role_permission.c.permission_name == permission, User.active.is_(True))
     )
+
+
+def staff_holding(permission: str) -> set[str]:
+    return set(db.session.scalars(staff_holders(permission)))
 
 
 def group_assignees(
@@ -132,18 +138,30 @@ def requester_roles(user_id: str, node: OrganizationNode, today: date) -> set[st
     )
 
 
-def delegators_of(user_id: str, organization_id: str | None, today: date) -> set[str]:
-    """Who delegated their approval authority to `user_id` for today."""
-    if organization_id is None:
-        return set()
+def covering(delegate_id: str, today: date) -> ColumnElement[bool]:
+    """The one rule of delegation, on ApprovalDelegation and ApprovalRequest together: a
+    delegation to `delegate_id` covers a request today when it is not revoked, today lies
+    between its dates, and it was made where the request is decided: in the request's
+    organisation, or, for what EFI staff decide, among staff (no organisation)."""
+    staff_subject = Request.subject.in_(list(STAFF_SUBJECTS))
+    return and_(
+        Delegation.delegate_id == delegate_id,
+        Delegation.revoked_at.is_(None),
+        Delegation.starts_on <= today,
+        Delegation.ends_on >= today,
+        or_(
+            and_(staff_subject, Delegation.organization_id.is_(None)),
+            and_(~staff_subject, Delegation.organization_id == Request.organization_id),
+        ),
+    )
+
+
+def delegators_of(user_id: str, request: ApprovalRequest, today: date) -> set[str]:
+    """Who delegated to `user_id`, for today, their authority over `request`."""
     return set(
         db.session.scalars(
-            select(ApprovalDelegation.delegator_id).where(
-                ApprovalDelegation.delegate_id == user_id,
-                ApprovalDelegation.organization_id == organization_id,
-                ApprovalDelegation.revoked_at.is_(None),
-                ApprovalDelegation.starts_on <= today,
-                ApprovalDelegation.ends_on >= today,
+            select(Delegation.delegator_id).where(
+                Request.id == request.id, covering(user_id, today)
             )
         )
     )

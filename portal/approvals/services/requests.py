@@ -310,7 +310,7 @@ def _decide(actor, request_id, decision, comment, round_, tier, now) -> Approval
     if request.status != Status.PENDING.value or (request.round, request.tier) != (round_, tier):
         raise Conflict()
     state = tier_state(request)
-    delegators = directory.delegators_of(actor.id, request.organization_id, now.date())
+    delegators = directory.delegators_of(actor.id, request, now.date())
     try:
         capacity = rules.capacity(state, actor.id, request.requester_id, delegators)
     except rules.NotAllowed as refusal:
