@@ -190,3 +190,14 @@ def member_choices(organization_id: str, today: date) -> list[tuple[str, str]]:
             .order_by(User.name)
         ).all()
     )
+
+
+def staff_choices() -> list[tuple[str, str]]:
+    """(id, name) of the active EFI staff: who may cover for a staff approver."""
+    return list(
+        db.session.execute(
+            select(User.id, User.name)
+            .where(User.kind == "staff", User.active.is_(True))
+            .order_by(User.name)
+        ).all()
+    )

@@ -379,8 +379,10 @@ def governing_rules(node: OrganizationNode) -> dict[str, list[GoverningRule]]:
 
 
 def delegations(user_id: str) -> list[dict]:
-    rows = db.session.scalars(
-        select(ApprovalDelegation)
+    """The user's delegations, given and received, with where each applies."""
+    rows = db.session.execute(
+        select(ApprovalDelegation, Node.name)
+        .outerjoin(Node, Node.id == ApprovalDelegation.organization_id)
         .where(
             or_(
                 ApprovalDelegation.delegator_id == user_id,
@@ -389,17 +391,18 @@ def delegations(user_id: str) -> list[dict]:
         )
         .order_by(ApprovalDelegation.starts_on.desc())
     ).all()
-    names = _names({d.delegator_id for d in rows} | {d.delegate_id for d in rows})
+    names = _names({d.delegator_id for d, _ in rows} | {d.delegate_id for d, _ in rows})
     return [
         {
             "id": d.id,
             "mine": d.delegator_id == user_id,
             "delegator": names[d.delegator_id],
             "delegate": names[d.delegate_id],
+            "where": where or "EFI staff decisions",
             "starts_on": d.starts_on,
             "ends_on": d.ends_on,
             "reason": d.reason,
             "revoked": d.revoked_at is not None,
         }
-        for d in rows
+        for d, where in rows
     ]

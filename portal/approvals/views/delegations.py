@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, request
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -21,34 +23,50 @@ from portal.security.models import User
 from portal.security.permissions import SIGNED_IN
 
 
-def _organization() -> OrganizationNode | None:
-    """The organisation the person belongs to (the first, for someone in several)."""
+@dataclass(frozen=True)
+class Cover:
+    """Where the person delegates, and to whom they may."""
+
+    organization: OrganizationNode | None  # None: among EFI staff, what staff decide
+    choices: list[tuple[str, str]]
+
+
+def _cover() -> Cover | None:
+    """A customer's person delegates in their organisation (the first, for someone in
+    several); a staff approver to another member of staff; anybody else has nothing to
+    delegate (None)."""
+    if current_user.kind != "external":
+        return (
+            Cover(None, directory.staff_choices())
+            if services.decides_as_staff(current_user)
+            else None
+        )
     found = org_queries.memberships(current_user.id)
-    return db.session.get(OrganizationNode, found[0][0]) if found else None
+    if not found:
+        return None
+    organization = db.session.get(OrganizationNode, found[0][0])
+    return Cover(organization, directory.member_choices(organization.id, utcnow().date()))
 
 
 @bp.route("/delegations", methods=["GET", "POST"])
 @require(SIGNED_IN)
 def delegation_list():
-    organization = _organization()
+    cover = _cover()
     form = DelegationForm()
-    if organization is not None:
-        form.delegate.choices = [
-            SelectChoice(user_id, name)
-            for user_id, name in directory.member_choices(organization.id, utcnow().date())
-            if user_id != current_user.id
-        ]
-    else:
-        form.delegate.choices = []
+    form.delegate.choices = [
+        SelectChoice(user_id, name)
+        for user_id, name in (cover.choices if cover else [])
+        if user_id != current_user.id
+    ]
     status = 200
     if request.method == "POST":
-        if organization is None:
+        if cover is None:
             abort(404)
         if form.validate_on_submit():
             try:
                 services.delegate(
                     current_user,
-                    organization,
+                    cover.organization,
                     db.session.get(User, form.delegate.data),
                     form.starts_on.data,
                     form.ends_on.data,
@@ -63,7 +81,7 @@ def delegation_list():
         "approvals/delegations.html",
         status=status,
         form=form,
-        organization=organization,
+        cover=cover,
         rows=queries.delegations(current_user.id),
         button=ButtonForm(),
     )
