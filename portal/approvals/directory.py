@@ -20,7 +20,7 @@ from portal.organizations.models import (
     OrganizationRole,
     RoleAssignment,
 )
-from portal.organizations.queries import under
+from portal.organizations.queries import memberships, under
 from portal.organizations.rules import ancestor_paths
 from portal.organizations.values import MemberStatus
 from portal.security.models import User, role_permission, user_role
@@ -164,6 +164,16 @@ def delegators_of(user_id: str, request: ApprovalRequest, today: date) -> set[st
                 Request.id == request.id, covering(user_id, today)
             )
         )
+    )
+
+
+def organizations_of(user_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the organisations the user is an active member of, by name."""
+    ids = [organization_id for organization_id, _ in memberships(user_id)]
+    return list(
+        db.session.execute(
+            select(Node.id, Node.name).where(Node.id.in_(ids)).order_by(Node.name)
+        ).all()
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import abort, request
 from flask_login import current_user
@@ -16,7 +16,6 @@ from portal.approvals.views._common import done, refuse
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import utcnow
-from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode
 from portal.security.access import require
 from portal.security.models import User
@@ -29,11 +28,12 @@ class Cover:
 
     organization: OrganizationNode | None  # None: among EFI staff, what staff decide
     choices: list[tuple[str, str]]
+    organizations: list[tuple[str, str]] = field(default_factory=list)  # all of theirs
 
 
 def _cover() -> Cover | None:
-    """A customer's person delegates in their organisation (the first, for someone in
-    several); a staff approver to another member of staff; anybody else has nothing to
+    """A customer's person delegates in one of their organisations (`?organization=`, else
+    the first); a staff approver to another member of staff; anybody else has nothing to
     delegate (None)."""
     if current_user.kind != "external":
         return (
@@ -41,11 +41,17 @@ def _cover() -> Cover | None:
             if services.decides_as_staff(current_user)
             else None
         )
-    found = org_queries.memberships(current_user.id)
-    if not found:
+    organizations = directory.organizations_of(current_user.id)
+    if not organizations:
         return None
-    organization = db.session.get(OrganizationNode, found[0][0])
-    return Cover(organization, directory.member_choices(organization.id, utcnow().date()))
+    chosen = request.args.get("organization", organizations[0][0])
+    if chosen not in dict(organizations):
+        abort(404)
+    return Cover(
+        db.session.get(OrganizationNode, chosen),
+        directory.member_choices(chosen, utcnow().date()),
+        organizations,
+    )
 
 
 @bp.route("/delegations", methods=["GET", "POST"])

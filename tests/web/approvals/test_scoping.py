@@ -123,3 +123,31 @@ def test_a_revoked_delegation_grants_nothing(client, across):
     count, _ = waiting(client, across["colin"])
     assert count == "0"
     assert client.get(f"/approvals/requests/{across['z'].id}").status_code == 404
+
+
+def test_someone_in_two_organisations_chooses_where_to_delegate(client, across, staff):
+    from portal.organizations.models import OrganizationNode
+
+    g = db.session.get(OrganizationNode, across["g"].organization_id)
+    z = across["z"].organization_id
+    gina = external(g, "Viewer", "gina@g.example")
+    as_(client, across["zoe"])
+    page = client.get("/approvals/delegations").text
+    assert f"?organization={g.id}" in page
+    assert f"?organization={z}" in page
+    assert gina.id not in client.get(f"/approvals/delegations?organization={z}").text
+    in_g = f"/approvals/delegations?organization={g.id}"
+    assert gina.id in client.get(in_g).text
+    today = utcnow().date()
+    made = client.post(
+        in_g,
+        data={
+            "delegate": gina.id,
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=2)).isoformat(),
+        },
+    )
+    assert made.status_code == 303
+    assert waiting(client.application.test_client(), gina)[0] == "1"
+    elsewhere = grill_group(staff, prefix="X")["root"]
+    assert client.get(f"/approvals/delegations?organization={elsewhere.id}").status_code == 404
