@@ -7,6 +7,7 @@ import pytest
 
 from portal.approvals import services
 from portal.approvals.values import Decision
+from portal.models import utcnow
 from tests.conftest import sign_in_client
 from tests.unit.approvals.factories import po, po_rule, roles, tier
 
@@ -14,8 +15,11 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def urls(staff, org, people, restaurant):
+def urls(staff, org, people, restaurant, make_user):
     """A URL for every GET route of the blueprint, with the HTMX targets its pages use."""
+    today = utcnow().date()
+    services.delegate(people["approver"], org["root"], people["admin"], today, today)
+    services.delegate(make_user("finance"), None, staff, today, today)
     rule = po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
     pending = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
     changes = services.submit(
@@ -26,7 +30,10 @@ def urls(staff, org, people, restaurant):
     )
     terms = services.request_payment_terms(staff, restaurant, "NET_60")
     return {
-        "approvals.delegation_list": ["/approvals/delegations"],
+        "approvals.delegation_list": [
+            "/approvals/delegations",
+            f"/approvals/delegations?organization={org['root'].id}",
+        ],
         "approvals.queue": [f"/approvals/?queue={q}" for q in ("waiting", "mine", "all")],
         "approvals.queue_count": ["/approvals/count"],
         "approvals.request_detail": [
