@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from portal.approvals.models import ApprovalDelegation
+from portal.approvals.models import ApprovalDelegation, ApprovalRequest
 from portal.approvals.rules import Group
+from portal.approvals.values import STAFF_SUBJECTS
 from portal.extensions import db
 from portal.organizations.models import (
     OrganizationMember,
@@ -19,12 +20,14 @@ from portal.organizations.models import (
     OrganizationRole,
     RoleAssignment,
 )
-from portal.organizations.queries import under
+from portal.organizations.queries import memberships, under
 from portal.organizations.rules import ancestor_paths
 from portal.organizations.values import MemberStatus
 from portal.security.models import User, role_permission, user_role
 
 Node = OrganizationNode
+Delegation = ApprovalDelegation
+Request = ApprovalRequest
 
 
 def _active(today: date):
@@ -75,15 +78,18 @@ def named_members(organization_id: str, user_ids, today: date) -> set[str]:
     )
 
 
-def staff_holding(permission: str) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(User.id)
-            .join(user_role, user_role.c.user_id == User.id)
-            .join(role_permission, role_permission.c.role_id == user_role.c.role_id)
-            .where(role_permission.c.permission_name == permission, User.active.is_(True))
-        )
+def staff_holders(permission: str) -> Select:
+    """The ids of the active staff holding `permission` (a subquery for the queues)."""
+    return (
+        select(User.id)
+        .join(user_role, user_role.c.user_id == User.id)
+        .join(role_permission, role_permission.c.role_id == user_role.c.role_id)
+        .where(role_permission.c.permission_name == permission, User.active.is_(True))
     )
+
+
+def staff_holding(permission: str) -> set[str]:
+    return set(db.session.scalars(staff_holders(permission)))
 
 
 def group_assignees(
@@ -132,20 +138,42 @@ def requester_roles(user_id: str, node: OrganizationNode, today: date) -> set[st
     )
 
 
-def delegators_of(user_id: str, organization_id: str | None, today: date) -> set[str]:
-    """Who delegated their approval authority to `user_id` for today."""
-    if organization_id is None:
-        return set()
+def covering(delegate_id: str, today: date) -> ColumnElement[bool]:
+    """The one rule of delegation, on ApprovalDelegation and ApprovalRequest together: a
+    delegation to `delegate_id` covers a request today when it is not revoked, today lies
+    between its dates, and it was made where the request is decided: in the request's
+    organisation, or, for what EFI staff decide, among staff (no organisation)."""
+    staff_subject = Request.subject.in_(list(STAFF_SUBJECTS))
+    return and_(
+        Delegation.delegate_id == delegate_id,
+        Delegation.revoked_at.is_(None),
+        Delegation.starts_on <= today,
+        Delegation.ends_on >= today,
+        or_(
+            and_(staff_subject, Delegation.organization_id.is_(None)),
+            and_(~staff_subject, Delegation.organization_id == Request.organization_id),
+        ),
+    )
+
+
+def delegators_of(user_id: str, request: ApprovalRequest, today: date) -> set[str]:
+    """Who delegated to `user_id`, for today, their authority over `request`."""
     return set(
         db.session.scalars(
-            select(ApprovalDelegation.delegator_id).where(
-                ApprovalDelegation.delegate_id == user_id,
-                ApprovalDelegation.organization_id == organization_id,
-                ApprovalDelegation.revoked_at.is_(None),
-                ApprovalDelegation.starts_on <= today,
-                ApprovalDelegation.ends_on >= today,
+            select(Delegation.delegator_id).where(
+                Request.id == request.id, covering(user_id, today)
             )
         )
+    )
+
+
+def organizations_of(user_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the organisations the user is an active member of, by name."""
+    ids = [organization_id for organization_id, _ in memberships(user_id)]
+    return list(
+        db.session.execute(
+            select(Node.id, Node.name).where(Node.id.in_(ids)).order_by(Node.name)
+        ).all()
     )
 
 
@@ -169,6 +197,17 @@ def member_choices(organization_id: str, today: date) -> list[tuple[str, str]]:
                 OrganizationMember.status == MemberStatus.ACTIVE,
                 or_(OrganizationMember.end_date.is_(None), OrganizationMember.end_date >= today),
             )
+            .order_by(User.name)
+        ).all()
+    )
+
+
+def staff_choices() -> list[tuple[str, str]]:
+    """(id, name) of the active EFI staff: who may cover for a staff approver."""
+    return list(
+        db.session.execute(
+            select(User.id, User.name)
+            .where(User.kind == "staff", User.active.is_(True))
             .order_by(User.name)
         ).all()
     )

@@ -138,12 +138,14 @@ class ApprovalStep(db.Model):
 
 
 class ApprovalDelegation(db.Model):
-    """Out of office: `delegate` decides in the place of `delegator` between two dates."""
+    """Out of office: `delegate` decides in the place of `delegator` between two dates, for
+    the requests of the organisation it was made in; with no organisation, between EFI staff,
+    for what staff decide (directory.covering)."""
 
     __tablename__ = "approval_delegation"
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
-    organization_id: Mapped[str] = mapped_column(ForeignKey("org_node.id"), index=True)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("org_node.id"), index=True)
     delegator_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
     delegate_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 
+from portal.approvals import directory
 from portal.approvals.models import (
     ApprovalAssignee,
     ApprovalDelegation,
@@ -46,38 +47,80 @@ def _in_current_tier(model):
     )
 
 
+def _delegators(user: User, today: date) -> Select:
+    """Who delegated to `user` their authority over the outer request, today."""
+    return (
+        select(ApprovalDelegation.delegator_id)
+        .where(directory.covering(user.id, today))
+        .correlate(Request)
+    )
+
+
+def _staff_decides(user: User, delegators: Select) -> ColumnElement[bool]:
+    """Requests EFI staff decide by a staff permission held today (not by who was asked when
+    the request started): the user's own, or one of a delegator covering the request."""
+    return or_(
+        false(),
+        *(
+            and_(
+                Request.subject == subject,
+                true()
+                if user.can(permission)
+                else delegators.where(
+                    ApprovalDelegation.delegator_id.in_(directory.staff_holders(permission))
+                ).exists(),
+            )
+            for subject, permission in STAFF_SUBJECTS.items()
+        ),
+    )
+
+
 def _waiting_for(user: User, today: date) -> ColumnElement[bool]:
-    """Pending requests whose current tier has an open group asking `user`, or someone who
-    delegated to them today, and that they have not decided at this tier yet."""
-    user_id = user.id
-    delegators = select(ApprovalDelegation.delegator_id).where(
-        ApprovalDelegation.delegate_id == user_id,
-        ApprovalDelegation.organization_id == Request.organization_id,
-        ApprovalDelegation.revoked_at.is_(None),
-        ApprovalDelegation.starts_on <= today,
-        ApprovalDelegation.ends_on >= today,
+    """Pending requests whose current tier has an open group asking `user`, or someone whose
+    delegation covers the request today, and that they have not decided at this tier yet."""
+    delegators = _delegators(user, today)
+    group_decided = (
+        exists()
+        .where(_in_current_tier(ApprovalStep), ApprovalStep.group_no == ApprovalAssignee.group_no)
+        .correlate(Request, ApprovalAssignee)
     )
-    group_decided = exists().where(
-        _in_current_tier(ApprovalStep), ApprovalStep.group_no == ApprovalAssignee.group_no
-    )
-    asked = exists().where(
-        _in_current_tier(ApprovalAssignee),
-        or_(ApprovalAssignee.user_id == user_id, ApprovalAssignee.user_id.in_(delegators)),
-        ~group_decided,
+    asked = (
+        exists()
+        .where(
+            _in_current_tier(ApprovalAssignee),
+            or_(ApprovalAssignee.user_id == user.id, ApprovalAssignee.user_id.in_(delegators)),
+            ~group_decided,
+        )
+        .correlate(Request)
     )
     decided_myself = exists().where(
-        _in_current_tier(ApprovalStep), ApprovalStep.actor_id == user_id
-    )
-    # Staff decide by their staff role of today, not by who was asked when it started.
-    by_staff_role = or_(
-        false(),
-        *(Request.subject == subject for subject, p in STAFF_SUBJECTS.items() if user.can(p)),
+        _in_current_tier(ApprovalStep), ApprovalStep.actor_id == user.id
     )
     return and_(
         Request.status == Status.PENDING.value,
-        Request.requester_id != user_id,
-        or_(asked, by_staff_role),
+        Request.requester_id != user.id,
+        or_(asked, _staff_decides(user, delegators)),
         ~decided_myself,
+    )
+
+
+def _visible(user: User, today: date) -> ColumnElement[bool]:
+    """Who sees a request: the requester, oversight of its node, anyone ever asked in it (or
+    their delegate, under the same rule as the queue), the staff who decide it."""
+    delegators = _delegators(user, today)
+    ever_asked = (
+        exists()
+        .where(
+            ApprovalAssignee.request_id == Request.id,
+            or_(ApprovalAssignee.user_id == user.id, ApprovalAssignee.user_id.in_(delegators)),
+        )
+        .correlate(Request)
+    )
+    return or_(
+        Request.requester_id == user.id,
+        oversight_scope(user, today),
+        ever_asked,
+        _staff_decides(user, delegators),
     )
 
 
@@ -210,29 +253,14 @@ def waiting_count(user: User, today: date) -> int:
 
 
 def can_see(user: User, request: Request, today: date) -> bool:
-    """The requester, anyone ever asked (or their delegate), oversight of the node, staff."""
-    if request.requester_id == user.id or db.session.scalar(
-        select(Request.id)
-        .outerjoin(Node, Node.id == Request.node_id)
-        .where(Request.id == request.id, oversight_scope(user, today))
-    ):
-        return True
-    staff_permission = STAFF_SUBJECTS.get(request.subject)
-    if staff_permission and user.can(staff_permission):
-        return True
-    asked = set(
-        db.session.scalars(
-            select(ApprovalAssignee.user_id).where(ApprovalAssignee.request_id == request.id)
+    return (
+        db.session.scalar(
+            select(Request.id)
+            .outerjoin(Node, Node.id == Request.node_id)
+            .where(Request.id == request.id, _visible(user, today))
         )
+        is not None
     )
-    if user.id in asked:
-        return True
-    delegators = db.session.scalars(
-        select(ApprovalDelegation.delegator_id).where(
-            ApprovalDelegation.delegate_id == user.id, ApprovalDelegation.revoked_at.is_(None)
-        )
-    )
-    return bool(asked & set(delegators))
 
 
 # ---- the request page -------------------------------------------------------------------
@@ -365,8 +393,10 @@ def governing_rules(node: OrganizationNode) -> dict[str, list[GoverningRule]]:
 
 
 def delegations(user_id: str) -> list[dict]:
-    rows = db.session.scalars(
-        select(ApprovalDelegation)
+    """The user's delegations, given and received, with where each applies."""
+    rows = db.session.execute(
+        select(ApprovalDelegation, Node.name)
+        .outerjoin(Node, Node.id == ApprovalDelegation.organization_id)
         .where(
             or_(
                 ApprovalDelegation.delegator_id == user_id,
@@ -375,17 +405,18 @@ def delegations(user_id: str) -> list[dict]:
         )
         .order_by(ApprovalDelegation.starts_on.desc())
     ).all()
-    names = _names({d.delegator_id for d in rows} | {d.delegate_id for d in rows})
+    names = _names({d.delegator_id for d, _ in rows} | {d.delegate_id for d, _ in rows})
     return [
         {
             "id": d.id,
             "mine": d.delegator_id == user_id,
             "delegator": names[d.delegator_id],
             "delegate": names[d.delegate_id],
+            "where": where or "EFI staff decisions",
             "starts_on": d.starts_on,
             "ends_on": d.ends_on,
             "reason": d.reason,
             "revoked": d.revoked_at is not None,
         }
-        for d in rows
+        for d, where in rows
     ]

@@ -73,7 +73,9 @@ def test_two_tier_approval_with_changes_and_a_delegate(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Approval rules at Caribbean Grill Group"
     )
-    page.goto(f"/approvals/nodes/{org['east'].id}/rules")
+    page.get_by_role("navigation", name="Nodes below").get_by_role(
+        "link", name="East Division"
+    ).click()
     page.get_by_role("link", name="New rule here").click()
     page.get_by_label("Name", exact=True).fill("Large kitchen orders")
     page.get_by_label("Applies when the amount is").select_option(">")
@@ -84,11 +86,14 @@ def test_two_tier_approval_with_changes_and_a_delegate(
     page.get_by_label("Tier 2 group A: Admin").check()
     page.get_by_role("button", name="Save rule").click()
     expect(page.locator(".flashes")).to_contain_text("Saved the rule Large kitchen orders")
-    page.goto(f"/approvals/nodes/{org['miami'].id}/rules")
+    page.get_by_role("navigation", name="Nodes below").get_by_role(
+        "link", name="Miami Beach"
+    ).click()
     expect(page.locator(".origin").first).to_contain_text("Inherited from East Division")
 
     # ... and is away next: Dee decides in her place.
-    page.goto("/approvals/delegations")
+    open_queue(page)
+    page.get_by_role("link", name="Out of office").click()
     page.get_by_label("Who decides for you").select_option(label="Dee Deputy")
     page.get_by_label("From").fill("2026-01-01")
     page.get_by_label("Until").fill("2099-12-31")

@@ -1,6 +1,6 @@
 """Approval use cases, by concept: rules, requests and decisions, delegation, escalation."""
 
-from portal.approvals.services.delegation import delegate, revoke_delegation
+from portal.approvals.services.delegation import decides_as_staff, delegate, revoke_delegation
 from portal.approvals.services.escalation import escalate
 from portal.approvals.services.payment_terms import request_payment_terms
 from portal.approvals.services.requests import (
@@ -17,6 +17,7 @@ __all__ = [
     "RuleDraft",
     "cancel",
     "decide",
+    "decides_as_staff",
     "delegate",
     "delete_rule",
     "escalate",

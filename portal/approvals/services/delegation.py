@@ -1,5 +1,6 @@
 """Out-of-office cover: a member with approval authority lets another member of the same
-organisation decide in their place for a date range.
+organisation decide in their place for a date range; a staff approver (finance), another
+member of EFI staff.
 
 The delegate never holds more than the delegator: they act only in the delegator's capacity
 (rules.capacity), and delegations do not chain (a delegate cannot pass it on)."""
@@ -10,6 +11,7 @@ from datetime import date
 
 from portal.approvals.errors import NON_FIELD, DomainError
 from portal.approvals.models import ApprovalDelegation
+from portal.approvals.values import STAFF_SUBJECTS
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
@@ -21,21 +23,43 @@ from portal.security.models import User
 DECIDE = "org:approvals:decide"
 
 
-@use_case
-def delegate(
-    actor: User,
-    organization: OrganizationNode,
-    delegate_to: User | None,
-    starts_on: date,
-    ends_on: date,
-    reason: str = "",
-) -> ApprovalDelegation:
-    today = utcnow().date()
+def decides_as_staff(user: User) -> bool:
+    """Whether `user` holds a staff permission that decides requests (finance)."""
+    return any(user.can(permission) for permission in STAFF_SUBJECTS.values())
+
+
+def _check_member_cover(
+    actor: User, organization: OrganizationNode, delegate_to: User | None, today: date
+) -> None:
     grants = org_queries.grants(actor.id, organization.id, today) or []
     if not any(DECIDE in g.permissions for g in grants):
         raise DomainError.on(NON_FIELD, "You hold no approval authority to delegate.")
     if delegate_to is None or org_queries.grants(delegate_to.id, organization.id, today) is None:
         raise DomainError.on("delegate", "Choose an active member of this organisation.")
+
+
+def _check_staff_cover(actor: User, delegate_to: User | None) -> None:
+    if not decides_as_staff(actor):
+        raise DomainError.on(NON_FIELD, "You hold no approval authority to delegate.")
+    if delegate_to is None or delegate_to.kind != "staff" or not delegate_to.active:
+        raise DomainError.on("delegate", "Choose an active EFI colleague.")
+
+
+@use_case
+def delegate(
+    actor: User,
+    organization: OrganizationNode | None,
+    delegate_to: User | None,
+    starts_on: date,
+    ends_on: date,
+    reason: str = "",
+) -> ApprovalDelegation:
+    """`organization` None: a staff approver's cover by a colleague, for what staff decide."""
+    today = utcnow().date()
+    if organization is None:
+        _check_staff_cover(actor, delegate_to)
+    else:
+        _check_member_cover(actor, organization, delegate_to, today)
     if delegate_to.id == actor.id:
         raise DomainError.on("delegate", "Choose someone other than yourself.")
     if ends_on < starts_on:
@@ -43,7 +67,7 @@ def delegate(
     if ends_on < today:
         raise DomainError.on("ends_on", "That period is already over.")
     delegation = ApprovalDelegation(
-        organization_id=organization.id,
+        organization_id=organization.id if organization else None,
         delegator_id=actor.id,
         delegate_id=delegate_to.id,
         starts_on=starts_on,
@@ -58,7 +82,7 @@ def delegate(
         record_type="approval_delegation",
         record_id=delegation.id,
         summary=f"{delegate_to.email} decides for {actor.email} from {starts_on} to {ends_on}",
-        details={"organization_id": organization.id},
+        details={"organization_id": delegation.organization_id},
     )
     db.session.commit()
     return delegation

@@ -93,8 +93,19 @@ def _route(
     if rule is None:
         step(request, Action.COMPLETED, now, comment="No approval rule applies.")
         complete(actor, request, Status.APPROVED, now)
-    else:
-        start_tier(request, 0, now)
+        return
+    start_tier(request, 0, now)
+    # A rule may name a role nobody holds at this node or above (its holders work below):
+    # such a request would wait for ever, so it is refused while the requester is here.
+    nobody = [g for g, people in tier_state(request).assignees.items() if not people]
+    if nobody:
+        groups = ", ".join("ABCDE"[g] for g in nobody)
+        raise DomainError.on(
+            NON_FIELD,
+            f"Nobody can approve this here yet: the rule {rule.name} asks group {groups} of "
+            "tier 1 for a role that nobody holds at this place or above it. "
+            "Ask your organisation's admin.",
+        )
 
 
 def _requested(actor: User | None, request: ApprovalRequest, summary: str) -> None:
@@ -310,7 +321,7 @@ def _decide(actor, request_id, decision, comment, round_, tier, now) -> Approval
     if request.status != Status.PENDING.value or (request.round, request.tier) != (round_, tier):
         raise Conflict()
     state = tier_state(request)
-    delegators = directory.delegators_of(actor.id, request.organization_id, now.date())
+    delegators = directory.delegators_of(actor.id, request, now.date())
     try:
         capacity = rules.capacity(state, actor.id, request.requester_id, delegators)
     except rules.NotAllowed as refusal:

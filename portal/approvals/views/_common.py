@@ -41,7 +41,7 @@ def load_request_or_404(request_id: str) -> ApprovalRequest:
 def may_decide(request: ApprovalRequest) -> bool:
     if request.status != Status.PENDING.value:
         return False
-    delegators = directory.delegators_of(current_user.id, request.organization_id, utcnow().date())
+    delegators = directory.delegators_of(current_user.id, request, utcnow().date())
     try:
         rules.capacity(tier_state(request), current_user.id, request.requester_id, delegators)
     except rules.NotAllowed:

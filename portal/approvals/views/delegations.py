@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import abort, request
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -14,41 +16,63 @@ from portal.approvals.views._common import done, refuse
 from portal.extensions import db
 from portal.htmx import render
 from portal.models import utcnow
-from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode
 from portal.security.access import require
 from portal.security.models import User
 from portal.security.permissions import SIGNED_IN
 
 
-def _organization() -> OrganizationNode | None:
-    """The organisation the person belongs to (the first, for someone in several)."""
-    found = org_queries.memberships(current_user.id)
-    return db.session.get(OrganizationNode, found[0][0]) if found else None
+@dataclass(frozen=True)
+class Cover:
+    """Where the person delegates, and to whom they may."""
+
+    organization: OrganizationNode | None  # None: among EFI staff, what staff decide
+    choices: list[tuple[str, str]]
+    organizations: list[tuple[str, str]] = field(default_factory=list)  # all of theirs
+
+
+def _cover() -> Cover | None:
+    """A customer's person delegates in one of their organisations (`?organization=`, else
+    the first); a staff approver to another member of staff; anybody else has nothing to
+    delegate (None)."""
+    if current_user.kind != "external":
+        return (
+            Cover(None, directory.staff_choices())
+            if services.decides_as_staff(current_user)
+            else None
+        )
+    organizations = directory.organizations_of(current_user.id)
+    if not organizations:
+        return None
+    chosen = request.args.get("organization", organizations[0][0])
+    if chosen not in dict(organizations):
+        abort(404)
+    return Cover(
+        db.session.get(OrganizationNode, chosen),
+        directory.member_choices(chosen, utcnow().date()),
+        organizations,
+    )
 
 
 @bp.route("/delegations", methods=["GET", "POST"])
 @require(SIGNED_IN)
 def delegation_list():
-    organization = _organization()
+    cover = _cover()
     form = DelegationForm()
-    if organization is not None:
-        form.delegate.choices = [
-            SelectChoice(user_id, name)
-            for user_id, name in directory.member_choices(organization.id, utcnow().date())
-            if user_id != current_user.id
-        ]
-    else:
-        form.delegate.choices = []
+    form.delegate.choices = [
+        SelectChoice(user_id, name)
+        for user_id, name in (cover.choices if cover else [])
+        if user_id != current_user.id
+    ]
     status = 200
     if request.method == "POST":
-        if organization is None:
+        if cover is None:
             abort(404)
         if form.validate_on_submit():
             try:
                 services.delegate(
                     current_user,
-                    organization,
+                    cover.organization,
                     db.session.get(User, form.delegate.data),
                     form.starts_on.data,
                     form.ends_on.data,
@@ -63,7 +87,7 @@ def delegation_list():
         "approvals/delegations.html",
         status=status,
         form=form,
-        organization=organization,
+        cover=cover,
         rows=queries.delegations(current_user.id),
         button=ButtonForm(),
     )

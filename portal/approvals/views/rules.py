@@ -19,6 +19,7 @@ from portal.models import utcnow
 from portal.organizations.access import held, load_node_or_404, require_org
 from portal.organizations.permissions import VIEW
 from portal.organizations.queries import chain as node_chain
+from portal.organizations.queries import children as node_children
 
 RULES = "org:approvals:rules"
 
@@ -38,6 +39,7 @@ def rule_list(node_id: str):
         "approvals/rules.html",
         node=node,
         chain=node_chain(node),
+        below=node_children(node),
         governing=queries.governing_rules(node),
         subjects=Subject,
         may_edit=RULES in held(node),

@@ -50,7 +50,6 @@ def role(root: OrganizationNode, name: str) -> OrganizationRole:
 
 def external(node: OrganizationNode, role_name: str, email: str | None = None) -> User:
     """A customer's person holding `role_name` at `node`, with a local password."""
-    root = db.session.get(OrganizationNode, node.organization_id)
     n = db.session.scalar(sa.select(sa.func.count()).select_from(User)) + 1
     user = User(
         email=email or f"person{n}@customer.example",
@@ -61,6 +60,13 @@ def external(node: OrganizationNode, role_name: str, email: str | None = None) -
     )
     db.session.add(user)
     db.session.flush()
+    return join(user, node, role_name)
+
+
+def join(user: User, node: OrganizationNode, role_name: str) -> User:
+    """Make `user` an active member of `node`'s organisation holding `role_name` at `node` (a
+    second organisation for someone who already belongs to one)."""
+    root = db.session.get(OrganizationNode, node.organization_id)
     member = OrganizationMember(
         organization_id=root.id,
         user_id=user.id,

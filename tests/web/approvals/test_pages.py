@@ -305,3 +305,17 @@ def test_a_delegate_sees_the_absent_approvers_requests_in_their_queue(client, pe
     assert client.get("/approvals/count").text == "1"
     assert "Kitchen equipment" in client.get("/approvals/").text
     assert "Approve</a>" in client.get(f"/approvals/requests/{pending.id}").text
+
+
+def test_a_purchase_order_nobody_could_approve_is_refused_on_the_form(client, staff, org, people):
+    """The rule at the root asks for an Approver; the only one works at East Division, below
+    it, so an order placed at the root itself would wait for ever."""
+    po_rule(staff, org["root"], tier(roles(org["root"], "Approver")))
+    as_(client, people["admin"])
+    refused = client.post(
+        f"/approvals/nodes/{org['root'].id}/purchase-orders/new",
+        data={"description": "Oven", "amount": "7,500.00", "currency": "USD"},
+    )
+    assert refused.status_code == 422
+    assert "Nobody can approve this here yet" in refused.text
+    assert db.session.query(ApprovalRequest).count() == 0
