@@ -2,7 +2,7 @@
 colleague. Such a delegation belongs to no organisation, so its organisation may be empty.
 
 Revision ID: 0015_staff_delegations
-Revises: 0010_customer_search_terms
+Revises: 0013_sso_logout
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_staff_delegations"
-down_revision = "0010_customer_search_terms"
+down_revision = "0013_sso_logout"
 branch_labels = None
 depends_on = None
 
