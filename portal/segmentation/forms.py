@@ -3,11 +3,11 @@ parsed back into a draft, and the editor's structural actions on that draft."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
+from portal.forms import Form, MaxLength
 from portal.segmentation.fields import FIELDS
 from portal.segmentation.rules import ROOT, empty_rule
 
@@ -92,7 +92,7 @@ def _find(node: dict, path: str) -> dict | None:
     return node
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     segment_id = SelectField("Segment", validators=[DataRequired()])
-    justification = TextAreaField("Justification", validators=[DataRequired(), Length(max=1000)])
+    justification = TextAreaField("Justification", validators=[DataRequired(), MaxLength(1000)])
     until = DateTimeLocalField("Until (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

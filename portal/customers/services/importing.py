@@ -100,6 +100,9 @@ def read_rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused("The file is not UTF-8 text; save it as CSV UTF-8.") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportRefused(f"Line {line} holds a NUL character; a CSV file holds text only.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if missing := [c for c in REQUIRED_COLUMNS if c not in header]:
