@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from portal.customers.models import Customer
 from portal.customers.rules._errors import ErrorList, Errors
 from portal.customers.values import ContactInfo, ContactMethod
-from portal.limits import NUL_MESSAGE, column_text_error, max_length
+from portal.limits import column_text_error, max_length
 
 NAME_MAX = max_length(Customer.name)
 
@@ -47,12 +47,8 @@ def contact_errors(contact: ContactInfo, *, has_postal_address: bool = False) ->
     """At least one of e-mail and phone, each well formed; a preferred method that is provided;
     no preference at all for a customer who must not be contacted."""
     errors = ErrorList()
-    for field in ("email", "phone", "alternative_email", "alternative_phone"):
-        if "\x00" in (getattr(contact, field) or ""):
-            errors.add(field, NUL_MESSAGE)
-    if message := column_text_error(
-        Customer.preferred_contact_time, contact.preferred_contact_time
-    ):
+    time = contact.preferred_contact_time
+    if message := column_text_error(Customer.preferred_contact_time, time):
         errors.add("preferred_contact_time", message)
     if not contact.email and not contact.phone:
         for field in ("email", "phone"):
