@@ -67,6 +67,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     _init_extensions(app)
     _refuse_demo_accounts(app)
+    _refuse_unreadable_fields(app)
     _register_blueprints(app)
     _register_request_hooks(app)
 
@@ -141,6 +142,26 @@ def _refuse_demo_accounts(app: Flask) -> None:
         if found:
             db.engine.dispose()
             raise ConfigurationError("Demo accounts exist in this database; remove them first.")
+
+
+def _refuse_unreadable_fields(app: Flask) -> None:
+    """Say once, here, that encrypted fields cannot be read, rather than fail every page
+    that shows one."""
+    from portal.security.crypto import unreadable_columns
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                unreadable = unreadable_columns(connection, db.metadata)
+        except SQLAlchemyError:  # not migrated yet: nothing stored
+            unreadable = []
+        if unreadable:
+            db.engine.dispose()
+            raise ConfigurationError(
+                f"No configured key decrypts {', '.join(unreadable)}: the key they were "
+                "written with is gone. Outside production that key is derived from SECRET_KEY: "
+                "restore the previous SECRET_KEY, or list the old key in FIELD_ENCRYPTION_KEYS."
+            )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
