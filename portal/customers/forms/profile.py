@@ -23,10 +23,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from portal.customers.models import Customer
+from portal.customers.models import Customer, CustomerAddress
 from portal.customers.rules import TYPE_FIELDS
 from portal.customers.rules.types import BUSINESS_FIELDS, Check
 from portal.customers.values import (
@@ -104,14 +104,16 @@ def text(label: str, check: Check) -> UnboundField:
     return StringField(label, validators=[Optional(), MaxLength(check.longest)])
 
 
+def country(label: str, _check: Check) -> UnboundField:
+    return StringField(label, validators=[Optional(), fits(CustomerAddress.country)])
+
+
 def long_text(label: str, check: Check) -> UnboundField:
     return TextAreaField(label, validators=[Optional(), MaxLength(check.longest)])
 
 
-def number(label: str, check: Check) -> UnboundField:
-    low, high = check.range
-    message = f"Enter a whole number from {low:,} to {high:,}."
-    return IntegerField(label, validators=[Optional(), NumberRange(low, high, message)])
+def number(label: str, _check: Check) -> UnboundField:
+    return IntegerField(label, validators=[Optional()])  # the rule says which numbers
 
 
 def comma_list(label: str, _check: Check) -> UnboundField:
@@ -141,7 +143,7 @@ INPUTS: dict[str, Input] = {
     "cultural_affinity": text,
     "generational_remove": number,
     "caribbean_cuisines": checkboxes(CARIBBEAN_CUISINES),
-    "country_of_origin": text,
+    "country_of_origin": country,
     "residency_status": select(ResidencyStatus),
     "has_subscription": flag,
     "delivery_preferences": long_text,

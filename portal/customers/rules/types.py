@@ -45,20 +45,19 @@ def text(longest: int = 200) -> Check:
 
 
 def integer(minimum: int, maximum: int | None = None) -> Check:
-    """A whole number from `minimum`; at most `maximum`, or what the segment rules' INTEGER
-    comparison of type data can hold."""
+    """A whole number from `minimum` to `maximum`; without a maximum, up to the largest that
+    the segment rules' INTEGER comparison of type data can hold."""
+    highest = INTEGER[1] if maximum is None else maximum
 
     def check(value: Any) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
             return "Enter a whole number."
-        if value < minimum:
-            return f"Must be at least {minimum}" + (f" and at most {maximum}." if maximum else ".")
-        if value > highest:
+        if value < minimum and maximum is None:
+            return f"Must be at least {minimum}."
+        if not minimum <= value <= highest:
             return f"Must be at least {minimum} and at most {highest:,}."
         return None
 
-    highest = INTEGER[1] if maximum is None else maximum
-    check.range = (minimum, highest)  # the form's input takes its limits from here
     return check
 
 
