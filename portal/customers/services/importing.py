@@ -132,12 +132,14 @@ def _typed(check, raw: str) -> Any:
     """The first reading of a `type.` cell the field accepts: text, number, yes/no, a;b list."""
     items = [item.strip() for item in raw.split(";") if item.strip()]
     candidates: list[Any] = [raw]
+    number = None
     with suppress(ValueError):
-        candidates.append(int(raw))
+        candidates.append(number := int(raw))
     if (flag := _flag(raw)) is not None:
         candidates.append(flag)
     candidates.append(items)
-    fallback = items if ";" in raw else raw  # the rule's message then fits what was meant
+    # The rule's message then fits what was meant.
+    fallback = items if ";" in raw else raw if number is None else number
     return next((value for value in candidates if check(value) is None), fallback)
 
 
