@@ -124,3 +124,12 @@ def test_a_body_over_the_limit_is_a_413_by_request_kind(
         assert "The request is larger than the portal takes" in response.text
         assert ("<html" in response.text) is page
     assert count(Interaction) == 0
+
+
+def test_the_segment_editor_takes_no_superscript_for_a_position(client, login_as):
+    """ "²" passed str.isdigit and then failed int(): a 500 from the editor's buttons."""
+    login_as("marketing")
+    data = dict(NESTED, **{"r.².kind": "condition", "action": "remove:r.1.²"})
+    response = client.post("/segments/editor", data=data, headers=HX)
+    assert response.status_code == 200
+    assert 'data-path="r.1"' in response.text  # nothing removed
