@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from flask import Flask, g, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import ConfigurationError, TestConfig, check_config, config_for_environment
 from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
+from portal.limits import json_loads
 from portal.models import utcnow
 
 CONTENT_SECURITY_POLICY = (
@@ -21,7 +23,13 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Request bodies too deep to walk or holding NUL are refused as malformed JSON (400)."""
+
+    def loads(self, s, **kwargs):
+        return json_loads(s)
 
 
 def create_app(config: dict | type | None = None) -> Flask:
@@ -31,6 +39,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         static_folder="../static",
         instance_relative_config=True,
     )
+    app.json = JSONProvider(app)
     app.config.from_object(config_for_environment())
     if isinstance(config, dict):
         if config.get("TESTING"):
@@ -58,6 +67,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     _init_extensions(app)
     _refuse_demo_accounts(app)
+    _refuse_unreadable_fields(app)
     _register_blueprints(app)
     _register_request_hooks(app)
 
@@ -134,6 +144,26 @@ def _refuse_demo_accounts(app: Flask) -> None:
             raise ConfigurationError("Demo accounts exist in this database; remove them first.")
 
 
+def _refuse_unreadable_fields(app: Flask) -> None:
+    """Say once, here, that encrypted fields cannot be read, rather than fail every page
+    that shows one."""
+    from portal.security.crypto import unreadable_columns
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                unreadable = unreadable_columns(connection, db.metadata)
+        except SQLAlchemyError:  # not migrated yet: nothing stored
+            unreadable = []
+        if unreadable:
+            db.engine.dispose()
+            raise ConfigurationError(
+                f"No configured key decrypts {', '.join(unreadable)}: the key they were "
+                "written with is gone. Outside production that key is derived from SECRET_KEY: "
+                "restore the previous SECRET_KEY, or list the old key in FIELD_ENCRYPTION_KEYS."
+            )
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers and a writer work at once (gunicorn workers, tests); enforce foreign keys.
     cursor = dbapi_connection.cursor()
@@ -190,9 +220,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         # PostgreSQL text cannot hold NUL: such a value would fail deep in a query, as a 500.
+        # Posted forms say so at the field (portal.forms.Form); the address cannot.
         values = [request.path, *(v for _, v in request.args.items(multi=True))]
-        if request.method != "GET" and request.mimetype in FORM_TYPES:
-            values += [v for _, v in request.form.items(multi=True)]
         if any("\x00" in value for value in values):
             from portal.errors import error_response
 

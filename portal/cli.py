@@ -25,16 +25,19 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", default=2026, show_default=True, help="Random seed for the data.")
     def seed_demo(customers: int, if_empty: bool, seed: int) -> None:
         """Load the demo accounts (idempotent), optionally customers; print how to sign in."""
-        from portal.demo import seed_demo_customers, seed_demo_users
+        from portal.demo import DemoDataPresent, seed_demo_customers, seed_demo_users
 
         if not current_app.config["DEMO_ACCOUNTS_ALLOWED"]:
             raise ConfigurationError("Demo accounts are refused in production.")
         accounts = seed_demo_users()
         if customers:
             with click.progressbar(length=customers, label="Generating customers") as bar:
-                created = seed_demo_customers(
-                    customers, seed=seed, if_empty=if_empty, progress=bar.update
-                )
+                try:
+                    created = seed_demo_customers(
+                        customers, seed=seed, if_empty=if_empty, progress=bar.update
+                    )
+                except DemoDataPresent as present:
+                    raise click.ClickException(str(present)) from None
             click.echo(f"Added {created} demo customers.")
         from portal.organizations.demo import seed_demo_organization
 

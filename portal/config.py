@@ -76,6 +76,9 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
     SMTP_SENDER = os.environ.get("SMTP_SENDER", "no-reply@efi.example")
 
+    # The largest request body taken (413 beyond): the CSV import's 5 MB file and its form.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024))
+
     AUDIT_PAGE_SIZE = 50
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 

@@ -46,6 +46,10 @@ def seed_demo_users() -> list[DemoAccount]:
     return accounts
 
 
+class DemoDataPresent(RuntimeError):
+    """Demo customers cannot be generated again into the same database."""
+
+
 def seed_demo_customers(
     count: int,
     *,
@@ -53,14 +57,21 @@ def seed_demo_customers(
     if_empty: bool = False,
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
-    """Bulk-load `count` generated customers in one transaction; 0 if `if_empty` and some exist."""
+    """Bulk-load `count` generated customers in one transaction: into an empty database only
+    (0 if `if_empty` and some exist, else DemoDataPresent)."""
     from portal.customers import demo
     from portal.customers.models import Customer
     from portal.security import audit
     from portal.segmentation.demo import seed_demo_segments
 
-    if if_empty and db.session.scalar(select(func.count()).select_from(Customer)):
-        return 0
+    if existing := db.session.scalar(select(func.count()).select_from(Customer)):
+        if if_empty:
+            return 0
+        # The generator makes the same ids and orders again from the seed: they would clash.
+        raise DemoDataPresent(
+            f"The database already holds {existing:,} customers; demo customers are generated"
+            " into an empty database only (start from a fresh one, or pass --if-empty)."
+        )
     db.session.close()
     with db.engine.begin() as connection:
         demo.load(connection, count, seed=seed, progress=progress)

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, jsonify, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -20,6 +21,7 @@ MESSAGES = {
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "This address does not accept that kind of request."),
     409: ("Changed meanwhile", "Someone else changed this record while you were editing."),
+    413: ("Too large", "The request is larger than the portal takes; send less at a time."),
     422: ("Check the form", "Some of what you entered needs correcting."),
     500: ("Something went wrong", "The error was logged; quote the request id when you report it."),
 }
@@ -58,6 +60,16 @@ def register_error_handlers(app: Flask) -> None:
             return server_error(exc)
         return error_response(
             exc.code or 500, exc.description if exc.code in (400, 409, 422) else None
+        )
+
+    @app.errorhandler(DataError)
+    def value_refused(exc: DataError):
+        # The last net under the checks that forms, rules and schemas make from the columns:
+        # a value the database refuses (too long, out of range, NUL) is the sender's to fix.
+        db.session.rollback()
+        log.warning("request %s: the database refused a value: %s", g.get("request_id"), exc.orig)
+        return error_response(
+            422, "A value is too long, too large, or holds a character that cannot be stored."
         )
 
     @app.errorhandler(Exception)

@@ -19,6 +19,7 @@ from portal.approvals.values import Subject
 from portal.approvals.views._common import rates
 from portal.errors import MESSAGES, error_response
 from portal.extensions import csrf, db
+from portal.limits import max_length
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode
@@ -75,9 +76,9 @@ def _checked(body) -> tuple[dict, list[str]]:
     if not isinstance(reference, str) or not REFERENCE.match(reference):
         problems.append("reference: your purchase-order number (letters, digits, . _ : / -)")
     fields = {
-        "nodeId": text("nodeId", 36),
-        "requesterEmail": text("requesterEmail", 320),
-        "description": text("description", 500),
+        "nodeId": text("nodeId", max_length(OrganizationNode.id)),
+        "requesterEmail": text("requesterEmail", max_length(User.email)),
+        "description": text("description", max_length(ApprovalRequest.description)),
         "amountMinor": amount,
         "currency": currency,
         "lines": lines,

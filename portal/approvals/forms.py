@@ -5,7 +5,6 @@ The rule editor's tiers and groups vary in number, so it reads the posted fields
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
@@ -16,9 +15,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.approvals import rules
+from portal.approvals.models import ApprovalDelegation, ApprovalRequest, ApprovalStep
 from portal.approvals.services import RuleDraft
 from portal.approvals.values import (
     MAX_GROUPS,
@@ -30,6 +31,8 @@ from portal.approvals.values import (
     Subject,
 )
 from portal.customers.values import PAYMENT_TERMS
+from portal.forms import Form, MaxLength, fits
+from portal.limits import excerpt, whole_number
 from portal.organizations.forms import ButtonForm
 
 __all__ = ["ButtonForm", "DecisionForm", "DelegationForm", "FilterForm", "PaymentTermsForm"]
@@ -49,12 +52,14 @@ def _upper(value):
     return (value or "").strip().upper()
 
 
-class DecisionForm(FlaskForm):
-    decision = HiddenField(validators=[DataRequired()])
-    comment = TextAreaField("Comment", validators=[Length(max=2000)])
+class DecisionForm(Form):
+    decision = HiddenField(validators=[DataRequired(), MaxLength(20)])
+    comment = TextAreaField("Comment", validators=[MaxLength(2000)])
     # The round and tier the approver saw: a decision never lands on a later tier.
-    round = HiddenField(validators=[DataRequired()])
-    tier = HiddenField(validators=[DataRequired()])
+    round = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), fits(ApprovalStep.round)]
+    )
+    tier = IntegerField(widget=HiddenInput(), validators=[InputRequired(), fits(ApprovalStep.tier)])
 
     def chosen(self) -> Decision | None:
         try:
@@ -63,12 +68,14 @@ class DecisionForm(FlaskForm):
             return None
 
 
-class RequestForm(FlaskForm):
-    description = StringField("What is it for", validators=[DataRequired(), Length(max=500)])
-    amount = StringField("Amount", validators=[DataRequired(), Length(max=20)])
+class RequestForm(Form):
+    description = StringField(
+        "What is it for", validators=[DataRequired(), fits(ApprovalRequest.description)]
+    )
+    amount = StringField("Amount", validators=[DataRequired(), MaxLength(30)])
     currency = SelectField("Currency", choices=_choices((c, c) for c in CURRENCIES), default="USD")
     lines = TextAreaField(
-        "Lines", validators=[Optional(), Length(max=4000)], description="One item per line"
+        "Lines", validators=[Optional(), MaxLength(4000)], description="One item per line"
     )
 
     def amount_minor(self) -> int | None:
@@ -83,35 +90,32 @@ class RequestForm(FlaskForm):
         return [{"text": t.strip()} for t in (self.lines.data or "").splitlines() if t.strip()]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False  # GET, changes nothing
 
     status = SelectField("Status", choices=_any(Status), default="")
     subject = SelectField("Subject", choices=_any(Subject), default="")
-    min_amount = StringField("Amount at least", validators=[Optional(), Length(max=20)])
+    min_amount = StringField("Amount at least", validators=[Optional(), MaxLength(30)])
     currency = SelectField("Currency", choices=_choices((c, c) for c in CURRENCIES), default="USD")
     older_than = IntegerField("Older than (days)", validators=[Optional(), NumberRange(0, 3650)])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(Form):
     delegate = SelectField("Who decides for you", validators=[InputRequired()])
     starts_on = DateField("From", validators=[InputRequired()])
     ends_on = DateField("Until", validators=[InputRequired()])
-    reason = StringField("Reason", validators=[Optional(), Length(max=200)])
+    reason = StringField("Reason", validators=[Optional(), fits(ApprovalDelegation.reason)])
 
 
-class PaymentTermsForm(FlaskForm):
+class PaymentTermsForm(Form):
     payment_terms = SelectField(
         "New payment terms", choices=_choices((t, t) for t in PAYMENT_TERMS)
     )
 
 
 def _count(form: MultiDict, name: str, limit: int) -> int:
-    try:
-        return max(1, min(limit, int(form.get(name, 1))))
-    except ValueError:
-        return 1
+    return max(1, min(limit, whole_number(form.get(name, "1")) or 1))
 
 
 def _thresholds(text: str, errors: dict) -> dict[str, int]:
@@ -125,7 +129,7 @@ def _thresholds(text: str, errors: dict) -> dict[str, int]:
                 raise ValueError("Start with a three-letter currency code.")
             found[currency] = rules.parse_amount(amount, currency)
         except ValueError as wrong:
-            errors.setdefault("thresholds", []).append(f"{line}: {wrong}")
+            errors.setdefault("thresholds", []).append(f"{excerpt(line)}: {wrong}")
     return found
 
 
@@ -143,8 +147,9 @@ def rule_draft(form: MultiDict, action: str = "") -> RuleDraft:
     kind, _, index = action.partition(":")
     chain = []
     for t, groups in enumerate(tiers):
-        deadline = form.get(f"t{t}_deadline", "").strip()
-        if deadline and not deadline.isdigit():
+        typed = form.get(f"t{t}_deadline", "").strip()
+        deadline = whole_number(typed)
+        if typed and deadline is None:
             errors.setdefault("chain", []).append(f"Tier {t + 1}: the deadline is a whole number.")
         chain.append(
             rules.Tier(
@@ -155,26 +160,30 @@ def rule_draft(form: MultiDict, action: str = "") -> RuleDraft:
                     )
                     for g in range(groups)
                 ),
-                deadline=int(deadline) if deadline.isdigit() else None,
+                deadline=deadline,
                 unit=_member(DeadlineUnit, form.get(f"t{t}_unit", ""), DeadlineUnit.WORKING_DAYS),
             )
         )
     if kind == "add_tier" and len(chain) < MAX_TIERS:
         chain.append(rules.Tier(groups=(rules.Group(),)))
-    elif kind == "add_group" and index.isdigit() and int(index) < len(chain):
-        tier = chain[int(index)]
+    elif kind == "add_group" and (at := whole_number(index)) is not None and at < len(chain):
+        tier = chain[at]
         if len(tier.groups) < MAX_GROUPS:
-            chain[int(index)] = rules.Tier((*tier.groups, rules.Group()), tier.deadline, tier.unit)
-    elif kind == "remove_tier" and index.isdigit() and len(chain) > 1:
-        chain.pop(min(int(index), len(chain) - 1))
+            chain[at] = rules.Tier((*tier.groups, rules.Group()), tier.deadline, tier.unit)
+    elif kind == "remove_tier" and (at := whole_number(index)) is not None and len(chain) > 1:
+        chain.pop(min(at, len(chain) - 1))
+    typed = form.get("position", "").strip()
+    position = whole_number(typed) if typed else 0
+    if position is None:
+        errors["position"] = ["Enter a whole number."]
     return RuleDraft(
-        name=form.get("name", "")[:120],
+        name=form.get("name", ""),
         subject=_member(Subject, form.get("subject", ""), Subject.PURCHASE_ORDER),
         operator=_member(Operator, form.get("operator", ""), Operator.GT),
         thresholds=_thresholds(form.get("thresholds", ""), errors),
         chain=tuple(chain),
         requester_role_ids=tuple(form.getlist("requester_roles")),
         expire_when_overdue=form.get("expire_when_overdue") == "y",
-        position=int(form["position"]) if form.get("position", "").isdigit() else 0,
+        position=position or 0,
         errors=errors,
     )

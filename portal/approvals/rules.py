@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from portal.approvals.models import ApprovalRequest
 from portal.approvals.values import MAX_GROUPS, MAX_TIERS, DeadlineUnit, Operator
+from portal.limits import integer_range
 
 # ISO 4217 minor units where they are not 2.
 EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3, "JOD": 3, "TND": 3}
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 AMOUNT = re.compile(r"^\d{1,3}(,\d{3})*(\.\d+)?$|^\d+(\.\d+)?$")
+# Amounts are stored in minor units in a BigInteger column.
+LARGEST_AMOUNT = integer_range(ApprovalRequest.amount_minor)[1]
+# Working days or hours; due_at walks them one by one.
+LONGEST_DEADLINE = 1000
 # Working time for deadlines: Monday to Friday, 09:00 to 17:00 UTC.
 DAY_START, DAY_END = 9, 17
 
@@ -94,7 +100,10 @@ def parse_amount(text: str, currency: str) -> int:
     value = Decimal(cleaned.replace(",", ""))
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(f"{currency} has {places} decimal places.")
-    return int(value.scaleb(places))
+    minor = int(value.scaleb(places))
+    if minor > LARGEST_AMOUNT:
+        raise ValueError(f"Enter at most {format_major(LARGEST_AMOUNT, currency)}.")
+    return minor
 
 
 def format_major(minor: int, currency: str) -> str:
@@ -230,6 +239,8 @@ def chain_errors(
             continue
         if tier.deadline is not None and tier.deadline <= 0:
             errors.append(f"Tier {number}: a deadline must be at least 1.")
+        elif tier.deadline is not None and tier.deadline > LONGEST_DEADLINE:
+            errors.append(f"Tier {number}: a deadline must be at most {LONGEST_DEADLINE:,}.")
         people = []
         for letter, group in zip("ABCDE", tier.groups, strict=False):
             if not (group.roles or group.members or group.staff_permission):

@@ -1,10 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email
+
+from portal.forms import Form, MaxLength, fits
+from portal.security.models import User
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)]
+        "E-mail", validators=[DataRequired(), Email(check_deliverability=False), fits(User.email)]
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired(), MaxLength(200)])

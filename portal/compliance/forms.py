@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,9 +16,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.compliance.models import ConsentRecord, DataExport, DataSubjectRequest
 from portal.compliance.services import NewRequest
 from portal.compliance.values import (
     Channel,
@@ -29,6 +29,7 @@ from portal.compliance.values import (
     Jurisdiction,
     RequestType,
 )
+from portal.forms import Form, MaxLength, fits
 
 
 def choices(values) -> list[SelectChoice]:
@@ -38,16 +39,24 @@ def choices(values) -> list[SelectChoice]:
     ]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     request_type = SelectField("Type", choices=choices(RequestType))
     jurisdiction = SelectField("Jurisdiction", choices=choices(Jurisdiction))
     channel = SelectField("Received by", choices=choices(Channel))
     received_on = DateField("Received on", validators=[DataRequired()])
-    requester_name = StringField("Requester", validators=[DataRequired(), Length(max=200)])
-    requester_email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=320)])
-    requester_phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    customer_id = StringField("Customer id (if known)", validators=[Optional(), Length(max=80)])
-    description = TextAreaField("What was asked", validators=[Optional(), Length(max=4000)])
+    requester_name = StringField(
+        "Requester", validators=[DataRequired(), fits(DataSubjectRequest.requester_name)]
+    )
+    requester_email = EmailField(
+        "E-mail", validators=[Optional(), Email(), fits(DataSubjectRequest.requester_email)]
+    )
+    requester_phone = StringField(
+        "Phone", validators=[Optional(), fits(DataSubjectRequest.requester_phone)]
+    )
+    customer_id = StringField(
+        "Customer id (if known)", validators=[Optional(), fits(DataExport.customer_id)]
+    )
+    description = TextAreaField("What was asked", validators=[Optional(), MaxLength(4000)])
 
     def new_request(self, now: datetime) -> NewRequest:
         # A request received today keeps the current time; an earlier day counts from midnight.
@@ -66,27 +75,29 @@ class RequestForm(FlaskForm):
         )
 
 
-class VerifyForm(FlaskForm):
-    method = StringField("Verified by", validators=[DataRequired(), Length(max=60)])
-    evidence = TextAreaField("Evidence seen", validators=[DataRequired(), Length(max=2000)])
-    customer_id = StringField("Customer id", validators=[Optional(), Length(max=80)])
+class VerifyForm(Form):
+    method = StringField(
+        "Verified by", validators=[DataRequired(), fits(DataSubjectRequest.verification_method)]
+    )
+    evidence = TextAreaField("Evidence seen", validators=[DataRequired(), MaxLength(2000)])
+    customer_id = StringField("Customer id", validators=[Optional(), fits(DataExport.customer_id)])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("Move to", choices=[])
-    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+    note = StringField("Note", validators=[Optional(), MaxLength(2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     # Required by the service, so the refusal reads the same from the form and from code.
-    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+    reason = TextAreaField("Reason", validators=[MaxLength(2000)])
 
 
-class NoteForm(FlaskForm):
-    note = StringField("Note", validators=[Optional(), Length(max=2000)])
+class NoteForm(Form):
+    note = StringField("Note", validators=[Optional(), MaxLength(2000)])
 
 
-class PlanErasureForm(FlaskForm):
+class PlanErasureForm(Form):
     scope = SelectField("Scope", choices=choices(ErasureScope))
     categories = SelectMultipleField(
         "Categories (PARTIAL)",
@@ -96,21 +107,23 @@ class PlanErasureForm(FlaskForm):
     )
 
 
-class ExecuteErasureForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired()])
+class ExecuteErasureForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired(), MaxLength(200)])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """No fields: carries the CSRF token of a one-button action."""
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     channel = SelectField("Channel", choices=choices(ConsentChannel))
     notice_version = StringField(
-        "Notice version", default="2026-01", validators=[DataRequired(), Length(max=40)]
+        "Notice version",
+        default="2026-01",
+        validators=[DataRequired(), fits(ConsentRecord.notice_version)],
     )
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(Form):
     months = IntegerField("Months", validators=[NumberRange(min=0, max=600)])
     enabled = BooleanField("Enabled")

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from portal.customers.models import Customer
+from portal.limits import integer_range, max_length
+from portal.segmentation.models import CustomerOrder
+
 
 class Field(NamedTuple):
     """One payload field. `type`: string, integer, boolean, object, array, uuid, date-time."""
@@ -27,7 +31,12 @@ class EventType(NamedTuple):
     fields: tuple[str, ...] | dict[str, Field]
 
 
-CUSTOMER_ID = Field("string", "The customer's id (`cust-` + UUID)", "cust-7d0c6f0e-3b5e-4c1e")
+CUSTOMER_ID = Field(
+    "string",
+    "The customer's id (`cust-` + UUID)",
+    "cust-7d0c6f0e-3b5e-4c1e",
+    extra={"maxLength": max_length(Customer.id)},
+)
 STATUSES = ("ACTIVE", "INACTIVE", "SUSPENDED", "CLOSED", "PENDING_VERIFICATION")
 SEGMENT = Field(
     "object",
@@ -44,7 +53,9 @@ def _at(description: str) -> Field:
 
 
 def _id(description: str, example: str) -> Field:
-    return Field("string", description, example, extra={"minLength": 1, "maxLength": 80})
+    # Ids of other contexts are kept in columns like the order's.
+    longest = max_length(CustomerOrder.order_id)
+    return Field("string", description, example, extra={"minLength": 1, "maxLength": longest})
 
 
 PUBLISHED: dict[str, EventType] = {
@@ -215,7 +226,10 @@ CONSUMED: dict[str, EventType] = {
             "orderId": ORDER_ID,
             "customerId": CUSTOMER_ID,
             "amountMinor": Field(
-                "integer", "Order total in minor units", 4599, extra={"minimum": 0}
+                "integer",
+                "Order total in minor units",
+                4599,
+                extra={"minimum": 0, "maximum": integer_range(CustomerOrder.amount_minor)[1]},
             ),
             "currency": Field("string", "ISO-4217 code", "USD", extra={"pattern": "^[A-Za-z]{3}$"}),
             "placedAt": _at("When the order was placed"),

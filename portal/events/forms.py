@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -9,14 +8,17 @@ from wtforms import (
     StringField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.api.models import ApiToken
 from portal.api.tokens import SCOPES
 from portal.events.catalogue import PUBLISHED
+from portal.events.models import OutboxEvent, WebhookSubscription
+from portal.forms import Form, fits
 
 
-class EventFilterForm(FlaskForm):
+class EventFilterForm(Form):
     """Filters travel in the query string so a filtered view can be bookmarked."""
 
     class Meta:
@@ -27,7 +29,7 @@ class EventFilterForm(FlaskForm):
         choices=[SelectChoice("", "Any type"), *(SelectChoice(t, t) for t in PUBLISHED)],
         validate_choice=False,
     )
-    aggregate = SearchField("Aggregate id", validators=[Optional(), Length(max=80)])
+    aggregate = SearchField("Aggregate id", validators=[Optional(), fits(OutboxEvent.aggregate_id)])
     status = SelectField(
         "Delivery",
         default="",
@@ -50,9 +52,11 @@ class Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
-        "Calling system", validators=[DataRequired(), Length(max=100)], description="order-service"
+        "Calling system",
+        validators=[DataRequired(), fits(ApiToken.name)],
+        description="order-service",
     )
     scopes = Checkboxes(
         "Scopes",
@@ -61,8 +65,10 @@ class TokenForm(FlaskForm):
     )
 
 
-class WebhookForm(FlaskForm):
-    url = URLField("URL", validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
+class WebhookForm(Form):
+    url = URLField(
+        "URL", validators=[DataRequired(), URL(require_tld=False), fits(WebhookSubscription.url)]
+    )
     event_types = Checkboxes(
         "Event types",
         choices=[SelectChoice(t, t) for t in PUBLISHED],

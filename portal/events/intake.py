@@ -12,7 +12,6 @@ their customers re-evaluated in one engine run, instead of one run per event (wh
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import nullcontext
 
@@ -24,6 +23,7 @@ from portal.events.effects import EFFECTS, placed_order
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.schema import problems
 from portal.extensions import db
+from portal.limits import json_loads
 from portal.models import among, utcnow
 from portal.segmentation.behaviour import known_customers, record_orders_placed
 
@@ -55,7 +55,7 @@ def _unknown(exc: DomainError) -> Refused:
 
 def decode(body: bytes | str) -> object:
     try:
-        return json.loads(body)
+        return json_loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Refused(400, "the body is not JSON", [str(exc)]) from None
 
@@ -94,7 +94,7 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
 def park(body: bytes | str, reason: str, source: str) -> ParkedEvent:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
-        message = json.loads(text)
+        message = json_loads(text)
     except ValueError:
         message = None
     fields = message if isinstance(message, dict) else {}

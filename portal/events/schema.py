@@ -14,6 +14,7 @@ from functools import cache
 from jsonschema import Draft202012Validator, FormatChecker
 
 from portal.events.catalogue import CONSUMED, PUBLISHED, EventType, Field
+from portal.limits import EXCERPT, excerpt
 
 FORMATS = {"uuid": "uuid", "date-time": "date-time"}
 ENVELOPE_DOC = {
@@ -131,6 +132,14 @@ def problems(message: object) -> list[str]:
         return ["an event is a JSON object"]
     name = message.get("type")
     if not isinstance(name, str) or name not in CONSUMED:
-        return [f"unknown event type {name!r}; accepted: {', '.join(CONSUMED)}"]
+        shown = excerpt(name) if isinstance(name, str) else name
+        return [f"unknown event type {shown!r}; accepted: {', '.join(CONSUMED)}"]
     errors = sorted(_validator(name).iter_errors(message), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {e.message}" for e in errors]
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {_said(e)}" for e in errors]
+
+
+def _said(error) -> str:
+    """The schema's message, quoting no more than an excerpt of the value it refuses."""
+    if isinstance(error.instance, str) and len(error.instance) > EXCERPT:
+        return error.message.replace(repr(error.instance), repr(excerpt(error.instance)))
+    return excerpt(error.message, 4 * EXCERPT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -13,72 +12,75 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.customers.models import Customer
+from portal.forms import Form, MaxLength, fits
+from portal.organizations.models import Invitation, OrganizationNode, OrganizationRole
 from portal.organizations.permissions import ORG_PERMISSIONS
 from portal.organizations.values import NodeType
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """Carries only the CSRF token, for one-button posts."""
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # GET, changes nothing
 
-    q = SearchField("Find a node", validators=[Optional(), Length(max=100)])
+    q = SearchField("Find a node", validators=[Optional(), MaxLength(100)])
 
 
 def _code(label: str = "Code") -> StringField:
     return StringField(
         label,
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), fits(OrganizationNode.code)],
         filters=[lambda v: (v or "").strip().upper()],
     )
 
 
-class OrganizationForm(FlaskForm):
-    customer_id = StringField("Customer id", validators=[DataRequired(), Length(max=41)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+class OrganizationForm(Form):
+    customer_id = StringField("Customer id", validators=[DataRequired(), fits(Customer.id)])
+    name = StringField("Name", validators=[DataRequired(), fits(OrganizationNode.name)])
     code = _code()
 
 
-class NodeForm(FlaskForm):
+class NodeForm(Form):
     type = SelectField(
         "Type",
         choices={t.value: t.label for t in NodeType if t != NodeType.ORGANIZATION},
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), fits(OrganizationNode.name)])
     code = _code()
 
 
-class RenameForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+class RenameForm(Form):
+    name = StringField("Name", validators=[DataRequired(), fits(OrganizationNode.name)])
     code = _code()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     parent = _code("New parent's code")
 
 
-class AttributeForm(FlaskForm):
-    value = StringField("Value", validators=[Length(max=200)])
+class AttributeForm(Form):
+    value = StringField("Value", validators=[MaxLength(200)])
 
 
-class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+class InviteForm(Form):
+    email = EmailField("E-mail", validators=[DataRequired(), fits(Invitation.email)])
+    name = StringField("Name", validators=[DataRequired(), fits(Invitation.name)])
     role = SelectField("Role", choices={})
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     role = SelectField("Role", choices={})
     node = _code("At node (code)")
 
 
-class EndDateForm(FlaskForm):
+class EndDateForm(Form):
     end_date = DateField("Access ends", validators=[Optional()])
 
 
@@ -87,17 +89,18 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RoleForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField("Description", validators=[Length(max=300)])
+class RoleForm(Form):
+    name = StringField("Name", validators=[DataRequired(), fits(OrganizationRole.name)])
+    description = TextAreaField("Description", validators=[fits(OrganizationRole.description)])
     permissions = CheckboxesField(
         "Permissions", choices={name: f"{name}: {text}" for name, text in ORG_PERMISSIONS.items()}
     )
 
 
-class AcceptForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    password = PasswordField("Choose a password", validators=[DataRequired(), Length(max=200)])
+class AcceptForm(Form):
+    name = StringField("Your name", validators=[DataRequired(), fits(Invitation.name)])
+    password = PasswordField("Choose a password", validators=[DataRequired(), MaxLength(200)])
     confirm = PasswordField(
-        "Repeat the password", validators=[EqualTo("password", "The passwords differ.")]
+        "Repeat the password",
+        validators=[EqualTo("password", "The passwords differ."), MaxLength(200)],
     )

@@ -124,6 +124,21 @@ def encrypted_columns(metadata: sa.MetaData) -> list[sa.Column]:
     ]
 
 
+def unreadable_columns(connection: sa.Connection, metadata: sa.MetaData) -> list[str]:
+    """The encrypted columns whose first stored value no configured key opens: a SECRET_KEY
+    changed under keys derived from it, or a key dropped from FIELD_ENCRYPTION_KEYS."""
+    ring, unreadable = keyring(), []
+    for column in encrypted_columns(metadata):
+        raw = sa.type_coerce(column, Text)  # the stored ciphertext, not the decrypted value
+        stored = connection.scalar(sa.select(raw).where(column.is_not(None)).limit(1))
+        try:
+            if stored is not None:
+                ring.decrypt(stored)
+        except FieldCryptoError:
+            unreadable.append(f"{column.table.name}.{column.name}")
+    return unreadable
+
+
 def rotate_encrypted_fields(engine: sa.Engine, metadata: sa.MetaData, *, batch_size=500) -> int:
     """Re-encrypt, batch by batch, every encrypted value not under the current key.
 

@@ -1,17 +1,19 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from portal.forms import Form, fits
+from portal.security.models import AuditEntry
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(Form):
     """Filters travel in the query string so a filtered view can be bookmarked."""
 
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    user = SearchField("User", validators=[Optional()])
+    user = SearchField("User", validators=[Optional(), fits(AuditEntry.actor)])
     action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional()])
-    record = SearchField("Record id", validators=[Optional()])
+    record = SearchField("Record id", validators=[Optional(), fits(AuditEntry.record_id)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])

@@ -3,11 +3,12 @@ parsed back into a draft, and the editor's structural actions on that draft."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
+from portal.forms import Form, MaxLength
+from portal.limits import whole_number
 from portal.segmentation.fields import FIELDS
 from portal.segmentation.rules import ROOT, empty_rule
 
@@ -40,7 +41,8 @@ def _multiple(node: dict) -> bool:
 
 
 def _order(path: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in path.split(".")[1:] if part.isdigit())
+    numbers = (whole_number(part) for part in path.split(".")[1:])
+    return tuple(number for number in numbers if number is not None)
 
 
 def _shape(node: dict) -> dict:
@@ -71,8 +73,9 @@ def apply_action(draft: dict, action: str) -> dict:
     if verb == "remove" and path != ROOT:
         parent_path, _, index = path.rpartition(".")
         parent = _find(draft, parent_path)
-        if parent is not None and index.isdigit() and int(index) < len(parent["children"]):
-            del parent["children"][int(index)]
+        at = whole_number(index)
+        if parent is not None and at is not None and at < len(parent["children"]):
+            del parent["children"][at]
         return draft
     group = _find(draft, path)
     if group is not None and group.get("kind") == "group":
@@ -86,13 +89,14 @@ def apply_action(draft: dict, action: str) -> dict:
 def _find(node: dict, path: str) -> dict | None:
     for part in path.split(".")[1:]:
         children = node.get("children") or []
-        if not part.isdigit() or int(part) >= len(children):
+        at = whole_number(part)
+        if at is None or at >= len(children):
             return None
-        node = children[int(part)]
+        node = children[at]
     return node
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     segment_id = SelectField("Segment", validators=[DataRequired()])
-    justification = TextAreaField("Justification", validators=[DataRequired(), Length(max=1000)])
+    justification = TextAreaField("Justification", validators=[DataRequired(), MaxLength(1000)])
     until = DateTimeLocalField("Until (UTC)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])

@@ -17,6 +17,7 @@ from portal.customers.errors import NON_FIELD, DomainError, NotFound
 from portal.customers.models import Customer
 from portal.events.outbox import emit
 from portal.extensions import db
+from portal.limits import column_text_error
 from portal.models import new_uuid, utcnow
 from portal.security import audit
 from portal.security.models import User
@@ -63,12 +64,16 @@ def save_segment(actor: User, segment_id: str | None, data: SegmentInput) -> Seg
     name = data.name.strip()
     if not name:
         errors["name"] = ["Enter a name."]
+    elif message := column_text_error(Segment.name, name):
+        errors["name"] = [message]
     elif db.session.scalar(
         select(Segment.id).where(
             func.lower(Segment.name) == name.lower(), Segment.id != (segment_id or "")
         )
     ):
         errors["name"] = ["Another segment has this name."]
+    if message := column_text_error(Segment.description, data.description):
+        errors["description"] = [message]
     rule = rules.empty_rule()
     if not (segment and segment.is_fallback):
         try:

@@ -11,6 +11,7 @@ from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRule
 from portal.approvals.values import Operator, Subject
 from portal.extensions import db
+from portal.limits import column_range_error, column_text_error
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode, OrganizationRole
 from portal.organizations.services._common import use_case
@@ -37,6 +38,10 @@ def _errors(node: OrganizationNode, draft: RuleDraft) -> dict[str, list[str]]:
     errors = {k: list(v) for k, v in draft.errors.items()}
     if not draft.name.strip():
         errors.setdefault("name", []).append("Give the rule a name.")
+    elif message := column_text_error(ApprovalRule.name, draft.name.strip()):
+        errors.setdefault("name", []).append(message)
+    if message := column_range_error(ApprovalRule.position, draft.position):
+        errors.setdefault("position", []).append(message)
     if draft.operator is not Operator.ANY and not draft.thresholds:
         errors.setdefault("thresholds", []).append("Give a threshold in at least one currency.")
     roles = {

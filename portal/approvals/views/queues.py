@@ -128,16 +128,14 @@ def decide(request_id: str):
     decision = form.chosen()
     if not form.validate_on_submit() or decision is None:
         return _dialog(approval, form, decision or Decision.APPROVE, 422)
-    if not (form.round.data.isdigit() and form.tier.data.isdigit()):
-        abort(400)
     try:
         decided = services.decide(
             current_user,
             approval.id,
             decision,
             form.comment.data or "",
-            round_=int(form.round.data),
-            tier=int(form.tier.data),
+            round_=form.round.data,
+            tier=form.tier.data,
         )
     except Conflict as conflict:
         refuse(form, conflict)

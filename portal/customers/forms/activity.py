@@ -4,32 +4,45 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.customers.forms.profile import CheckboxesField, CommaListField, blank_to_none, choices
+from portal.customers.forms.profile import (
+    LIST_LONGEST,
+    CheckboxesField,
+    CommaListField,
+    blank_to_none,
+    choices,
+)
+from portal.customers.models import CustomerPreference, Interaction, PendingContactChange
 from portal.customers.values import (
     COMMUNICATION_FREQUENCIES,
     ContactMethod,
     InteractionType,
     Preferences,
 )
+from portal.forms import Form, MaxLength, fits
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     channels = CheckboxesField("Channels", choices=choices(ContactMethod)[1:])
     frequency = SelectField(
         "Frequency", choices=choices(COMMUNICATION_FREQUENCIES), validators=[Optional()]
     )
     language = StringField(
-        "Language", validators=[Optional()], description="A code such as en, es or fr-CA."
+        "Language",
+        validators=[Optional(), fits(CustomerPreference.language)],
+        description="A code such as en, es or fr-CA.",
     )
-    product_interests = CommaListField("Product interests", description="Comma-separated.")
-    dietary_preferences = CommaListField("Dietary preferences", description="Comma-separated.")
+    product_interests = CommaListField(
+        "Product interests", validators=[MaxLength(LIST_LONGEST)], description="Comma-separated."
+    )
+    dietary_preferences = CommaListField(
+        "Dietary preferences", validators=[MaxLength(LIST_LONGEST)], description="Comma-separated."
+    )
     special_dates = TextAreaField(
         "Special dates",
-        validators=[Optional()],
+        validators=[Optional(), MaxLength(LIST_LONGEST)],
         description="One a line: label, a colon, then MM-DD or YYYY-MM-DD (Birthday: 05-14).",
     )
 
@@ -64,18 +77,19 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
     return PreferencesForm(data=data, **kwargs)
 
 
-class InteractionForm(FlaskForm):
+class InteractionForm(Form):
     type = SelectField("Type", choices=choices(InteractionType)[1:])
     occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
-    summary = StringField("Summary", validators=[Optional()])
-    details = TextAreaField("Details", validators=[Optional()])
+    summary = StringField("Summary", validators=[Optional(), fits(Interaction.summary)])
+    # A Text column: long notes are welcome, within reason.
+    details = TextAreaField("Details", validators=[Optional(), MaxLength(20_000)])
 
     def when(self):
         # The browser sends a local wall time without a zone; the label says it is UTC.
         return self.occurred_at.data.replace(tzinfo=UTC) if self.occurred_at.data else None
 
 
-class InteractionFilterForm(FlaskForm):
+class InteractionFilterForm(Form):
     """Filters of the interactions tab; they travel in the query string (bookmarkable)."""
 
     class Meta:
@@ -92,13 +106,13 @@ class InteractionFilterForm(FlaskForm):
             raise ValidationError("The end date is before the start date.")
 
 
-class ContactChangeForm(FlaskForm):
-    value = StringField("New value", validators=[Optional()])
+class ContactChangeForm(Form):
+    value = StringField("New value", validators=[Optional(), fits(PendingContactChange.new_value)])
 
 
-class ContactCodeForm(FlaskForm):
+class ContactCodeForm(Form):
     code = StringField(
         "Code",
-        validators=[InputRequired("Enter the code that was sent.")],
+        validators=[InputRequired("Enter the code that was sent."), MaxLength(20)],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.customers.forms.profile import blank_to_none, choices
+from portal.customers.models import CustomerAddress
 from portal.customers.values import AddressData, AddressType
+from portal.forms import Form, fits
 
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country", "note")
 
 
-class AddressForm(FlaskForm):
+class AddressForm(Form):
     address_type = SelectField("Type", choices=choices(AddressType)[1:])
-    street1 = StringField("Street", validators=[Optional()])
-    street2 = StringField("Street (second line)", validators=[Optional()])
-    city = StringField("City", validators=[Optional()])
-    state = StringField("State / province", validators=[Optional()])
-    postal_code = StringField("Postal code", validators=[Optional()])
-    country = StringField(
-        "Country", validators=[Optional()], description="Two-letter ISO code, e.g. US, JM, CA."
+    street1 = StringField("Street", validators=[Optional(), fits(CustomerAddress.street1)])
+    street2 = StringField(
+        "Street (second line)", validators=[Optional(), fits(CustomerAddress.street2)]
     )
-    note = TextAreaField("Delivery note", validators=[Optional()])
+    city = StringField("City", validators=[Optional(), fits(CustomerAddress.city)])
+    state = StringField("State / province", validators=[Optional(), fits(CustomerAddress.state)])
+    postal_code = StringField(
+        "Postal code", validators=[Optional(), fits(CustomerAddress.postal_code)]
+    )
+    country = StringField(
+        "Country",
+        validators=[Optional(), fits(CustomerAddress.country)],
+        description="Two-letter ISO code, e.g. US, JM, CA.",
+    )
+    note = TextAreaField("Delivery note", validators=[Optional(), fits(CustomerAddress.note)])
     make_default = BooleanField("Default address of its type")
     # Only on edits: the version the user saw.
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), fits(CustomerAddress.version)]
+    )
 
     def address(self) -> AddressData:
         return AddressData(

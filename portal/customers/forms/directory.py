@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pycountry
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField, SelectChoice, SelectField
-from wtforms.validators import AnyOf, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, NumberRange, Optional
 from wtforms.widgets import Select
 
 from portal.customers.queries.directory import PAGE_SIZES, DirectoryFilter, Sort
 from portal.customers.values import CustomerStatus, CustomerType
+from portal.forms import Form, MaxLength
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SORT_VALUES = [s.value for s in Sort] + [f"-{s.value}" for s in Sort]
@@ -44,7 +44,7 @@ class StaticSelect(Select):
         return html
 
 
-class DirectoryForm(FlaskForm):
+class DirectoryForm(Form):
     """Filters travel in the query string so a view can be bookmarked and shared."""
 
     class Meta:
@@ -52,7 +52,7 @@ class DirectoryForm(FlaskForm):
 
     q = SearchField(
         "Search",
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), MaxLength(100)],
         description="Name words from their start, an e-mail or @domain, phone digits, an id",
     )
     type = SelectField(
@@ -80,7 +80,11 @@ class DirectoryForm(FlaskForm):
     sort = HiddenField(
         "Sort",
         default=Sort.NAME.value,
-        validators=[Optional(), AnyOf(SORT_VALUES, message="Sort by one of the column headers.")],
+        validators=[
+            Optional(),
+            MaxLength(40),
+            AnyOf(SORT_VALUES, message="Sort by one of the column headers."),
+        ],
     )
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
@@ -108,14 +112,14 @@ class DirectoryForm(FlaskForm):
         return {name: value for name, value in values.items() if value}
 
 
-class ReviewQueueForm(FlaskForm):
+class ReviewQueueForm(Form):
     class Meta:
         csrf = False
 
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         "CSV file",
         validators=[

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,8 +26,9 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.customers.models import Customer, CustomerAddress
 from portal.customers.rules import TYPE_FIELDS
-from portal.customers.rules.types import BUSINESS_FIELDS
+from portal.customers.rules.types import BUSINESS_FIELDS, Check
 from portal.customers.values import (
     CARIBBEAN_CUISINES,
     COMPANY_SIZES,
@@ -44,9 +44,12 @@ from portal.customers.values import (
     ProfileChanges,
     ResidencyStatus,
 )
+from portal.forms import Form, MaxLength, fits
 
 Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
+# A comma list as typed; the rules check its entries one by one.
+LIST_LONGEST = 2000
 
 
 def humanize(name: str) -> str:
@@ -93,42 +96,54 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def text(label: str) -> UnboundField:
-    return StringField(label, validators=[Optional()])
+# Each input takes its label and the rule's check, whose limits it carries (rules.types).
+Input = Callable[[str, Check], UnboundField]
 
 
-def long_text(label: str) -> UnboundField:
-    return TextAreaField(label, validators=[Optional()])
+def text(label: str, check: Check) -> UnboundField:
+    return StringField(label, validators=[Optional(), MaxLength(check.longest)])
 
 
-def number(label: str) -> UnboundField:
-    return IntegerField(label, validators=[Optional()])
+def country(label: str, _check: Check) -> UnboundField:
+    return StringField(label, validators=[Optional(), fits(CustomerAddress.country)])
 
 
-def comma_list(label: str) -> UnboundField:
-    return CommaListField(label, description="Separate entries with commas.")
+def long_text(label: str, check: Check) -> UnboundField:
+    return TextAreaField(label, validators=[Optional(), MaxLength(check.longest)])
 
 
-def flag(label: str) -> UnboundField:
+def number(label: str, _check: Check) -> UnboundField:
+    return IntegerField(label, validators=[Optional()])  # the rule says which numbers
+
+
+def comma_list(label: str, _check: Check) -> UnboundField:
+    return CommaListField(
+        label, validators=[MaxLength(LIST_LONGEST)], description="Separate entries with commas."
+    )
+
+
+def flag(label: str, _check: Check) -> UnboundField:
     return BooleanField(label)
 
 
-def select(options: Iterable[str]) -> Callable[[str], UnboundField]:
-    return lambda label: SelectField(label, choices=choices(options), validators=[Optional()])
+def select(options: Iterable[str]) -> Input:
+    return lambda label, _check: SelectField(
+        label, choices=choices(options), validators=[Optional()]
+    )
 
 
-def checkboxes(options: Iterable[str]) -> Callable[[str], UnboundField]:
-    return lambda label: CheckboxesField(label, choices=choices(options)[1:])
+def checkboxes(options: Iterable[str]) -> Input:
+    return lambda label, _check: CheckboxesField(label, choices=choices(options)[1:])
 
 
 # The input each type or business field is typed into. The fields themselves, and whether
 # they are required, come from the rules; a test proves this table covers all of them.
-INPUTS: dict[str, Callable[[str], UnboundField]] = {
+INPUTS: dict[str, Input] = {
     "origin_region": text,
     "cultural_affinity": text,
     "generational_remove": number,
     "caribbean_cuisines": checkboxes(CARIBBEAN_CUISINES),
-    "country_of_origin": text,
+    "country_of_origin": country,
     "residency_status": select(ResidencyStatus),
     "has_subscription": flag,
     "delivery_preferences": long_text,
@@ -170,7 +185,7 @@ def blank_to_none(value):
     return None if value in ("", []) else value
 
 
-class TypedForm(FlaskForm):
+class TypedForm(Form):
     """A form with the fields of one customer type (and, for B2B, business identification)."""
 
     customer_type: CustomerType | None = None
@@ -212,21 +227,30 @@ def typed(base: type[TypedForm], customer_type: CustomerType | None) -> type[Typ
     if customer_type is None:
         return base
     names = [*TYPE_FIELDS[customer_type], *(BUSINESS_FIELDS if customer_type.is_b2b else ())]
-    fields = {name: INPUTS[name](LABELS.get(name) or humanize(name)) for name in names}
+    specs = TYPE_FIELDS[customer_type] | (BUSINESS_FIELDS if customer_type.is_b2b else {})
+    fields = {
+        name: INPUTS[name](LABELS.get(name) or humanize(name), specs[name].check) for name in names
+    }
     return type(f"{base.__name__}{customer_type.value}", (base,), fields)
 
 
-class ContactSettings(FlaskForm):
+class ContactSettings(Form):
     """The contact fields a profile edit may change (primary e-mail/phone need a code)."""
 
-    alternative_email = EmailField("Alternative e-mail", validators=[Optional()])
+    alternative_email = EmailField(
+        "Alternative e-mail", validators=[Optional(), fits(Customer.alternative_email)]
+    )
     alternative_phone = TelField(
-        "Alternative phone", validators=[Optional()], description="International, e.g. +1876…"
+        "Alternative phone",
+        validators=[Optional(), fits(Customer.alternative_phone)],
+        description="International, e.g. +1876…",
     )
     preferred_contact_method = SelectField(
         "Preferred contact method", choices=choices(ContactMethod), validators=[Optional()]
     )
-    preferred_contact_time = StringField("Preferred contact time", validators=[Optional()])
+    preferred_contact_time = StringField(
+        "Preferred contact time", validators=[Optional(), fits(Customer.preferred_contact_time)]
+    )
     do_not_contact = BooleanField("Do not contact")
     marketing_opt_out = BooleanField("Opted out of marketing")
 
@@ -244,7 +268,7 @@ class ContactSettings(FlaskForm):
         }
 
 
-class TypeChoiceForm(FlaskForm):
+class TypeChoiceForm(Form):
     class Meta:
         csrf = False  # a GET that only chooses which fields to show
 
@@ -252,9 +276,13 @@ class TypeChoiceForm(FlaskForm):
 
 
 class NewCustomerForm(TypedForm, ContactSettings):
-    name = StringField("Name", validators=[Optional()])
-    email = EmailField("E-mail", validators=[Optional()])
-    phone = TelField("Phone", validators=[Optional()], description="International, e.g. +1876…")
+    name = StringField("Name", validators=[Optional(), fits(Customer.name)])
+    email = EmailField("E-mail", validators=[Optional(), fits(Customer.email)])
+    phone = TelField(
+        "Phone",
+        validators=[Optional(), fits(Customer.phone)],
+        description="International, e.g. +1876…",
+    )
     status = SelectField(
         "Starts as",
         choices=choices((CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION))[1:],
@@ -283,8 +311,10 @@ def new_customer_form(customer_type: CustomerType | None, **kwargs) -> NewCustom
 
 
 class ProfileForm(TypedForm, ContactSettings):
-    name = StringField("Name", validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    name = StringField("Name", validators=[Optional(), fits(Customer.name)])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), fits(Customer.version_id)]
+    )
 
     def changes(self) -> ProfileChanges:
         return ProfileChanges(
@@ -328,11 +358,14 @@ def profile_form(customer, **kwargs) -> ProfileForm:
     return form
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("New status", choices=[], validate_choice=False)
-    reason = StringField("Reason", validators=[Optional()])
-    notes = TextAreaField("Notes", validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # Kept in the audit entry and the event, no column of their own.
+    reason = StringField("Reason", validators=[Optional(), MaxLength(200)])
+    notes = TextAreaField("Notes", validators=[Optional(), MaxLength(2000)])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), fits(Customer.version_id)]
+    )
 
     def new_status(self) -> CustomerStatus | None:
         try:
@@ -347,7 +380,7 @@ def status_form(customer, targets: Iterable[CustomerStatus], **kwargs) -> Status
     return form
 
 
-def show_errors(form: FlaskForm, errors: Errors, rename: dict[str, str] | None = None) -> list:
+def show_errors(form: Form, errors: Errors, rename: dict[str, str] | None = None) -> list:
     """Put the domain's messages on the fields they concern; return the rest (form-level)."""
     rest = []
     for name, messages in errors.items():

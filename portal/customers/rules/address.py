@@ -6,8 +6,12 @@ import re
 
 import pycountry
 
+from portal.customers.models import CustomerAddress
 from portal.customers.rules._errors import ErrorList, Errors
 from portal.customers.values import AddressData
+from portal.limits import column_text_error
+
+TEXTS = ("street1", "street2", "city", "state", "postal_code", "note")
 
 # Postal code formats, checked after standardisation (upper case, single spaces).
 POSTAL_CODE_FORMATS: dict[str, str] = {
@@ -52,6 +56,9 @@ def postal_code_error(country: str, postal_code: str | None) -> str | None:
 
 def address_errors(address: AddressData) -> Errors:
     errors = ErrorList()
+    for field in TEXTS:
+        if message := column_text_error(getattr(CustomerAddress, field), getattr(address, field)):
+            errors.add(field, message)
     for field in ("street1", "city"):
         if not (getattr(address, field) or "").strip():
             errors.add(field, "Required.")

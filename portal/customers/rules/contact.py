@@ -5,10 +5,12 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from portal.customers.models import Customer
 from portal.customers.rules._errors import ErrorList, Errors
 from portal.customers.values import ContactInfo, ContactMethod
+from portal.limits import column_text_error, max_length
 
-NAME_MAX = 200
+NAME_MAX = max_length(Customer.name)
 
 
 def name_errors(name: str) -> Errors:
@@ -45,6 +47,9 @@ def contact_errors(contact: ContactInfo, *, has_postal_address: bool = False) ->
     """At least one of e-mail and phone, each well formed; a preferred method that is provided;
     no preference at all for a customer who must not be contacted."""
     errors = ErrorList()
+    time = contact.preferred_contact_time
+    if message := column_text_error(Customer.preferred_contact_time, time):
+        errors.add("preferred_contact_time", message)
     if not contact.email and not contact.phone:
         for field in ("email", "phone"):
             errors.add(field, "Give an e-mail address or a phone number.")

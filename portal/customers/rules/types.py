@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from portal.customers.models import Customer
 from portal.customers.rules._errors import ErrorList, Errors
 from portal.customers.rules.address import country_error
 from portal.customers.values import (
@@ -22,6 +23,7 @@ from portal.customers.values import (
     CustomerType,
     ResidencyStatus,
 )
+from portal.limits import INTEGER, max_length, text_error
 
 Check = Callable[[Any], str | None]
 
@@ -32,22 +34,28 @@ class Field:
     required: bool = True
 
 
-def text(max_length: int = 200) -> Check:
+def text(longest: int = 200) -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return "Enter a text."
-        return f"Use at most {max_length} characters." if len(value) > max_length else None
+        return text_error(value, longest)
 
+    check.longest = longest  # the form's input takes its limit from here
     return check
 
 
 def integer(minimum: int, maximum: int | None = None) -> Check:
+    """A whole number from `minimum` to `maximum`; without a maximum, up to the largest that
+    the segment rules' INTEGER comparison of type data can hold."""
+    highest = INTEGER[1] if maximum is None else maximum
+
     def check(value: Any) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
             return "Enter a whole number."
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            return f"Must be at least {minimum}{upper}."
+        if value < minimum and maximum is None:
+            return f"Must be at least {minimum}."
+        if not minimum <= value <= highest:
+            return f"Must be at least {minimum} and at most {highest:,}."
         return None
 
     return check
@@ -154,9 +162,9 @@ def type_data_errors(customer_type: CustomerType, data: dict) -> Errors:
 BUSINESS_FIELDS: dict[str, Field] = {
     "tax_id": Field(text(40)),
     "registration_number": Field(text(40)),
-    "legal_entity_name": optional(text()),
-    "dba_name": optional(text()),
-    "industry_code": optional(text(20)),
+    "legal_entity_name": optional(text(max_length(Customer.legal_entity_name))),
+    "dba_name": optional(text(max_length(Customer.dba_name))),
+    "industry_code": optional(text(max_length(Customer.industry_code))),
     "year_established": optional(integer(1800, 2100)),
     "company_size": optional(one_of(COMPANY_SIZES)),
     "organization_type": optional(one_of(ORGANIZATION_TYPES)),

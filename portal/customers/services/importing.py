@@ -100,6 +100,9 @@ def read_rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused("The file is not UTF-8 text; save it as CSV UTF-8.") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportRefused(f"Line {line} holds a NUL character; a CSV file holds text only.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
     if missing := [c for c in REQUIRED_COLUMNS if c not in header]:
@@ -129,12 +132,14 @@ def _typed(check, raw: str) -> Any:
     """The first reading of a `type.` cell the field accepts: text, number, yes/no, a;b list."""
     items = [item.strip() for item in raw.split(";") if item.strip()]
     candidates: list[Any] = [raw]
+    number = None
     with suppress(ValueError):
-        candidates.append(int(raw))
+        candidates.append(number := int(raw))
     if (flag := _flag(raw)) is not None:
         candidates.append(flag)
     candidates.append(items)
-    fallback = items if ";" in raw else raw  # the rule's message then fits what was meant
+    # The rule's message then fits what was meant.
+    fallback = items if ";" in raw else raw if number is None else number
     return next((value for value in candidates if check(value) is None), fallback)
 
 
