@@ -46,8 +46,20 @@ class EventFilterForm(FlaskForm):
 
 
 class Checkboxes(SelectMultipleField):
+    """A list of checkboxes of which at least one must be ticked (checked on the server: the
+    `required` attribute would make the browser demand every box)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, label: str, *, message: str, **kwargs):
+        super().__init__(label, validators=[_AtLeastOne(message)], **kwargs)
+
+
+class _AtLeastOne(DataRequired):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.field_flags = {}
 
 
 class TokenForm(FlaskForm):
@@ -57,7 +69,7 @@ class TokenForm(FlaskForm):
     scopes = Checkboxes(
         "Scopes",
         choices=[SelectChoice(scope, f"{scope}: {text}") for scope, text in SCOPES.items()],
-        validators=[DataRequired(message="Choose at least one scope.")],
+        message="Choose at least one scope.",
     )
 
 
@@ -67,5 +79,5 @@ class WebhookForm(FlaskForm):
         "Event types",
         choices=[SelectChoice(t, t) for t in PUBLISHED],
         default=["CustomerSegmentChanged"],
-        validators=[DataRequired(message="Choose at least one event type.")],
+        message="Choose at least one event type.",
     )
