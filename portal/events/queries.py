@@ -73,7 +73,9 @@ def event_deliveries(event_id: str) -> list:
 
 def parked_page(status: str, page: int) -> Page:
     p = ParkedEvent
-    query = select(p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.status)
+    query = select(
+        p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.awaits_order, p.status
+    )
     return _paged(query.where(p.status == status), p.id.desc(), page)
 
 
