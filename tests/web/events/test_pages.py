@@ -115,3 +115,19 @@ def test_no_events_page_answers_a_server_error_as_page_or_fragment(app, client, 
         for headers in ({}, {"HX-Request": "true"}):
             response = client.get(url, headers=headers)
             assert response.status_code == 200, (url, headers, response.status_code)
+
+
+def test_retention_follow_ups_are_listed_for_the_compliance_officer(client, login_as, customer):
+    event = message("SubscriptionCancelled", customer.id, reason="Too expensive")
+    intake.consume(event, "test")
+    db.session.commit()
+    login_as("compliance_officer")
+    page = client.get("/compliance/retention")
+    assert page.status_code == 200
+    follow_ups = page.text.split('id="follow-ups"')[1]
+    assert customer.name in follow_ups
+    assert event["payload"]["subscriptionId"] in follow_ups
+    assert "Too expensive" in follow_ups
+    assert f"/customers/{customer.id}" in follow_ups
+    login_as("sales")
+    assert client.get("/compliance/retention").status_code == 403
