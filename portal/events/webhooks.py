@@ -83,7 +83,7 @@ def queue_deliveries(events: Sequence[Outgoing]) -> None:
                 )
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 4 ** (attempts - 1)))
 
 
@@ -195,7 +195,7 @@ def record(outcomes: Sequence[Outcome]) -> None:
         elif attempts >= MAX_ATTEMPTS:
             values["status"] = "failed"
         else:
-            values["next_attempt_at"] = now + _backoff(attempts)
+            values["next_attempt_at"] = now + backoff(attempts)
         db.session.execute(
             update(WebhookDelivery.__table__)
             .where(
