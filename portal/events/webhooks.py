@@ -16,14 +16,15 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal.events.models import WebhookDelivery, WebhookSubscription
@@ -92,6 +93,7 @@ class Claimed:
     """A delivery leased to this worker: what sending it needs, nothing tied to a session."""
 
     id: int
+    subscription_id: str
     url: str
     secret: str
     event_id: str
@@ -109,23 +111,28 @@ class Outcome:
     response_ms: int
 
 
-def claim(limit: int) -> list[Claimed]:
-    """Lease up to `limit` due deliveries and commit: for LEASE they are not due to anyone else,
-    and a worker that dies leaves them due again once it runs out. One UPDATE, so SQLite takes
-    its write lock at once; on PostgreSQL, rows other workers are leasing are skipped."""
+def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
+    """Lease due deliveries and commit: the oldest of each subscription not in `busy` (those
+    with a delivery in flight), up to `limit`. One at a time per subscription, so a receiver
+    that hangs holds one thread, never the pool. For LEASE they are due to no one else; a
+    worker that dies leaves them due again once it runs out. The UPDATE checks again that a
+    row is due, so a worker that leased it meanwhile keeps it."""
     now = utcnow()
     until = now + LEASE
     d = WebhookDelivery.__table__.c
-    due = (
-        select(d.id)
-        .where(d.status == "pending", d.next_attempt_at <= now)
-        .order_by(d.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    due = (d.status == "pending", d.next_attempt_at <= now)
+    first = (
+        select(
+            d.id,
+            func.row_number().over(partition_by=d.subscription_id, order_by=d.id).label("n"),
+        )
+        .where(*due, d.subscription_id.not_in(list(busy)))
+        .subquery()
     )
+    oldest = select(first.c.id).where(first.c.n == 1).order_by(first.c.id).limit(limit)
     leased = db.session.execute(
         update(WebhookDelivery.__table__)
-        .where(d.id.in_(due.scalar_subquery()))
+        .where(d.id.in_(oldest.scalar_subquery()), *due)
         .values(next_attempt_at=until)
         .returning(d.id, d.subscription_id, d.event_id, d.event_type, d.body, d.attempts)
     ).all()
@@ -141,6 +148,7 @@ def claim(limit: int) -> list[Claimed]:
     return [
         Claimed(
             r.id,
+            r.subscription_id,
             subscriptions[r.subscription_id].url,
             subscriptions[r.subscription_id].secret,
             r.event_id,
@@ -215,32 +223,44 @@ def run(
     until_idle: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> int:
-    """The webhook worker: up to `concurrency` deliveries in flight, each in a pool thread, so
-    a receiver that hangs holds one thread for at most TIMEOUT and never the others, the relay
-    or a database connection. Answers are recorded as they come. `until_idle` returns once
-    nothing is due or in flight; the number of deliveries tried."""
+    """The webhook worker: up to `concurrency` deliveries in flight, each in a pool thread and
+    at most one per subscription, so a receiver that hangs holds one thread for at most
+    TIMEOUT and delays neither the other receivers, the relay nor a database connection.
+    Answers are recorded as they come. `until_idle` returns once nothing is due or in
+    flight; the number of deliveries tried."""
     tried = 0
-    in_flight: set[Future] = set()
+    in_flight: dict[Future, Claimed] = {}
     with ThreadPoolExecutor(concurrency, thread_name_prefix="webhook") as pool:
         while True:
             stopping = should_stop()
             if not stopping and len(in_flight) < concurrency:
-                try:
-                    claimed = claim(concurrency - len(in_flight))
-                except OperationalError:
-                    db.session.rollback()
-                    log.exception("database unavailable; webhook deliveries wait")
-                    claimed = []
-                in_flight |= {pool.submit(send, delivery) for delivery in claimed}
+                busy = {c.subscription_id for c in in_flight.values()}
+                claimed = _unless_database_down(
+                    partial(claim, concurrency - len(in_flight), busy), []
+                )
+                in_flight |= {pool.submit(send, delivery): delivery for delivery in claimed}
                 tried += len(claimed)
             if not in_flight:
                 if stopping or until_idle:
                     return tried
                 time.sleep(interval)
                 continue
-            done, in_flight = wait(in_flight, timeout=interval, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, timeout=interval, return_when=FIRST_COMPLETED)
             if done:
-                record([future.result() for future in done])
+                outcomes = [future.result() for future in done]
+                for future in done:
+                    del in_flight[future]
+                # Unrecorded, a delivery is sent again when its lease runs out.
+                _unless_database_down(partial(record, outcomes), None)
+
+
+def _unless_database_down(work: Callable, fallback):
+    try:
+        return work()
+    except OperationalError:
+        db.session.rollback()
+        log.exception("database unavailable; webhook deliveries wait")
+        return fallback
 
 
 def subscribe(actor: User, url: str, event_types: list[str]) -> tuple[WebhookSubscription, str]:
