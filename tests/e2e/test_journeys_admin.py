@@ -47,10 +47,14 @@ def test_administrator_browses_events_and_handles_parked_ones(
     expect(page.get_by_role("heading", level=1)).to_have_text("CustomerCreated")
     expect(page.locator(".payload")).to_contain_text(customer.id)
     page.get_by_role("link", name="All events").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Domain events")
+    page.wait_for_load_state()
 
     page.get_by_label("Type").select_option("CustomerUpdated")
+    page.get_by_role("button", name="Filter").click()
     expect(results).to_contain_text("No events match.")
     page.get_by_label("Type").select_option("")
+    page.get_by_role("button", name="Filter").click()
     expect(results.get_by_role("link", name="CustomerCreated").first).to_be_visible()
 
     page.get_by_role("link", name="Parked consumed events").click()
