@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime
 
 from flask import Flask, g, request, session
@@ -17,6 +16,7 @@ from portal.config import ConfigurationError, TestConfig, check_config, config_f
 from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
 from portal.limits import json_loads
 from portal.models import utcnow
+from portal.request_ids import RequestIds, request_id_of
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,6 +55,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     _install_request_id_logging()
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
+    app.wsgi_app = RequestIds(app.wsgi_app, propagate=lambda: _propagates(app))
 
     # Every area's tables must be known before anything maps or migrates them.
     import portal.api.models
@@ -164,6 +165,11 @@ def _refuse_unreadable_fields(app: Flask) -> None:
             )
 
 
+def _propagates(app: Flask) -> bool:
+    configured = app.config["PROPAGATE_EXCEPTIONS"]
+    return app.testing or app.debug if configured is None else configured
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers and a writer work at once (gunicorn workers, tests); enforce foreign keys.
     cursor = dbapi_connection.cursor()
@@ -215,7 +221,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
-        g.request_id = str(uuid.uuid4())
+        g.request_id = request_id_of(request.environ)
 
     @app.before_request
     def refuse_nul_characters():

@@ -236,7 +236,9 @@ CONSUMED: dict[str, EventType] = {
         },
     ),
     "OrderCancelled": EventType(
-        "Order context: an order was cancelled (taken out of the history's totals)",
+        "Order context: an order was cancelled (taken out of the history's totals). One that"
+        " comes before its `OrderPlaced` is refused (`422` over HTTP: send it again later); on"
+        " the queue it waits parked and is applied as soon as its order arrives",
         {
             "orderId": ORDER_ID,
             "cancelledAt": _at("When the order was cancelled"),

@@ -1,4 +1,5 @@
-"""`flask --app wsgi events relay` and `events consume`: the long-running event workers."""
+"""`flask --app wsgi events relay`, `events webhooks` and `events consume`: the long-running
+event workers."""
 
 from __future__ import annotations
 
@@ -29,26 +30,43 @@ def _stop_on_sigterm() -> None:
 @click.option("--interval", default=0.5, show_default=True, help="Seconds to sleep when idle.")
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> None:
-    """Deliver outbox events to the in-process handlers and, with a broker URL, to RabbitMQ;
-    send due webhook deliveries. Stops cleanly on SIGTERM."""
+    """Deliver outbox events to the in-process handlers (which queue webhook deliveries) and,
+    with a broker URL, to RabbitMQ. Stops cleanly on SIGTERM."""
     from portal.events.broker import RabbitPublisher
     from portal.events.relay import Relay, run_forever
-    from portal.events.webhooks import deliver_due
 
     relay = Relay(RabbitPublisher(broker_url) if broker_url else None, batch_size=batch)
     if once:
         total = 0
         while sent := relay.run_once():
             total += sent
-        while deliver_due():
-            pass
         click.echo(f"relayed {total} events")
         return
     _stop_on_sigterm()
     click.echo(f"relaying to {'RabbitMQ and ' if broker_url else ''}in-process handlers")
-    run_forever(
-        relay, interval=interval, after_batch=deliver_due, should_stop=lambda: _stop["requested"]
-    )
+    run_forever(relay, interval=interval, should_stop=lambda: _stop["requested"])
+
+
+@bp.cli.command("webhooks")
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    help="Deliveries in flight at once (threads): a hanging receiver holds one.",
+)
+@click.option("--interval", default=0.5, show_default=True, help="Seconds to sleep when idle.")
+@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+def webhooks_command(concurrency: int, interval: float, once: bool) -> None:
+    """Send due webhook deliveries, apart from the relay and the broker. Stops cleanly on
+    SIGTERM, after the answers in flight."""
+    from portal.events.webhooks import run
+
+    if once:
+        click.echo(f"tried {run(concurrency, interval=interval, until_idle=True)} deliveries")
+        return
+    _stop_on_sigterm()
+    click.echo(f"sending webhooks, {concurrency} at a time")
+    run(concurrency, interval=interval, should_stop=lambda: _stop["requested"])
 
 
 @bp.cli.command("consume")

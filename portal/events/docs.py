@@ -6,6 +6,7 @@ import json
 
 from flask import Flask
 
+from portal.events import webhooks
 from portal.events.broker import EXCHANGE
 from portal.events.catalogue import CONSUMED, PUBLISHED, EventType
 from portal.events.consumer import QUEUE
@@ -32,6 +33,26 @@ def _event_section(name: str, event_type: EventType) -> list[str]:
     return [*lines, "", "```json", body, "```", ""]
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds:g} s"
+
+
+def _webhooks_section() -> list[str]:
+    waits = [webhooks.backoff(n).total_seconds() for n in range(1, webhooks.MAX_ATTEMPTS)]
+    text = (
+        "Subscribers get the published events they chose as an HTTP POST of the envelope above"
+        " (JSON), with `X-EFI-Event-Id`, `X-EFI-Event-Type`, `X-EFI-Timestamp` (Unix time) and"
+        ' `X-EFI-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`; refuse a'
+        f" timestamp more than {webhooks.TOLERANCE // 60} minutes away. An answer below 400 is"
+        f" a success. The sender waits {webhooks.TIMEOUT:g} s to connect and"
+        f" {webhooks.TIMEOUT:g} s between two bytes of the answer; a failed attempt is retried"
+        f" after {', '.join(_duration(w) for w in waits)}: {webhooks.MAX_ATTEMPTS} attempts in"
+        " all, then the delivery is given up. Delivery is at least once and in no particular"
+        " order: de-duplicate by `X-EFI-Event-Id`."
+    )
+    return ["## Webhooks", "", text, ""]
+
+
 def events_markdown(_app: Flask) -> str:
     lines = [
         "# Domain events",
@@ -55,6 +76,7 @@ def events_markdown(_app: Flask) -> str:
         "consume`) or through `POST /api/v1/events` (see api.md). Unknown payload fields are",
         "ignored; a missing or mistyped field refuses the event.",
         "",
+        *_webhooks_section(),
         "## Published",
         "",
     ]

@@ -22,6 +22,7 @@ from portal.events.outbox import SYSTEM
 from portal.extensions import db
 from portal.segmentation import behaviour
 from portal.segmentation.behaviour import Activity, Engagement, PlacedOrder
+from portal.segmentation.models import CustomerOrder
 
 
 def moment(value: str) -> datetime:
@@ -62,7 +63,18 @@ def order_placed(p: dict) -> None:
     behaviour.record_order_placed(*astuple(placed_order(p)))
 
 
+class OrderNotPlaced(NotFound):
+    """OrderCancelled before its OrderPlaced: refused, and on the queue parked until the order
+    arrives (see intake.apply_awaited_cancellations)."""
+
+    def __init__(self, order_id: str):
+        super().__init__("order")
+        self.order_id = order_id
+
+
 def order_cancelled(p: dict) -> None:
+    if db.session.get(CustomerOrder, p["orderId"]) is None:
+        raise OrderNotPlaced(p["orderId"])
     behaviour.record_order_cancelled(p["orderId"], moment(p["cancelledAt"]))
 
 

@@ -48,8 +48,20 @@ class EventFilterForm(Form):
 
 
 class Checkboxes(SelectMultipleField):
+    """A list of checkboxes of which at least one must be ticked (checked on the server: the
+    `required` attribute would make the browser demand every box)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, label: str, *, message: str, **kwargs):
+        super().__init__(label, validators=[_AtLeastOne(message)], **kwargs)
+
+
+class _AtLeastOne(DataRequired):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.field_flags = {}
 
 
 class TokenForm(Form):
@@ -61,7 +73,7 @@ class TokenForm(Form):
     scopes = Checkboxes(
         "Scopes",
         choices=[SelectChoice(scope, f"{scope}: {text}") for scope, text in SCOPES.items()],
-        validators=[DataRequired(message="Choose at least one scope.")],
+        message="Choose at least one scope.",
     )
 
 
@@ -73,5 +85,5 @@ class WebhookForm(Form):
         "Event types",
         choices=[SelectChoice(t, t) for t in PUBLISHED],
         default=["CustomerSegmentChanged"],
-        validators=[DataRequired(message="Choose at least one event type.")],
+        message="Choose at least one event type.",
     )

@@ -13,19 +13,22 @@ their customers re-evaluated in one engine run, instead of one run per event (wh
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from contextlib import nullcontext
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.customers.errors import DomainError, NotFound
-from portal.events.effects import EFFECTS, placed_order
+from portal.events.effects import EFFECTS, OrderNotPlaced, placed_order
 from portal.events.models import InboxEvent, ParkedEvent
+from portal.events.outbox import SYSTEM
 from portal.events.schema import problems
 from portal.extensions import db
 from portal.limits import json_loads
 from portal.models import among, utcnow
 from portal.segmentation.behaviour import known_customers, record_orders_placed
+from portal.segmentation.models import CustomerOrder
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +41,18 @@ class Refused(Exception):
     """The event cannot be taken in: `status` 400 (not JSON) or 422 (invalid, unknown); 500
     only on the queue, where an effect that failed unexpectedly parks its event."""
 
-    def __init__(self, status: int, reason: str, details: list[str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        details: list[str] | None = None,
+        awaits_order: str | None = None,
+    ):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.details = details or []
+        self.awaits_order = awaits_order  # an OrderCancelled before its order
 
     def __str__(self) -> str:
         return "; ".join([self.reason, *self.details])
@@ -50,7 +60,8 @@ class Refused(Exception):
 
 def _unknown(exc: DomainError) -> Refused:
     messages = [m for field in exc.errors.values() for m in field]
-    return Refused(422, "the event refers to something unknown", messages)
+    awaits = exc.order_id if isinstance(exc, OrderNotPlaced) else None
+    return Refused(422, "the event refers to something unknown", messages, awaits)
 
 
 def decode(body: bytes | str) -> object:
@@ -82,6 +93,8 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
             EFFECTS[event["type"]](event["payload"])
             db.session.add(InboxEvent(event_id=event["eventId"], type=event["type"], source=source))
             db.session.flush()
+            if event["type"] == "OrderPlaced":
+                apply_awaited_cancellations([event["payload"]["orderId"]])
     except DomainError as exc:
         raise _unknown(exc) from None
     except IntegrityError:
@@ -91,7 +104,9 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
     return ACCEPTED
 
 
-def park(body: bytes | str, reason: str, source: str) -> ParkedEvent:
+def park(
+    body: bytes | str, reason: str, source: str, awaits_order: str | None = None
+) -> ParkedEvent:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
         message = json_loads(text)
@@ -104,10 +119,25 @@ def park(body: bytes | str, reason: str, source: str) -> ParkedEvent:
         type=str(fields.get("type"))[:100] if fields.get("type") else None,
         body=text,
         reason=reason,
+        awaits_order=awaits_order,
         status="parked",
     )
     db.session.add(parked)
     return parked
+
+
+def apply_awaited_cancellations(order_ids: Iterable[str]) -> None:
+    """Apply the parked OrderCancelled events whose order is known now, in the open
+    transaction, and mark them replayed: a cancellation that overtook its order is not lost."""
+    waiting = db.session.scalars(
+        select(ParkedEvent)
+        .join(CustomerOrder, CustomerOrder.order_id == ParkedEvent.awaits_order)
+        .where(ParkedEvent.status == "parked", among(ParkedEvent.awaits_order, set(order_ids)))
+        .order_by(ParkedEvent.id)
+    ).all()
+    for parked in waiting:
+        consume(decode(parked.body), parked.source)
+        _mark(parked, "replayed", SYSTEM)
 
 
 def take_orders(events: list[dict], source: str) -> list[str | Refused]:
@@ -138,6 +168,7 @@ def take_orders(events: list[dict], source: str) -> list[str | Refused]:
             insert(InboxEvent.__table__),
             [{"event_id": e["eventId"], "type": e["type"], "source": source} for e in taken],
         )
+        apply_awaited_cancellations(e["payload"]["orderId"] for e in taken)
     return outcomes
 
 
@@ -210,9 +241,14 @@ def take_batch(bodies: list[bytes], source: str) -> list[str]:
     """The queue's intake: every message is applied, found a duplicate or parked, then one
     commit. A lost database connection propagates, so the consumer can leave them queued."""
     outcomes = _take([_decoded(body) for body in bodies], source, isolated=True)
+    awaited = []
     for body, outcome in zip(bodies, outcomes, strict=True):
         if isinstance(outcome, Refused):
-            park(body, str(outcome), source)
+            park(body, str(outcome), source, outcome.awaits_order)
+            awaited.append(outcome.awaits_order)
+    if any(awaited):  # the order may have come later in this very batch
+        db.session.flush()
+        apply_awaited_cancellations(a for a in awaited if a)
     db.session.commit()
     return [PARKED if isinstance(o, Refused) else o for o in outcomes]
 
@@ -254,7 +290,11 @@ def replay(parked: ParkedEvent, user_id: str) -> str | None:
 
 
 def resolve(parked: ParkedEvent, status: str, user_id: str) -> None:
+    _mark(parked, status, user_id)
+    db.session.commit()
+
+
+def _mark(parked: ParkedEvent, status: str, user_id: str) -> None:
     parked.status = status
     parked.resolved_at = utcnow()
     parked.resolved_by = user_id
-    db.session.commit()

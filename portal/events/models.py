@@ -92,6 +92,8 @@ class ParkedEvent(db.Model):
     type: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)  # the message as received, for replay
     reason: Mapped[str] = mapped_column(Text)
+    # An OrderCancelled that came before its order: applied when that order arrives.
+    awaits_order: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(20), default="parked", index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(80))

@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal.api.models import ApiToken
-from portal.events.models import OutboxEvent, ParkedEvent, WebhookDelivery, WebhookSubscription
+from portal.customers.models import Customer
+from portal.events.models import (
+    OutboxEvent,
+    ParkedEvent,
+    RetentionFollowUp,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from portal.extensions import db
 from portal.security.queries import Page
 
@@ -24,10 +31,10 @@ class EventFilter:
     date_to: date | None = None
 
 
-def _paged(query, order, page: int) -> Page:
+def _paged(query, page: int, *order) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(
-        query.order_by(order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        query.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
     return Page(rows=rows, page=page, per_page=PER_PAGE, total=total)
 
@@ -59,7 +66,7 @@ def event_page(filters: EventFilter, page: int) -> Page:
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
         query = query.where(e.occurred_at < end)
-    return _paged(query, e.seq.desc(), page)
+    return _paged(query, page, e.seq.desc())
 
 
 def event_deliveries(event_id: str) -> list:
@@ -73,8 +80,21 @@ def event_deliveries(event_id: str) -> list:
 
 def parked_page(status: str, page: int) -> Page:
     p = ParkedEvent
-    query = select(p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.status)
-    return _paged(query.where(p.status == status), p.id.desc(), page)
+    query = select(
+        p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.awaits_order, p.status
+    )
+    return _paged(query.where(p.status == status), page, p.id.desc())
+
+
+def retention_follow_up_page(page: int) -> Page:
+    """The customers still to call after a SubscriptionCancelled, longest waiting first."""
+    f = RetentionFollowUp
+    query = (
+        select(f.id, f.flagged_at, f.customer_id, Customer.name, f.subscription_id, f.reason)
+        .join(Customer, Customer.id == f.customer_id)
+        .where(f.done_at.is_(None))
+    )
+    return _paged(query, page, f.flagged_at, f.id)
 
 
 def tokens() -> list[ApiToken]:
@@ -101,4 +121,4 @@ def delivery_page(page: int) -> Page:
         d.delivered_at,
         WebhookSubscription.url,
     ).join(WebhookSubscription)
-    return _paged(query, d.id.desc(), page)
+    return _paged(query, page, d.id.desc())

@@ -292,7 +292,6 @@ def run_forever(
     relay: Relay,
     *,
     interval: float = 0.5,
-    after_batch: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """The worker loop: drain the outbox, sleep when it is empty, back off while the broker is
@@ -310,7 +309,6 @@ def run_forever(
                 log.warning("broker unreachable (%s); retrying in %.1f s", exc, pause)
                 time.sleep(pause)
                 continue
-            after_batch()
             if sent == 0:
                 time.sleep(interval)
     finally:

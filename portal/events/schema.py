@@ -22,12 +22,29 @@ ENVELOPE_DOC = {
     "type": "The event type (also the RabbitMQ routing key)",
     "version": "Payload schema version (1)",
     "occurredAt": "When it happened (ISO-8601, UTC)",
-    "aggregateId": "The customer (or organisation) the event is about",
-    "actor": "The staff user's id, or `system`",
+    "aggregateId": (
+        "What the event is about, and the unit of ordering. Published events: the customer's id"
+        " (the payload's `customerId`); for `Organization…` events the organisation's id"
+        " (`organizationId`, its root node); for `Approval…` events the approval request's id"
+        " (`requestId`). Consumed events: the sender's, optional"
+    ),
+    "actor": (
+        "Who acted: a user's id (staff, or a member of a customer's organisation such as a"
+        " buyer, an approver or an invitee joining), or `system` (jobs, consumed events)"
+    ),
     "payload": "The fields below",
 }
 
+# The payload field whose value a published event's aggregateId is, by the type's first word;
+# customerId for the rest.
+AGGREGATE_FIELDS = {"Approval": "requestId", "Organization": "organizationId"}
+
 format_checker = FormatChecker()
+
+
+def aggregate_field(name: str) -> str:
+    """The payload field that the published event `name` carries its aggregateId in."""
+    return next((f for word, f in AGGREGATE_FIELDS.items() if name.startswith(word)), "customerId")
 
 
 @format_checker.checks("date-time", raises=(ValueError, OverflowError))
@@ -115,7 +132,9 @@ def example(name: str) -> dict:
         "type": name,
         "version": 1,
         "occurredAt": "2026-11-28T14:03:00+00:00",
-        "aggregateId": fields["customerId"].example if "customerId" in fields else "ord-10045",
+        "aggregateId": fields[
+            aggregate_field(name) if name in PUBLISHED or "customerId" in fields else "orderId"
+        ].example,
         "actor": "system",
         "payload": {field: f.example for field, f in fields.items()},
     }

@@ -1,7 +1,10 @@
 """Webhooks: signed HTTP deliveries of chosen event types to subscribers' URLs.
 
 The relay's handler queues one delivery per event and matching subscription (in the relay's
-transaction, so none is lost or doubled); deliver_due() sends them, retrying with backoff.
+transaction, so none is lost or doubled). The webhook worker (run(), `flask --app wsgi events
+webhooks`) sends them apart from the relay and the broker, several at once, retrying with
+backoff: a delivery is leased and committed, sent outside any transaction, and its answer
+recorded in a second one.
 Signature: `X-EFI-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the
 Unix time in `X-EFI-Timestamp`; receivers refuse timestamps older than TOLERANCE (replays).
 """
@@ -10,14 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.extensions import db
@@ -28,9 +36,14 @@ from portal.security.models import User
 if TYPE_CHECKING:  # the relay imports this module for its handler
     from portal.events.relay import Outgoing
 
+log = logging.getLogger(__name__)
+
 TOLERANCE = 300  # seconds a signed timestamp stays acceptable
 MAX_ATTEMPTS = 8
-TIMEOUT = 5.0
+TIMEOUT = 5.0  # seconds to connect, and again between two bytes of the answer
+CONCURRENCY = 8
+# Far beyond TIMEOUT: a delivery is re-sent only when its worker is surely gone.
+LEASE = timedelta(minutes=2)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -71,28 +84,85 @@ def queue_deliveries(events: Sequence[Outgoing]) -> None:
                 )
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 4 ** (attempts - 1)))
 
 
-def deliver_due(limit: int = 50, http: requests.Session | None = None) -> int:
-    """Send due deliveries; returns how many were tried. Locked rows are another worker's."""
-    http = http or requests.Session()
-    due = db.session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
-        .order_by(WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery leased to this worker: what sending it needs, nothing tied to a session."""
+
+    id: int
+    subscription_id: str
+    url: str
+    secret: str
+    event_id: str
+    event_type: str
+    body: str
+    attempts: int  # before this one
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claimed: Claimed
+    response_status: int | None
+    error: str | None
+    response_ms: int
+
+
+def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
+    """Lease due deliveries and commit: the oldest of each subscription not in `busy` (those
+    with a delivery in flight), up to `limit`. One at a time per subscription, so a receiver
+    that hangs holds one thread, never the pool. For LEASE they are due to no one else; a
+    worker that dies leaves them due again once it runs out. The UPDATE checks again that a
+    row is due, so a worker that leased it meanwhile keeps it."""
+    now = utcnow()
+    until = now + LEASE
+    d = WebhookDelivery.__table__.c
+    due = (d.status == "pending", d.next_attempt_at <= now)
+    first = (
+        select(
+            d.id,
+            func.row_number().over(partition_by=d.subscription_id, order_by=d.id).label("n"),
+        )
+        .where(*due, d.subscription_id.not_in(list(busy)))
+        .subquery()
+    )
+    oldest = select(first.c.id).where(first.c.n == 1).order_by(first.c.id).limit(limit)
+    leased = db.session.execute(
+        update(WebhookDelivery.__table__)
+        .where(d.id.in_(oldest.scalar_subquery()), *due)
+        .values(next_attempt_at=until)
+        .returning(d.id, d.subscription_id, d.event_id, d.event_type, d.body, d.attempts)
     ).all()
-    for delivery in due:
-        subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-        _attempt(delivery, subscription, http)
+    subscriptions = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.secret
+            ).where(WebhookSubscription.id.in_({r.subscription_id for r in leased}))
+        )
+    }
     db.session.commit()
-    return len(due)
+    return [
+        Claimed(
+            r.id,
+            r.subscription_id,
+            subscriptions[r.subscription_id].url,
+            subscriptions[r.subscription_id].secret,
+            r.event_id,
+            r.event_type,
+            r.body,
+            r.attempts,
+            until,
+        )
+        for r in sorted(leased, key=lambda r: r.id)
+    ]
 
 
-def _attempt(delivery: WebhookDelivery, subscription: WebhookSubscription, http) -> None:
+def send(delivery: Claimed) -> Outcome:
+    """POST one delivery, signed; no database work (it runs in the worker's pool)."""
     body = delivery.body.encode()
     timestamp = int(time.time())
     headers = {
@@ -100,24 +170,97 @@ def _attempt(delivery: WebhookDelivery, subscription: WebhookSubscription, http)
         "X-EFI-Event-Id": delivery.event_id,
         "X-EFI-Event-Type": delivery.event_type,
         "X-EFI-Timestamp": str(timestamp),
-        "X-EFI-Signature": sign(subscription.secret, timestamp, body),
+        "X-EFI-Signature": sign(delivery.secret, timestamp, body),
     }
-    delivery.attempts += 1
     started = time.perf_counter()
     try:
-        response = http.post(subscription.url, data=body, headers=headers, timeout=TIMEOUT)
-        delivery.response_status = response.status_code
-        delivery.last_error = None if response.ok else f"HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        delivery.response_status = None
-        delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
-    delivery.response_ms = round((time.perf_counter() - started) * 1000)
-    if delivery.last_error is None:
-        delivery.status, delivery.delivered_at = "sent", utcnow()
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = "failed"
-    else:
-        delivery.next_attempt_at = utcnow() + _backoff(delivery.attempts)
+        response = requests.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT)
+        status, error = (
+            response.status_code,
+            None if response.ok else f"HTTP {response.status_code}",
+        )
+    except Exception as exc:  # whatever the URL or the receiver does, the worker goes on
+        status, error = None, f"{exc.__class__.__name__}: {exc}"[:500]
+    return Outcome(delivery, status, error, round((time.perf_counter() - started) * 1000))
+
+
+def record(outcomes: Sequence[Outcome]) -> None:
+    """Store the answers in one transaction. A lease that ran out and was taken by another
+    worker is theirs now: the stale answer is dropped (the receiver may see the event twice,
+    as at-least-once delivery allows)."""
+    now = utcnow()
+    d = WebhookDelivery.__table__.c
+    for outcome in outcomes:
+        attempts = outcome.claimed.attempts + 1
+        values: dict = {
+            "attempts": attempts,
+            "response_status": outcome.response_status,
+            "response_ms": outcome.response_ms,
+            "last_error": outcome.error,
+        }
+        if outcome.error is None:
+            values |= {"status": "sent", "delivered_at": now}
+        elif attempts >= MAX_ATTEMPTS:
+            values["status"] = "failed"
+        else:
+            values["next_attempt_at"] = now + backoff(attempts)
+        db.session.execute(
+            update(WebhookDelivery.__table__)
+            .where(
+                d.id == outcome.claimed.id,
+                d.status == "pending",
+                d.next_attempt_at == outcome.claimed.lease_until,
+            )
+            .values(**values)
+        )
+    db.session.commit()
+
+
+def run(
+    concurrency: int = CONCURRENCY,
+    *,
+    interval: float = 0.5,
+    until_idle: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """The webhook worker: up to `concurrency` deliveries in flight, each in a pool thread and
+    at most one per subscription, so a receiver that hangs holds one thread for at most
+    TIMEOUT and delays neither the other receivers, the relay nor a database connection.
+    Answers are recorded as they come. `until_idle` returns once nothing is due or in
+    flight; the number of deliveries tried."""
+    tried = 0
+    in_flight: dict[Future, Claimed] = {}
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="webhook") as pool:
+        while True:
+            stopping = should_stop()
+            if not stopping and len(in_flight) < concurrency:
+                busy = {c.subscription_id for c in in_flight.values()}
+                claimed = _unless_database_down(
+                    partial(claim, concurrency - len(in_flight), busy), []
+                )
+                in_flight |= {pool.submit(send, delivery): delivery for delivery in claimed}
+                tried += len(claimed)
+            if not in_flight:
+                if stopping or until_idle:
+                    return tried
+                time.sleep(interval)
+                continue
+            done, _ = wait(in_flight, timeout=interval, return_when=FIRST_COMPLETED)
+            if done:
+                outcomes = [future.result() for future in done]
+                for future in done:
+                    del in_flight[future]
+                # Unrecorded, a delivery is sent again when its lease runs out.
+                _unless_database_down(partial(record, outcomes), None)
+
+
+def _unless_database_down(work: Callable, fallback):
+    try:
+        return work()
+    except OperationalError:
+        db.session.rollback()
+        log.exception("database unavailable; webhook deliveries wait")
+        return fallback
 
 
 def subscribe(actor: User, url: str, event_types: list[str]) -> tuple[WebhookSubscription, str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from portal.compliance import bp, queries
 from portal.compliance.forms import RetentionForm
 from portal.compliance.retention import DESCRIPTIONS, policies, save_policy
 from portal.compliance.values import RetentionRule
+from portal.events.queries import retention_follow_up_page
 from portal.htmx import redirect_after_post, render
 from portal.models import utcnow
 from portal.security.access import require
@@ -32,6 +33,10 @@ def _page(*, status=200, failed=None):
         forms=forms,
         runs=queries.recent_retention_runs(),
         descriptions=DESCRIPTIONS,
+        # Names the customers: only for those who may read customers.
+        follow_ups=retention_follow_up_page(request.args.get("page", 1, type=int) or 1)
+        if current_user.can("customer:read")
+        else None,
     )
 
 

@@ -56,6 +56,7 @@ def change_status(
             f"Deactivated ({new_status}): {reason}",
             "CustomerAccountDeactivated",
             {"customerId": customer.id, "reasonCode": reason, "deactivationDate": iso(now)},
+            occurred_at=now,  # the change's events share one moment: none precedes another
         )
     elif is_reactivation(previous, new_status):
         record(
@@ -72,6 +73,7 @@ def change_status(
                     "to": iso(now),
                 },
             },
+            occurred_at=now,
         )
         customer.deactivated_at = None
 

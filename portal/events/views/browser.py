@@ -54,14 +54,14 @@ def event_detail(event_id: str):
 @bp.get("/events/parked")
 @require("admin:events:read")
 def parked_list():
-    status = request.args.get("status", "parked")
-    if status not in PARKED_STATUSES:
+    shown = request.args.get("status", "parked")
+    if shown not in PARKED_STATUSES:
         abort(404)
-    page = queries.parked_page(status, request.args.get("page", 1, type=int) or 1)
+    page = queries.parked_page(shown, request.args.get("page", 1, type=int) or 1)
     return render(
         "events/parked.html",
         page=page,
-        status=status,
+        shown=shown,
         statuses=PARKED_STATUSES,
         can_manage=current_user.can("admin:integrations:manage"),
     )

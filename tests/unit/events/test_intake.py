@@ -72,6 +72,37 @@ def test_order_cancelled_takes_the_order_out(customer):
     assert metrics(customer.id).order_total_minor == 0
 
 
+def _placed_and_cancelled(customer_id: str) -> tuple[bytes, bytes]:
+    placed = message("OrderPlaced", customer_id, amountMinor=1000, currency="USD")
+    cancelled = message("OrderCancelled", customer_id, orderId=placed["payload"]["orderId"])
+    return json.dumps(placed).encode(), json.dumps(cancelled).encode()
+
+
+def test_a_cancellation_before_its_order_waits_parked_and_then_takes_it_out(customer):
+    placed, cancelled = _placed_and_cancelled(customer.id)
+    assert intake.take_batch([cancelled], "queue") == [intake.PARKED]
+    parked = db.session.scalars(select(ParkedEvent)).one()
+    assert "No such order." in parked.reason
+    assert intake.take_batch([placed], "queue") == [intake.ACCEPTED]
+    assert (metrics(customer.id).order_count, metrics(customer.id).order_total_minor) == (0, 0)
+    db.session.refresh(parked)
+    assert (parked.status, parked.resolved_by) == ("replayed", "system")
+
+
+def test_a_cancellation_ahead_of_its_order_in_one_batch_is_applied_too(customer):
+    placed, cancelled = _placed_and_cancelled(customer.id)
+    assert intake.take_batch([cancelled, placed], "queue") == [intake.PARKED, intake.ACCEPTED]
+    assert (metrics(customer.id).order_count, metrics(customer.id).order_total_minor) == (0, 0)
+    assert db.session.scalars(select(ParkedEvent.status)).one() == "replayed"
+
+
+def test_a_cancellation_after_its_order_takes_it_out_at_once(customer):
+    placed, cancelled = _placed_and_cancelled(customer.id)
+    assert intake.take_batch([placed, cancelled], "queue") == [intake.ACCEPTED] * 2
+    assert (metrics(customer.id).order_count, metrics(customer.id).order_total_minor) == (0, 0)
+    assert db.session.scalars(select(ParkedEvent)).all() == []
+
+
 def test_subscription_created_marks_an_active_subscription(customer):
     take(message("SubscriptionCreated", customer.id))
     assert metrics(customer.id).active_subscription is True

@@ -81,6 +81,23 @@ def test_a_batch_is_taken_whole_or_not_at_all(client, bearer, customer):
     assert [r["status"] for r in taken.json["results"]] == ["accepted", "accepted"]
 
 
+def test_a_cancellation_before_its_order_is_refused_and_taken_once_the_order_is_in(
+    client, bearer, customer
+):
+    headers = bearer("events:write")
+    placed = message("OrderPlaced", customer.id, amountMinor=1000, currency="USD")
+    cancelled = message("OrderCancelled", customer.id, orderId=placed["payload"]["orderId"])
+    early = client.post("/api/v1/events", json=cancelled, headers=headers)
+    assert early.status_code == 422
+    assert early.json["error"]["problems"] == ["No such order."]
+    assert client.post("/api/v1/events", json=placed, headers=headers).status_code == 200
+    again = client.post("/api/v1/events", json=cancelled, headers=headers)
+    assert again.json["results"][0]["status"] == "accepted"
+    db.session.expire_all()
+    metrics = db.session.get(CustomerMetrics, customer.id)
+    assert (metrics.order_count, metrics.order_total_minor) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [(b"{not json", 400), (b'{"type": "Nope"}', 422), (b"[]", 422)],

@@ -38,8 +38,9 @@ def test_parked_events_can_be_replayed_or_discarded(client, login_as, customer):
     good = intake.park(json.dumps(message("OrderPlaced", customer.id)), "was down", "queue")
     bad = intake.park("garbage", "the body is not JSON", "queue")
     db.session.commit()
-    listing = client.get("/admin/events/parked").text
-    assert "the body is not JSON" in listing
+    listing = client.get("/admin/events/parked")
+    assert listing.status_code == 200
+    assert "the body is not JSON" in listing.text
     assert client.post(f"/admin/events/parked/{good.id}/replay").status_code == 303
     assert client.post(f"/admin/events/parked/{bad.id}/discard").status_code == 303
     db.session.expire_all()
@@ -75,3 +76,58 @@ def test_a_webhook_subscription_is_registered_and_stopped(client, login_as):
     db.session.expire_all()
     assert db.session.get(WebhookSubscription, subscription.id).active is False
     assert client.get("/admin/integrations/webhooks/deliveries").status_code == 200
+
+
+def test_one_scope_or_one_event_type_is_enough_and_none_is_refused(client, login_as):
+    """Ticking every box must not be demanded by the browser; the server wants at least one."""
+    login_as("administrator")
+    for url, box in (
+        ("/admin/integrations/tokens", 'name="scopes"'),
+        ("/admin/integrations/webhooks", 'name="event_types"'),
+    ):
+        checkboxes = [tag for tag in client.get(url).text.split("<input")[1:] if box in tag]
+        assert checkboxes
+        assert not [tag for tag in checkboxes if "required" in tag.split(">")[0]]
+    no_scope = client.post("/admin/integrations/tokens", data={"name": "crm"})
+    assert no_scope.status_code == 422
+    assert "Choose at least one scope." in no_scope.text
+    no_type = client.post("/admin/integrations/webhooks", data={"url": "http://127.0.0.1:9/h"})
+    assert no_type.status_code == 422
+    assert "Choose at least one event type." in no_type.text
+    assert db.session.scalars(select(ApiToken)).all() == []
+    assert db.session.scalars(select(WebhookSubscription)).all() == []
+
+
+def test_no_events_page_answers_a_server_error_as_page_or_fragment(app, client, login_as):
+    login_as("administrator")
+    emit("CustomerUpdated", "cust-a", {"customerId": "cust-a"}, actor=SYSTEM)
+    intake.park("garbage", "the body is not JSON", "queue")
+    db.session.commit()
+    ids = {"event_id": db.session.scalars(select(OutboxEvent.id)).one()}
+    urls = [
+        rule.rule.replace("<event_id>", ids["event_id"])
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("events.") and "GET" in rule.methods
+    ]
+    urls += [f"/admin/events/parked?status={s}" for s in ("replayed", "discarded")]
+    assert len(urls) >= 7
+    for url in urls:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, (url, headers, response.status_code)
+
+
+def test_retention_follow_ups_are_listed_for_the_compliance_officer(client, login_as, customer):
+    event = message("SubscriptionCancelled", customer.id, reason="Too expensive")
+    intake.consume(event, "test")
+    db.session.commit()
+    login_as("compliance_officer")
+    page = client.get("/compliance/retention")
+    assert page.status_code == 200
+    follow_ups = page.text.split('id="follow-ups"')[1]
+    assert customer.name in follow_ups
+    assert event["payload"]["subscriptionId"] in follow_ups
+    assert "Too expensive" in follow_ups
+    assert f"/customers/{customer.id}" in follow_ups
+    login_as("sales")
+    assert client.get("/compliance/retention").status_code == 403
