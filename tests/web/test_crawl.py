@@ -93,7 +93,8 @@ def _urls(app: Flask) -> list[str]:
             rows = db.session.execute(sa.select(address.customer_id, address.id)).all()
             choices = [{"customer_id": c, "address_id": a} for c, a in rows[:PER_ARGUMENT]]
         else:
-            values = [_resolver(rule, a)()[: EVERY.get(a, PER_ARGUMENT)] or ["x"] for a in arguments]
+            values = [_resolver(rule, a)()[: EVERY.get(a, PER_ARGUMENT)] for a in arguments]
+            values = [found or ["x"] for found in values]
             choices = [dict(zip(arguments, combo, strict=True)) for combo in product(*values)]
         with app.test_request_context():
             from flask import url_for
