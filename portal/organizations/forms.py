@@ -67,14 +67,20 @@ class AttributeForm(FlaskForm):
     value = StringField("Value", validators=[Length(max=200)])
 
 
+def _role_choice() -> SelectField:
+    # The views check the choice themselves (another organisation's role id is a 404), so
+    # the form only insists that one was made.
+    return SelectField("Role", choices={}, validators=[DataRequired(message="Choose a role.")])
+
+
 class InviteForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices={})
+    role = _role_choice()
 
 
 class AssignForm(FlaskForm):
-    role = SelectField("Role", choices={})
+    role = _role_choice()
     node = _code("At node (code)")
 
 
