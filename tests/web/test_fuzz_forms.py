@@ -147,8 +147,11 @@ def _sweep(form: Form) -> list[list[tuple[str, str | None]]]:
 
 def _fuzz(client, endpoint: str, form: Form) -> list[str]:
     problems: list[str] = []
+    baseline = [_baseline(f) for f in form.fields]
 
     def check(fields: list[tuple[str, str | None]], as_htmx: bool) -> None:
+        changed = [(n, v) for (n, v), b in zip(fields, baseline, strict=True) if v != b]
+        shown = f"{form.action} {', '.join(f'{n}={v!r:.40}' for n, v in changed)}"
         before = _row_counts()
         db.session.commit()  # end the read so the request's writes are not hidden from us
         response = client.post(
@@ -158,10 +161,10 @@ def _fuzz(client, endpoint: str, form: Form) -> list[str]:
         )
         status = response.status_code
         if not 100 <= status < 500:
-            problems.append(f"{status} {endpoint} {form.action} {fields!r:.400}")
+            problems.append(f"{status} {endpoint} {shown}")
         elif 400 <= status < 500 and (after := _row_counts()) != before:
-            changed = {t for t in after if after[t] != before.get(t)}
-            problems.append(f"{status} but wrote {sorted(changed)}: {endpoint} {fields!r:.300}")
+            tables = sorted(t for t in after if after[t] != before.get(t))
+            problems.append(f"{status} but wrote {tables}: {endpoint} {shown}")
 
     for n, fields in enumerate(_sweep(form)):
         check(fields, as_htmx=bool(n % 2))
