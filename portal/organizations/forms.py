@@ -69,14 +69,20 @@ class AttributeForm(Form):
     value = StringField("Value", validators=[MaxLength(200)])
 
 
+def _role_choice() -> SelectField:
+    # The views check the choice themselves (another organisation's role id is a 404), so
+    # the form only insists that one was made.
+    return SelectField("Role", choices={}, validators=[DataRequired(message="Choose a role.")])
+
+
 class InviteForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), fits(Invitation.email)])
     name = StringField("Name", validators=[DataRequired(), fits(Invitation.name)])
-    role = SelectField("Role", choices={})
+    role = _role_choice()
 
 
 class AssignForm(Form):
-    role = SelectField("Role", choices={})
+    role = _role_choice()
     node = _code("At node (code)")
 
 

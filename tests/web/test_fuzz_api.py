@@ -1,0 +1,185 @@
+"""Every JSON API operation that writes, posted bodies built from the documented examples with
+one value at a time replaced by a boundary or hostile one (too long, too large, wrong type,
+unicode, NUL, deep nesting), plus hypothesis-generated JSON. Every answer is a JSON body with a
+4xx or 2xx status — never a 5xx — and a refused body writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.api import tokens
+from portal.extensions import db
+from tests.unit.events.messages import message
+from tests.web.test_fuzz_forms import LOG_TABLES
+from tests.world import build_world
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+DEEP = 10_000
+
+SCALARS = [
+    None,
+    True,
+    0,
+    -1,
+    10**30,
+    -(10**30),
+    1.5,
+    1e308,
+    "",
+    "x" * 10_000,
+    "a\x00b",
+    "²",
+    "😀" * 50,
+    "\u202e",
+    "9999-12-31T23:59:59Z",
+    "not-a-date",
+]
+NESTED = [
+    [],
+    {},
+    json.loads("[" * 50 + "]" * 50),
+]
+
+
+def _deep_array(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _deep_object(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def _row_counts() -> dict[str, int]:
+    tables = [t for t in db.metadata.sorted_tables if t.name not in LOG_TABLES]
+    counts = [
+        sa.select(sa.literal(t.name).label("t"), sa.func.count().label("n")).select_from(t)
+        for t in tables
+    ]
+    return dict(db.session.execute(sa.union_all(*counts)).all())
+
+
+def _paths(body, prefix=()):
+    """Every path to a value inside `body`, objects and arrays alike."""
+    yield prefix
+    if isinstance(body, dict):
+        for key, value in body.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(body, list):
+        for i, value in enumerate(body):
+            yield from _paths(value, (*prefix, i))
+
+
+def _replaced(body, path, value):
+    if not path:
+        return value
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return copy
+
+
+@pytest.fixture
+def operations():
+    """(url, headers, a valid body) for every API operation that writes."""
+    world = build_world()
+    admin = world.users["Administrator"]
+    _token, clear = tokens.issue(admin, "order-service", sorted(tokens.SCOPES))
+    headers = {"Authorization": f"Bearer {clear}"}
+    customer_id = db.session.scalar(sa.text("SELECT id FROM customer ORDER BY id LIMIT 1"))
+    node_id = db.session.scalar(sa.text("SELECT id FROM org_node WHERE code = 'MIA'"))
+    db.session.commit()
+    return [
+        ("/api/v1/events", headers, message("OrderPlaced", customer_id)),
+        (
+            "/api/v1/approvals/requests",
+            headers,
+            {
+                "reference": "PO-FUZZ-1",
+                "nodeId": node_id,
+                "requesterEmail": world.users["Grill Group buyer"].email,
+                "description": "Walk-in freezer",
+                "amountMinor": 750_000,
+                "currency": "USD",
+                "lines": [{"sku": "FRZ-1", "quantity": 1, "amountMinor": 750_000}],
+            },
+        ),
+    ]
+
+
+def _check(client, url, headers, raw: str | bytes, problems: list[str], label: str) -> None:
+    before = _row_counts()
+    db.session.commit()
+    response = client.post(url, data=raw, headers={**headers, "Content-Type": "application/json"})
+    status = response.status_code
+    if not 100 <= status < 500:
+        problems.append(f"{status} {url} {label}")
+    elif status >= 400:
+        if not (response.is_json and "error" in (response.json or {})):
+            problems.append(f"{status} without a JSON error body: {url} {label}")
+        elif (after := _row_counts()) != before:
+            changed = sorted(t for t in after if after[t] != before.get(t))
+            problems.append(f"{status} but wrote {changed}: {url} {label}")
+        if len(response.get_data()) > 20_000:
+            problems.append(f"{status} echoed {len(response.get_data())} bytes: {url} {label}")
+
+
+def test_every_api_write_refuses_hostile_bodies_without_5xx(client, operations):
+    problems: list[str] = []
+    for url, headers, body in operations:
+        for path in _paths(body):
+            for value in SCALARS + NESTED:
+                label = f"{'.'.join(map(str, path)) or 'body'}={json.dumps(value)[:40]}"
+                _check(
+                    client, url, headers, json.dumps(_replaced(body, path, value)), problems, label
+                )
+        whole = json.dumps(body)
+        for label, raw in [
+            ("deep array", _deep_array(DEEP)),
+            ("deep object", _deep_object(DEEP // 2)),
+            ("deep inside the body", whole[:-1] + ', "extra": ' + _deep_array(DEEP) + "}"),
+            ("NUL escaped in a string", whole.replace('"USD"', '"US\\u0000D"', 1)),
+            ("invalid UTF-8", whole.encode() + b"\xff\xfe"),
+            ("not JSON", "{'single': quotes}"),
+            ("empty", ""),
+            ("a 3 MB string", json.dumps({**body, "description": "d" * 3_000_000})),
+        ]:
+            _check(client, url, headers, raw, problems, label)
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def test_generated_json_bodies_never_answer_5xx(client, operations):
+    problems: list[str] = []
+
+    @settings(
+        max_examples=EXAMPLES * 4,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def post(data):
+        url, headers, body = data.draw(st.sampled_from(operations))
+        keys = sorted(body)
+        mutated = {**body, **data.draw(st.dictionaries(st.sampled_from(keys), json_values))}
+        _check(client, url, headers, json.dumps(mutated), problems, json.dumps(mutated)[:120])
+
+    post()
+    assert not problems, "\n".join(dict.fromkeys(problems))
