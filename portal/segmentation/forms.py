@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.segmentation.fields import FIELDS
-from portal.segmentation.rules import ROOT, empty_rule
+from portal.segmentation.rules import ROOT, empty_rule, to_draft
 
 NODE_KEYS = ("kind", "op", "field", "operator", "days", "value2", "unit")
 DEFAULT_FIELD = "order_count"
@@ -32,6 +32,12 @@ def draft_from_form(form: MultiDict) -> dict:
             if parent is not None:
                 parent["children"].append(nodes[path])
     return _shape(nodes.get(ROOT) or empty_rule())
+
+
+def stored_draft(rule: dict) -> dict:
+    """A saved rule as the editor's draft; a field since taken out of the catalogue shows as
+    the default field, with the rule's problem next to it (see rules.problems)."""
+    return _shape(to_draft(rule))
 
 
 def _multiple(node: dict) -> bool:

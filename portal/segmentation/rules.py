@@ -20,6 +20,7 @@ from portal.segmentation.fields import (
     OPERATOR_LABELS,
     RELATIVE,
     TIME_UNITS,
+    Field,
 )
 
 ROOT = "r"
@@ -82,12 +83,12 @@ def _condition(node: dict) -> dict:
     condition = {"kind": "condition", "field": field.name, "operator": operator}
     if field.windowed:
         condition["days"] = _whole(node.get("days"), "Number of days", low=1, high=3660)
-    condition["value"] = _value(field.kind, operator, node)
+    condition["value"] = _value(field, operator, node)
     return condition
 
 
-def _value(kind: str, operator: str, node: dict):
-    raw = node.get("value")
+def _value(field: Field, operator: str, node: dict):
+    kind, raw = field.kind, node.get("value")
     if operator in NO_VALUE:
         return None
     if kind == "date":
@@ -104,6 +105,12 @@ def _value(kind: str, operator: str, node: dict):
         values = _list(raw)
         if not values:
             raise ValueError("Choose at least one value.")
+        # The compiled rule binds these to enum columns: an unknown one fails every evaluation.
+        unknown = sorted(set(values) - set(field.choices)) if kind == "choice" else []
+        if unknown:
+            raise ValueError(
+                f"“{field.label}” has no value “{unknown[0][:40]}”: choose from the list."
+            )
         return values
     if kind == "text":
         text = str(raw or "").strip()
@@ -153,7 +160,9 @@ def to_draft(rule: dict) -> dict:
     """The stored rule as the editor shows it: text values, money in major units."""
     if rule.get("kind") == "group":
         return {**rule, "children": [to_draft(child) for child in rule["children"]]}
-    field = FIELDS[rule["field"]]
+    field = FIELDS.get(rule.get("field") or "")
+    if field is None:  # a field since taken out of the catalogue: validate says so
+        return dict(rule)
     value = rule.get("value")
     draft = {**rule, "value": value, "value2": "", "unit": "days"}
     if field.kind == "money":
@@ -166,7 +175,20 @@ def to_draft(rule: dict) -> dict:
         draft.update(value=str(value[0]), value2=str(value[1]))
     elif isinstance(value, list) and field.kind != "choice":
         draft["value"] = ", ".join(value)
+    elif isinstance(value, int):
+        draft["value"] = str(value)
     return draft
+
+
+def problems(rule: dict) -> dict[str, str]:
+    """What keeps a stored rule from being evaluated, by node path; empty when it is sound. A
+    rule saved before its values were checked, or naming a field or value the catalogue no
+    longer has, fails here instead of in the SQL of every evaluation."""
+    try:
+        validate(to_draft(rule))
+    except RuleInvalid as invalid:
+        return invalid.errors
+    return {}
 
 
 def format_money(minor: int | None) -> str:

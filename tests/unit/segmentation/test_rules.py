@@ -54,6 +54,8 @@ def test_every_field_offers_exactly_the_operators_of_its_kind():
         (cond("created_at", "before", "31/12/2024"), "YYYY-MM-DD"),
         (cond("created_at", "within_last", "3", unit="weeks"), "days or months"),
         (cond("customer_type", "in", []), "at least one"),
+        (cond("status", "in", ["ACTIVE", "NOT_A_VALUE"]), "no value “NOT_A_VALUE”"),
+        (cond("company_size", "not_in", ["huge"]), "no value “huge”"),
         (cond("seating_capacity", "between", "90", value2="10"), "lower bound"),
         (cond("country", "eq", " "), "Enter a value"),
     ],
@@ -75,3 +77,12 @@ def test_diff_lists_removed_and_added_lines():
     after = rules.validate(all_of(cond("seating_capacity", "gte", "100")))
     assert rules.diff(before, after) == ["-  Seating capacity ≥ 80", "+  Seating capacity ≥ 100"]
     assert rules.diff(None, after)[0] == "+ALL of:"
+
+
+def test_a_stored_rule_the_catalogue_no_longer_accepts_has_problems_at_its_paths():
+    sound = rules.validate(all_of(cond("status", "in", ["ACTIVE"]), cond("order_count", "gt", "2")))
+    assert rules.problems(sound) == {}
+    odd_value = all_of(cond("status", "in", ["NOT_A_VALUE"]))
+    assert "no value “NOT_A_VALUE”" in rules.problems(odd_value)["r.0"]
+    gone_field = all_of(cond("order_count", "gt", 2), cond("retired_field", "eq", 1))
+    assert rules.problems(gone_field) == {"r.1": "Choose a field."}

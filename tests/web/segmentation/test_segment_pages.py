@@ -3,19 +3,30 @@ versions, bad rules (422, nothing saved), recompute, the customer panel, overrid
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
+from portal.api import tokens
+from portal.customers.models import Customer
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour
+from portal.segmentation.demo import SEGMENTS
 from portal.segmentation.models import (
+    CustomerMetrics,
     CustomerSegment,
     Segment,
     SegmentRuleVersion,
 )
+from portal.segmentation.services import SegmentInput, save_segment
 from tests.factories import events
+from tests.unit.events.messages import message
+from tests.unit.segmentation.conftest import all_of, cond
+from tests.web.customers.test_profile import registration
 
 HTMX = {"HX-Request": "true"}
 
@@ -209,3 +220,95 @@ def test_notifications_reach_sales_and_marketing_only(client, login_as, restaura
         assert page.status_code == 200
         assert "Chez Lola" not in page.text
         assert "announced to the sales and marketing roles" in page.text
+
+
+def _demo_segments(author) -> list[Segment]:
+    for name, segment_type, rule in SEGMENTS:
+        save_segment(author, None, SegmentInput(name, "", segment_type, rule))
+    return list(db.session.scalars(select(Segment)))
+
+
+def _at(page: str, path: str) -> str:
+    """The builder node at `path` (up to the next node), where its message is shown."""
+    match = re.search(rf'data-path="{re.escape(path)}">(.*?)(data-path=|$)', page, re.S)
+    return html.unescape(match[1]) if match else ""
+
+
+def test_every_demo_segment_opens_in_the_editor_with_its_values(client, login_as):
+    author = login_as("marketing")
+    segments = _demo_segments(author)
+    assert len(segments) == len(SEGMENTS) + 2  # and the two fallbacks
+    for segment in segments:
+        page = client.get(f"/segments/{segment.id}/edit")
+        assert page.status_code == 200, segment.name
+    busy = next(s for s in segments if s.name == "Busy big restaurants")
+    page = client.get(f"/segments/{busy.id}/edit").text
+    assert 'name="r.0.value" value="80"' in page
+    assert 'name="r.1.0.value" value="3"' in page
+    assert 'name="r.1.1.value" value="2,000.00"' in page
+
+
+NOT_A_VALUE = {
+    "name": "Odd statuses",
+    "type": "B2C",
+    "r.kind": "group",
+    "r.op": "and",
+    "r.0.kind": "condition",
+    "r.0.field": "status",
+    "r.0.operator": "in",
+    "r.0.value": "NOT_A_VALUE",
+}
+
+
+def test_a_value_the_field_does_not_have_is_refused_at_its_condition(client, login_as):
+    login_as("marketing")
+    response = client.post("/segments/new", data=NOT_A_VALUE)
+    assert response.status_code == 422
+    assert "“Status” has no value “NOT_A_VALUE”" in _at(response.text, "r.0")
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+    login_as("sales")
+    assert client.post("/customers/new", data=registration()).status_code == 303
+
+
+@pytest.fixture
+def broken(staff) -> Segment:
+    """A segment whose stored rule names a status that does not exist, as saved before values
+    were checked, and a sound segment after it."""
+    odd = save_segment(
+        staff,
+        None,
+        SegmentInput("Odd statuses", "", "B2C", all_of(cond("status", "in", ["ACTIVE"]))),
+    )
+    save_segment(
+        staff, None, SegmentInput("Everyone", "", "B2C", all_of(cond("order_count", "gte", "0")))
+    )
+    stored = all_of(cond("status", "in", ["NOT_A_VALUE"]))
+    db.session.execute(update(Segment).where(Segment.id == odd.id).values(rule=stored))
+    db.session.commit()
+    return odd
+
+
+def test_a_broken_stored_rule_does_not_fail_customer_writes(client, login_as, make_user, broken):
+    _token, secret = tokens.issue(make_user("administrator"), "orders", ["events:write"])
+    login_as("sales")
+    assert client.post("/customers/new", data=registration()).status_code == 303
+    customer = db.session.scalars(select(Customer)).one()
+    order = message("OrderPlaced", customer.id)
+    response = client.post(
+        "/api/v1/events", json=order, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.json["results"][0]["status"] == "accepted"
+    db.session.expire_all()
+    assert db.session.get(CustomerMetrics, customer.id).order_count == 1
+    everyone = db.session.scalars(select(Segment).where(Segment.name == "Everyone")).one()
+    assert db.session.get(CustomerSegment, customer.id).segment_id == everyone.id
+
+
+def test_a_broken_stored_rule_is_reported_on_the_list_and_in_the_editor(client, login_as, broken):
+    login_as("marketing")
+    listing = html.unescape(client.get("/segments/").text)
+    assert "Rule broken, it matches nobody: “Status” has no value “NOT_A_VALUE”" in listing
+    editor = client.get(f"/segments/{broken.id}/edit")
+    assert editor.status_code == 200
+    assert "This rule cannot be evaluated" in editor.text
+    assert "has no value “NOT_A_VALUE”" in _at(editor.text, "r.0")
