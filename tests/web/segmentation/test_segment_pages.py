@@ -12,6 +12,8 @@ from sqlalchemy import func, select, update
 
 from portal.api import tokens
 from portal.customers.models import Customer
+from portal.customers.services import register_customer
+from portal.customers.values import CustomerType
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour
@@ -22,8 +24,8 @@ from portal.segmentation.models import (
     Segment,
     SegmentRuleVersion,
 )
-from portal.segmentation.services import SegmentInput, save_segment
-from tests.factories import events
+from portal.segmentation.services import SegmentInput, recompute_all, save_segment
+from tests.factories import events, new_customer
 from tests.unit.events.messages import message
 from tests.unit.segmentation.conftest import all_of, cond
 from tests.web.customers.test_profile import registration
@@ -312,3 +314,25 @@ def test_a_broken_stored_rule_is_reported_on_the_list_and_in_the_editor(client, 
     assert editor.status_code == 200
     assert "This rule cannot be evaluated" in editor.text
     assert "has no value “NOT_A_VALUE”" in _at(editor.text, "r.0")
+
+
+@pytest.mark.parametrize("role", ["marketing", "sales", "support"])
+def test_every_segmentation_page_answers_without_a_server_error(app, client, login_as, role, staff):
+    """Each GET route of the area with real ids, as a page and as an HTMX request."""
+    segments = _demo_segments(staff)
+    customer = register_customer(staff, new_customer(CustomerType.FOOD_TRUCK))
+    recompute_all(staff.id)
+    login_as(role)
+    routes = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("segmentation.") and "GET" in rule.methods
+    ]
+    assert len(routes) >= 8
+    for rule in routes:
+        for segment in segments if "segment_id" in rule.arguments else segments[:1]:
+            values = {"customer_id": customer.id, "segment_id": segment.id}
+            url = rule.build(values, append_unknown=False)[1]
+            for headers in ({}, HTMX):
+                status = client.get(url, headers=headers).status_code
+                assert status < 500, (role, url, headers)
