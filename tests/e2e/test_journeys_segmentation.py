@@ -91,16 +91,22 @@ def condition(page: Page, path: str):
     return page.locator(f'[data-path="{path}"]')
 
 
-def test_marketing_opens_previews_and_saves_every_demo_segment(
+def test_marketing_opens_previews_and_saves_every_segment(
     page: Page, make_user, town, demo_segments, js_errors
 ):
-    saved = {name: segment.rule for name, segment in demo_segments.items()}
+    segments = {s.name: s for s in db.session.scalars(select(Segment))}
+    assert len(segments) == len(demo_segments) + 2  # and the fallback of each type
+    saved = {name: (s.rule, s.description) for name, s in segments.items()}
     open_segments(page, make_user)
-    for name, _segment_type, _rule in SEGMENTS:
+    for name, segment in segments.items():
         page.get_by_role("link", name=name, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Segment “{name}”")
-        # The rule as the editor shows it is complete: the preview counts its matches.
-        expect(page.locator("#preview-matching")).to_have_text(re.compile(r"^\d+$"))
+        if segment.is_fallback:
+            expect(page.get_by_text("it has no rule")).to_be_visible()
+            expect(page.locator("#preview")).to_have_count(0)
+        else:
+            # The rule as the editor shows it is complete: the preview counts its matches.
+            expect(page.locator("#preview-matching")).to_have_text(re.compile(r"^\d+$"))
         page.get_by_label("Description").fill(f"Reviewed: {name}")
         page.get_by_role("button", name="Save segment").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Segments")
@@ -108,11 +114,11 @@ def test_marketing_opens_previews_and_saves_every_demo_segment(
 
     # Each rule came back from the editor exactly as it was saved.
     db.session.expire_all()
-    for name, rule in saved.items():
-        segment = db.session.get(Segment, demo_segments[name].id)
+    for name, (rule, description) in saved.items():
+        segment = db.session.get(Segment, segments[name].id)
         assert segment.rule == rule, name
         latest = db.session.get(SegmentRuleVersion, segment.rule_version_id)
-        assert latest.diff == [f"description: '' → 'Reviewed: {name}'"], name
+        assert latest.diff == [f"description: {description!r} → 'Reviewed: {name}'"], name
     assert js_errors == []
 
 
