@@ -336,3 +336,22 @@ def test_every_segmentation_page_answers_without_a_server_error(app, client, log
             for headers in ({}, HTMX):
                 status = client.get(url, headers=headers).status_code
                 assert status < 500, (role, url, headers)
+
+
+@pytest.mark.parametrize(
+    ("query", "period"),
+    [
+        ("to=9999-12-31", "{month_ago} to {today}"),
+        ("from=9999-12-31", "{today} to {today}"),
+        ("from=0001-01-01&to=0001-01-01", "2000-01-01 to 2000-01-01"),
+        ("from=1999-12-31&to=2000-01-02", "2000-01-01 to 2000-01-02"),
+    ],
+)
+def test_the_report_period_is_held_within_the_calendar_it_can_show(client, login_as, query, period):
+    login_as("marketing")
+    today = utcnow().date()
+    days = {"today": today, "month_ago": today - timedelta(days=30)}
+    for headers in ({}, {**HTMX, "HX-Target": "report"}):
+        response = client.get(f"/segments/report?{query}", headers=headers)
+        assert response.status_code == 200
+        assert f"Moves from {period.format(**days)}" in response.text
