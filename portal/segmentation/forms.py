@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.segmentation.fields import FIELDS
-from portal.segmentation.rules import ROOT, empty_rule, to_draft
+from portal.segmentation.rules import MAX_DEPTH, ROOT, depth, empty_rule, to_draft
 
 NODE_KEYS = ("kind", "op", "field", "operator", "days", "value2", "unit")
 DEFAULT_FIELD = "order_count"
@@ -20,7 +20,9 @@ def draft_from_form(form: MultiDict) -> dict:
     nodes: dict[str, dict] = {}
     for key in form:
         path, _, name = key.rpartition(".")
-        if name == "kind" and (path == ROOT or path.startswith(ROOT + ".")):
+        # Deeper than any valid rule reaches (rules.MAX_DEPTH): their group, kept, is refused.
+        too_deep = depth(path) > MAX_DEPTH
+        if name == "kind" and (path == ROOT or path.startswith(ROOT + ".")) and not too_deep:
             node = {k: form.get(f"{path}.{k}", "") for k in NODE_KEYS}
             values = form.getlist(f"{path}.value")
             node["value"] = values if len(values) > 1 or _multiple(node) else "".join(values)
@@ -84,7 +86,7 @@ def apply_action(draft: dict, action: str) -> dict:
     if group is not None and group.get("kind") == "group":
         if verb == "add-condition":
             group["children"].append(new_condition())
-        elif verb == "add-group":
+        elif verb == "add-group" and depth(path) + 1 < MAX_DEPTH:
             group["children"].append({"kind": "group", "op": "or", "children": [new_condition()]})
     return draft
 

@@ -25,6 +25,9 @@ from portal.segmentation.fields import (
 
 ROOT = "r"
 MAX_NODES = 200
+MAX_DEPTH = 5  # levels of groups, the outermost one included
+# Dates a condition may name: the compiled rule adds a day to them, which 9999-12-31 overflows.
+DATES = (date(1900, 1, 1), date(2999, 12, 31))
 MAX_AMOUNT = 10**12
 
 
@@ -47,6 +50,11 @@ def validate(draft: dict) -> dict:
     return rule
 
 
+def depth(path: str) -> int:
+    """How many groups hold the node at `path` ("r" 0, "r.1" 1, "r.1.0" 2)."""
+    return path.count(".")
+
+
 def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dict:
     seen[0] += 1
     if seen[0] > MAX_NODES:
@@ -56,6 +64,8 @@ def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dic
         children = node.get("children") or []
         if not children:
             errors[path] = "Add at least one condition to this group."
+        if depth(path) >= MAX_DEPTH:
+            errors[path] = f"Groups nest at most {MAX_DEPTH} deep."
         op = node.get("op")
         if op not in ("and", "or"):
             errors[path] = "Choose ALL (and) or ANY (or)."
@@ -98,9 +108,12 @@ def _value(field: Field, operator: str, node: dict):
                 raise ValueError("Choose days or months.")
             return {"amount": _whole(raw, "The amount of time", low=1, high=1200), "unit": unit}
         try:
-            return date.fromisoformat(str(raw or "").strip()).isoformat()
+            day = date.fromisoformat(str(raw or "").strip())
         except ValueError:
             raise ValueError("Enter a date as YYYY-MM-DD.") from None
+        if not DATES[0] <= day <= DATES[1]:
+            raise ValueError(f"Enter a date between {DATES[0]} and {DATES[1]}.")
+        return day.isoformat()
     if kind == "choice" or operator in ("in", "not_in"):
         values = _list(raw)
         if not values:

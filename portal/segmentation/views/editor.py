@@ -15,7 +15,7 @@ from portal.segmentation.catalogue import rule_problems
 from portal.segmentation.fields import FIELDS, OPERATOR_LABELS, TIME_UNITS
 from portal.segmentation.forms import apply_action, draft_from_form, stored_draft
 from portal.segmentation.models import Segment, SegmentType
-from portal.segmentation.rules import RuleInvalid, empty_rule, validate
+from portal.segmentation.rules import MAX_DEPTH, RuleInvalid, empty_rule, validate
 from portal.segmentation.views._common import whole_page
 
 MANAGE = "customer:segmentation:manage"
@@ -57,6 +57,7 @@ def _editor(segment: Segment | None, draft: dict, *, block="content", status=200
         fields=FIELDS,
         operator_labels=OPERATOR_LABELS,
         time_units=TIME_UNITS,
+        max_depth=MAX_DEPTH,
     )
 
 

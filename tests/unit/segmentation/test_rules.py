@@ -52,6 +52,8 @@ def test_every_field_offers_exactly_the_operators_of_its_kind():
         (cond("spend_in_window", "gte", "12.345", days="90"), "two decimals"),
         (cond("spend_in_window", "gte", "100", days="0"), "Number of days"),
         (cond("created_at", "before", "31/12/2024"), "YYYY-MM-DD"),
+        (cond("created_at", "after", "9999-12-31"), "between 1900-01-01 and 2999-12-31"),
+        (cond("last_order_at", "before", "0001-01-01"), "between 1900-01-01 and 2999-12-31"),
         (cond("created_at", "within_last", "3", unit="weeks"), "days or months"),
         (cond("customer_type", "in", []), "at least one"),
         (cond("status", "in", ["ACTIVE", "NOT_A_VALUE"]), "no value “NOT_A_VALUE”"),
@@ -70,6 +72,16 @@ def test_empty_groups_and_bad_group_operators_are_refused():
     assert "at least one condition" in _errors(all_of())["r"]
     errors = _errors({"kind": "group", "op": "xor", "children": [cond("order_count", "gte", 1)]})
     assert "ALL" in errors["r"]
+
+
+def test_groups_nest_at_most_max_depth_deep():
+    rule = cond("order_count", "gte", "1")
+    for _ in range(rules.MAX_DEPTH):
+        rule = all_of(rule)
+    assert rules.validate(rule)
+    assert _errors(all_of(rule)) == {
+        "r." + ".".join(["0"] * rules.MAX_DEPTH): f"Groups nest at most {rules.MAX_DEPTH} deep."
+    }
 
 
 def test_diff_lists_removed_and_added_lines():

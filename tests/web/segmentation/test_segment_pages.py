@@ -146,6 +146,45 @@ def test_bad_rule_is_refused_with_422_and_nothing_saved(client, login_as):
     assert db.session.scalar(select(func.count()).select_from(SegmentRuleVersion)) == 0
 
 
+def test_a_form_nesting_groups_too_deep_is_refused_not_a_server_error(client, login_as):
+    login_as("marketing")
+    deep, path = {"name": "Deep", "type": "B2C"}, "r"
+    for _ in range(400):  # deeper than Python's recursion would follow
+        deep |= {f"{path}.kind": "group", f"{path}.op": "and"}
+        path += ".0"
+    deep |= {f"{path}.kind": "condition", f"{path}.field": "order_count", f"{path}.value": "1"}
+    response = client.post("/segments/new", data=deep)
+    assert response.status_code == 422
+    assert "Groups nest at most 5 deep." in response.text
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+    assert client.post("/segments/editor", data=deep, headers=HTMX).status_code == 200
+    assert "nest at most" in client.post("/segments/preview", data=deep, headers=HTMX).text
+
+
+def test_the_builder_offers_no_group_deeper_than_a_rule_may_nest(client, login_as):
+    login_as("marketing")
+    form, path = {}, "r"
+    for _ in range(5):
+        form |= {f"{path}.kind": "group", f"{path}.op": "and"}
+        path += ".0"
+    builder = client.post("/segments/editor", data=form, headers=HTMX).text
+    assert 'value="add-group:r.0.0.0"' in builder
+    assert 'value="add-group:r.0.0.0.0"' not in builder
+    assert 'value="add-condition:r.0.0.0.0"' in builder
+
+
+def test_a_date_past_the_calendar_the_rule_can_use_is_refused(client, login_as):
+    login_as("marketing")
+    late = dict(NOT_A_VALUE, **{"r.0.field": "created_at", "r.0.operator": "after"})
+    late["r.0.value"] = "9999-12-31"
+    preview = client.post("/segments/preview", data=late, headers=HTMX)
+    assert preview.status_code == 200
+    assert "Enter a date between 1900-01-01 and 2999-12-31." in preview.text
+    response = client.post("/segments/new", data=late)
+    assert response.status_code == 422
+    assert "Enter a date between" in _at(response.text, "r.0")
+
+
 def test_reorder_moves_a_segment_up(client, login_as):
     login_as("marketing")
     for name in ("First", "Second"):
