@@ -242,5 +242,7 @@ def mark_notifications_read(user: User, up_to: int) -> None:
     if cursor is None:
         cursor = NotificationCursor(user_id=user.id, last_seen_id=0)
         db.session.add(cursor)
-    cursor.last_seen_id = max(cursor.last_seen_id, up_to)
+    # Never past the newest entry: later moves stay unread, and the column holds the number.
+    newest = db.session.scalar(select(func.max(SegmentHistory.id))) or 0
+    cursor.last_seen_id = max(cursor.last_seen_id, min(up_to, newest))
     db.session.commit()

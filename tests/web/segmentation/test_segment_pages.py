@@ -246,6 +246,19 @@ def test_report_notifications_and_list(client, login_as, restaurant):
     assert 'data-segment="Busy big restaurants">1<' in listing
 
 
+def test_marking_read_beyond_the_newest_move_leaves_later_moves_unread(
+    client, login_as, restaurant
+):
+    login_as("marketing")
+    client.post("/segments/recompute")
+    response = client.post("/segments/notifications/read", data={"up_to": "9" * 30})
+    assert response.status_code == 303
+    _busy(restaurant)
+    client.post("/segments/new", data=NESTED)
+    client.post("/segments/recompute")
+    assert "1 unread" in client.get("/segments/notifications").text
+
+
 def test_notifications_reach_sales_and_marketing_only(client, login_as, restaurant):
     login_as("marketing")
     _busy(restaurant)
