@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.segmentation.fields import FIELDS
-from portal.segmentation.rules import MAX_DEPTH, ROOT, depth, empty_rule, to_draft
+from portal.segmentation.rules import MAX_DEPTH, ROOT, UNKNOWN_FIELD, depth, empty_rule, to_draft
 
 NODE_KEYS = ("kind", "op", "field", "operator", "days", "value2", "unit")
 DEFAULT_FIELD = "order_count"
@@ -56,7 +56,8 @@ def _shape(node: dict) -> dict:
     if node.get("kind") == "group":
         op = node.get("op") if node.get("op") in ("and", "or") else "and"
         return {"kind": "group", "op": op, "children": [_shape(c) for c in node["children"]]}
-    field = FIELDS.get(node.get("field", "")) or FIELDS[DEFAULT_FIELD]
+    known = FIELDS.get(node.get("field", ""))
+    field = known or FIELDS[DEFAULT_FIELD]
     operator = node.get("operator")
     shaped = {k: node.get(k, "") for k in ("value", "value2", "unit", "days")}
     shaped.update(
@@ -64,6 +65,8 @@ def _shape(node: dict) -> dict:
         field=field.name,
         operator=operator if operator in field.operators else field.operators[0],
     )
+    if known is None:  # shown as the default field, but refused: never saved in its stead
+        shaped[UNKNOWN_FIELD] = node.get("field", "")
     if field.windowed and not shaped["days"]:
         shaped["days"] = "90"
     return shaped

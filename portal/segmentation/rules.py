@@ -24,6 +24,8 @@ from portal.segmentation.fields import (
 )
 
 ROOT = "r"
+# In a draft condition: the field asked for, which the catalogue does not have (forms._shape).
+UNKNOWN_FIELD = "unknown_field"
 MAX_NODES = 200
 MAX_DEPTH = 5  # levels of groups, the outermost one included
 # Dates a condition may name: the compiled rule adds a day to them, which 9999-12-31 overflows.
@@ -85,7 +87,7 @@ def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dic
 
 def _condition(node: dict) -> dict:
     field = FIELDS.get(node.get("field") or "")
-    if field is None:
+    if field is None or UNKNOWN_FIELD in node:
         raise ValueError("Choose a field.")
     operator = node.get("operator")
     if operator not in field.operators:

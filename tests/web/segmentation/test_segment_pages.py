@@ -324,6 +324,16 @@ def test_a_value_the_field_does_not_have_is_refused_at_its_condition(client, log
     assert client.post("/customers/new", data=registration()).status_code == 303
 
 
+def test_a_field_the_catalogue_does_not_have_is_refused_not_replaced(client, login_as):
+    login_as("marketing")
+    odd = dict(NOT_A_VALUE, **{"r.0.field": "NOT_A_VALUE", "r.0.operator": "gte"})
+    odd["r.0.value"] = "5"
+    response = client.post("/segments/new", data=odd)
+    assert response.status_code == 422
+    assert "Choose a field." in _at(response.text, "r.0")
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+
+
 @pytest.fixture
 def broken(staff) -> Segment:
     """A segment whose stored rule names a status that does not exist, as saved before values
