@@ -150,7 +150,9 @@ PUBLISHED: dict[str, EventType] = {
         },
     ),
     "CustomerSegmentChanged": EventType(
-        "A customer moved from one primary segment to another (not sent for a first assignment)",
+        "A customer moved from one primary segment to another: by the rules, by hand"
+        " (ADMIN_OVERRIDE, sent with CustomerSegmentOverriddenByAdmin) or when an override"
+        " ended (not sent for a first assignment)",
         {
             "customerId": CUSTOMER_ID,
             "previousSegment": SEGMENT,
@@ -164,7 +166,8 @@ PUBLISHED: dict[str, EventType] = {
         },
     ),
     "CustomerSegmentOverriddenByAdmin": EventType(
-        "Staff put a customer into a segment by hand, with a justification and an expiry",
+        "Staff put a customer into a segment by hand, with a justification and an expiry (a"
+        " move to another segment also sends CustomerSegmentChanged, reason ADMIN_OVERRIDE)",
         {
             "eventId": EVENT_ID,
             "timestamp": _at("When"),

@@ -71,6 +71,30 @@ def ordered_segments(actor_id: str) -> list[Segment]:
     )
 
 
+def rule_problems(segment: Segment) -> dict[str, str]:
+    """Why the segment's stored rule cannot be evaluated, by node path (see rules.problems)."""
+    return {} if segment.is_fallback else rules.problems(segment.rule)
+
+
+def evaluated_segments(actor_id: str, draft: Segment | None = None) -> list[Segment]:
+    """The segments in the order the engine tries them. `draft` (a transient Segment) takes the
+    place of the saved segment with its id, or joins its type last: the editor's preview.
+
+    A segment whose stored rule is broken is left out: it matches nobody until it is fixed
+    (the list and the editor say why), rather than failing every customer write."""
+    segments = ordered_segments(actor_id)
+    if draft is not None:
+        segments = [draft if s.id == draft.id else s for s in segments]
+        if draft not in segments:
+            fallback = next(
+                i
+                for i, s in enumerate(segments)
+                if s.is_fallback and s.segment_type == draft.segment_type
+            )
+            segments.insert(fallback, draft)
+    return [s for s in segments if s is draft or not rule_problems(s)]
+
+
 def next_priority(segment_type: SegmentType) -> int:
     highest = db.session.scalar(
         select(func.max(Segment.priority)).where(

@@ -51,7 +51,7 @@ from portal.events.models import OutboxEvent
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
 from portal.models import UTCDateTime, among, utcnow
-from portal.segmentation.catalogue import ordered_segments
+from portal.segmentation.catalogue import evaluated_segments
 from portal.segmentation.compiler import compile_rule
 from portal.segmentation.fields import FIELDS, Sources
 from portal.segmentation.models import (
@@ -107,26 +107,9 @@ class Evaluation:
         return [s.id for s in self.segments if s.is_fallback]
 
 
-def evaluation(
-    now: datetime, *, joined: bool, actor_id: str = SYSTEM, draft: Segment | None = None
-) -> Evaluation:
-    """The CASE that gives each customer the first matching segment of their type.
-
-    `draft` (a transient Segment) takes the place of the saved segment with its id, or joins
-    its type last: the editor's preview of who would move in and out.
-    """
-    segments = ordered_segments(actor_id)
-    if draft is not None:
-        segments = [draft if s.id == draft.id else s for s in segments]
-        if draft not in segments:
-            segments.insert(
-                next(
-                    i
-                    for i, s in enumerate(segments)
-                    if s.is_fallback and s.segment_type == draft.segment_type
-                ),
-                draft,
-            )
+def evaluation(now: datetime, *, joined: bool, actor_id: str = SYSTEM) -> Evaluation:
+    """The CASE that gives each customer the first matching segment of their type."""
+    segments = evaluated_segments(actor_id)
     sources = Sources(now, joined=joined)
     per_type: dict[SegmentType, ColumnElement] = {}
     for segment_type in SegmentType:
@@ -140,10 +123,10 @@ def evaluation(
 
 
 def ahead_of(draft: Segment, segments: list[Segment]) -> list[Segment]:
-    """The ordinary segments of `draft`'s type tried before it (see `evaluation`)."""
+    """The ordinary segments of `draft`'s type tried before it, in `segments` as
+    catalogue.evaluated_segments gives them with the draft in place."""
     mine = [s for s in segments if s.segment_type == draft.segment_type and not s.is_fallback]
-    ids = [s.id for s in mine]
-    return mine[: ids.index(draft.id)] if draft.id in ids else mine
+    return mine[: mine.index(draft)]
 
 
 def qualification(rule: dict, sources: Sources) -> ColumnElement:

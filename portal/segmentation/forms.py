@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired
 from portal.forms import Form, MaxLength
 from portal.limits import whole_number
 from portal.segmentation.fields import FIELDS
-from portal.segmentation.rules import ROOT, empty_rule
+from portal.segmentation.rules import MAX_DEPTH, ROOT, UNKNOWN_FIELD, depth, empty_rule, to_draft
 
 NODE_KEYS = ("kind", "op", "field", "operator", "days", "value2", "unit")
 DEFAULT_FIELD = "order_count"
@@ -21,7 +21,9 @@ def draft_from_form(form: MultiDict) -> dict:
     nodes: dict[str, dict] = {}
     for key in form:
         path, _, name = key.rpartition(".")
-        if name == "kind" and (path == ROOT or path.startswith(ROOT + ".")):
+        # Deeper than any valid rule reaches (rules.MAX_DEPTH): their group, kept, is refused.
+        too_deep = depth(path) > MAX_DEPTH
+        if name == "kind" and (path == ROOT or path.startswith(ROOT + ".")) and not too_deep:
             node = {k: form.get(f"{path}.{k}", "") for k in NODE_KEYS}
             values = form.getlist(f"{path}.value")
             node["value"] = values if len(values) > 1 or _multiple(node) else "".join(values)
@@ -33,6 +35,12 @@ def draft_from_form(form: MultiDict) -> dict:
             if parent is not None:
                 parent["children"].append(nodes[path])
     return _shape(nodes.get(ROOT) or empty_rule())
+
+
+def stored_draft(rule: dict) -> dict:
+    """A saved rule as the editor's draft; a field since taken out of the catalogue shows as
+    the default field, with the rule's problem next to it (see rules.problems)."""
+    return _shape(to_draft(rule))
 
 
 def _multiple(node: dict) -> bool:
@@ -50,7 +58,8 @@ def _shape(node: dict) -> dict:
     if node.get("kind") == "group":
         op = node.get("op") if node.get("op") in ("and", "or") else "and"
         return {"kind": "group", "op": op, "children": [_shape(c) for c in node["children"]]}
-    field = FIELDS.get(node.get("field", "")) or FIELDS[DEFAULT_FIELD]
+    known = FIELDS.get(node.get("field", ""))
+    field = known or FIELDS[DEFAULT_FIELD]
     operator = node.get("operator")
     shaped = {k: node.get(k, "") for k in ("value", "value2", "unit", "days")}
     shaped.update(
@@ -58,6 +67,8 @@ def _shape(node: dict) -> dict:
         field=field.name,
         operator=operator if operator in field.operators else field.operators[0],
     )
+    if known is None:  # shown as the default field, but refused: never saved in its stead
+        shaped[UNKNOWN_FIELD] = node.get("field", "")
     if field.windowed and not shaped["days"]:
         shaped["days"] = "90"
     return shaped
@@ -81,7 +92,7 @@ def apply_action(draft: dict, action: str) -> dict:
     if group is not None and group.get("kind") == "group":
         if verb == "add-condition":
             group["children"].append(new_condition())
-        elif verb == "add-group":
+        elif verb == "add-group" and depth(path) + 1 < MAX_DEPTH:
             group["children"].append({"kind": "group", "op": "or", "children": [new_condition()]})
     return draft
 

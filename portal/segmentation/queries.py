@@ -14,7 +14,7 @@ from portal.customers.values import B2B_TYPES
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
-from portal.segmentation.catalogue import ordered_segments
+from portal.segmentation.catalogue import evaluated_segments
 from portal.segmentation.compiler import compile_rule
 from portal.segmentation.engine import ahead_of, bulk_settings
 from portal.segmentation.fields import Sources
@@ -86,7 +86,7 @@ def preview(draft: Segment, actor_id: str, now: datetime | None = None) -> Previ
     bulk_settings()  # the caller's transaction only reads; it ends with the request
     sources = Sources(now)
     matches = _holds(draft.rule, sources)
-    ahead = [_holds(s.rule, sources) for s in ahead_of(draft, ordered_segments(actor_id))]
+    ahead = [_holds(s.rule, sources) for s in ahead_of(draft, evaluated_segments(actor_id, draft))]
     earlier = or_(*ahead) if ahead else false()
     # Only two kinds of assignment matter: members of the draft's segment and overrides still
     # in force (both few). Joining just those, not every assignment, keeps the hash small; a

@@ -20,10 +20,16 @@ from portal.segmentation.fields import (
     OPERATOR_LABELS,
     RELATIVE,
     TIME_UNITS,
+    Field,
 )
 
 ROOT = "r"
+# In a draft condition: the field asked for, which the catalogue does not have (forms._shape).
+UNKNOWN_FIELD = "unknown_field"
 MAX_NODES = 200
+MAX_DEPTH = 5  # levels of groups, the outermost one included
+# Dates a condition may name: the compiled rule adds a day to them, which 9999-12-31 overflows.
+DATES = (date(1900, 1, 1), date(2999, 12, 31))
 MAX_AMOUNT = 10**12
 
 
@@ -46,6 +52,11 @@ def validate(draft: dict) -> dict:
     return rule
 
 
+def depth(path: str) -> int:
+    """How many groups hold the node at `path` ("r" 0, "r.1" 1, "r.1.0" 2)."""
+    return path.count(".")
+
+
 def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dict:
     seen[0] += 1
     if seen[0] > MAX_NODES:
@@ -55,6 +66,8 @@ def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dic
         children = node.get("children") or []
         if not children:
             errors[path] = "Add at least one condition to this group."
+        if depth(path) >= MAX_DEPTH:
+            errors[path] = f"Groups nest at most {MAX_DEPTH} deep."
         op = node.get("op")
         if op not in ("and", "or"):
             errors[path] = "Choose ALL (and) or ANY (or)."
@@ -74,7 +87,7 @@ def _node(node: dict, path: str, errors: dict[str, str], seen: list[int]) -> dic
 
 def _condition(node: dict) -> dict:
     field = FIELDS.get(node.get("field") or "")
-    if field is None:
+    if field is None or UNKNOWN_FIELD in node:
         raise ValueError("Choose a field.")
     operator = node.get("operator")
     if operator not in field.operators:
@@ -82,12 +95,12 @@ def _condition(node: dict) -> dict:
     condition = {"kind": "condition", "field": field.name, "operator": operator}
     if field.windowed:
         condition["days"] = _whole(node.get("days"), "Number of days", low=1, high=3660)
-    condition["value"] = _value(field.kind, operator, node)
+    condition["value"] = _value(field, operator, node)
     return condition
 
 
-def _value(kind: str, operator: str, node: dict):
-    raw = node.get("value")
+def _value(field: Field, operator: str, node: dict):
+    kind, raw = field.kind, node.get("value")
     if operator in NO_VALUE:
         return None
     if kind == "date":
@@ -97,13 +110,22 @@ def _value(kind: str, operator: str, node: dict):
                 raise ValueError("Choose days or months.")
             return {"amount": _whole(raw, "The amount of time", low=1, high=1200), "unit": unit}
         try:
-            return date.fromisoformat(str(raw or "").strip()).isoformat()
+            day = date.fromisoformat(str(raw or "").strip())
         except ValueError:
             raise ValueError("Enter a date as YYYY-MM-DD.") from None
+        if not DATES[0] <= day <= DATES[1]:
+            raise ValueError(f"Enter a date between {DATES[0]} and {DATES[1]}.")
+        return day.isoformat()
     if kind == "choice" or operator in ("in", "not_in"):
         values = _list(raw)
         if not values:
             raise ValueError("Choose at least one value.")
+        # The compiled rule binds these to enum columns: an unknown one fails every evaluation.
+        unknown = sorted(set(values) - set(field.choices)) if kind == "choice" else []
+        if unknown:
+            raise ValueError(
+                f"“{field.label}” has no value “{unknown[0][:40]}”: choose from the list."
+            )
         return values
     if kind == "text":
         text = str(raw or "").strip()
@@ -153,7 +175,9 @@ def to_draft(rule: dict) -> dict:
     """The stored rule as the editor shows it: text values, money in major units."""
     if rule.get("kind") == "group":
         return {**rule, "children": [to_draft(child) for child in rule["children"]]}
-    field = FIELDS[rule["field"]]
+    field = FIELDS.get(rule.get("field") or "")
+    if field is None:  # a field since taken out of the catalogue: validate says so
+        return dict(rule)
     value = rule.get("value")
     draft = {**rule, "value": value, "value2": "", "unit": "days"}
     if field.kind == "money":
@@ -166,7 +190,20 @@ def to_draft(rule: dict) -> dict:
         draft.update(value=str(value[0]), value2=str(value[1]))
     elif isinstance(value, list) and field.kind != "choice":
         draft["value"] = ", ".join(value)
+    elif isinstance(value, int):
+        draft["value"] = str(value)
     return draft
+
+
+def problems(rule: dict) -> dict[str, str]:
+    """What keeps a stored rule from being evaluated, by node path; empty when it is sound. A
+    rule saved before its values were checked, or naming a field or value the catalogue no
+    longer has, fails here instead of in the SQL of every evaluation."""
+    try:
+        validate(to_draft(rule))
+    except RuleInvalid as invalid:
+        return invalid.errors
+    return {}
 
 
 def format_money(minor: int | None) -> str:

@@ -28,7 +28,7 @@ from portal.segmentation.catalogue import (
     ensure_fallbacks,
     next_priority,
 )
-from portal.segmentation.engine import evaluate
+from portal.segmentation.engine import CHANGED_EVENT, evaluate
 from portal.segmentation.models import (
     CustomerSegment,
     NotificationCursor,
@@ -157,7 +157,7 @@ def override_segment(
         errors["until"] = [f"An override lasts at most {MAX_OVERRIDE_DAYS} days."]
     if errors:
         _refuse(errors)
-    evaluate([customer_id], actor_id=actor.id)  # make sure there is an assignment to replace
+    evaluate([customer_id], actor_id=actor.id, now=now)  # an assignment to replace
     assignment = db.session.get(CustomerSegment, customer_id)
     db.session.refresh(assignment)
     previous = db.session.get(Segment, assignment.segment_id)
@@ -181,6 +181,19 @@ def override_segment(
             actor=actor.id,
         )
     )
+    if previous.id != segment.id:  # consumers that follow segment moves hear of this one too
+        emit(
+            CHANGED_EVENT,
+            customer_id,
+            {
+                "customerId": customer_id,
+                "previousSegment": _segment_payload(previous),
+                "newSegment": _segment_payload(segment),
+                "reasonCode": ReasonCode.ADMIN_OVERRIDE.value,
+            },
+            actor=actor.id,
+            occurred_at=now,
+        )
     event_id = new_uuid()
     emit(
         "CustomerSegmentOverriddenByAdmin",
@@ -234,5 +247,7 @@ def mark_notifications_read(user: User, up_to: int) -> None:
     if cursor is None:
         cursor = NotificationCursor(user_id=user.id, last_seen_id=0)
         db.session.add(cursor)
-    cursor.last_seen_id = max(cursor.last_seen_id, up_to)
+    # Never past the newest entry: later moves stay unread, and the column holds the number.
+    newest = db.session.scalar(select(func.max(SegmentHistory.id))) or 0
+    cursor.last_seen_id = max(cursor.last_seen_id, min(up_to, newest))
     db.session.commit()

@@ -6,18 +6,20 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
-from portal.customers.errors import DomainError
+from portal.customers.errors import NON_FIELD, DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
+from portal.segmentation.catalogue import rule_problems
 from portal.segmentation.fields import FIELDS, OPERATOR_LABELS, TIME_UNITS
-from portal.segmentation.forms import apply_action, draft_from_form
+from portal.segmentation.forms import apply_action, draft_from_form, stored_draft
 from portal.segmentation.models import Segment, SegmentType
-from portal.segmentation.rules import RuleInvalid, empty_rule, to_draft, validate
+from portal.segmentation.rules import MAX_DEPTH, RuleInvalid, empty_rule, validate
 from portal.segmentation.views._common import whole_page
 
 MANAGE = "customer:segmentation:manage"
+BROKEN = "This rule cannot be evaluated, so it matches nobody until it is fixed (see below)."
 
 
 def _segment_or_404(segment_id: str) -> Segment:
@@ -35,7 +37,8 @@ def _segment_type(raw: str | None) -> SegmentType:
 @require("customer:read")
 def segment_list():
     rows, last_run = queries.segment_overview()
-    return render("segmentation/list.html", rows=rows, last_run=last_run)
+    broken = {s.id: next(iter(p.values())) for s, _ in rows if (p := rule_problems(s))}
+    return render("segmentation/list.html", rows=rows, last_run=last_run, broken=broken)
 
 
 def _editor(segment: Segment | None, draft: dict, *, block="content", status=200, errors=None):
@@ -54,6 +57,7 @@ def _editor(segment: Segment | None, draft: dict, *, block="content", status=200
         fields=FIELDS,
         operator_labels=OPERATOR_LABELS,
         time_units=TIME_UNITS,
+        max_depth=MAX_DEPTH,
     )
 
 
@@ -67,7 +71,10 @@ def segment_new():
 @require(MANAGE)
 def segment_edit(segment_id: str):
     segment = _segment_or_404(segment_id)
-    return _editor(segment, to_draft(segment.rule))
+    problems = rule_problems(segment)
+    if problems:
+        problems[NON_FIELD] = BROKEN
+    return _editor(segment, stored_draft(segment.rule), errors=problems)
 
 
 @bp.post("/editor")

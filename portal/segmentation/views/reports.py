@@ -15,21 +15,25 @@ from portal.segmentation import bp, queries, services
 from portal.segmentation.chart import line_chart
 
 DEFAULT_DAYS = 30
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before any segment history
 
 
-def _day(raw: str | None, default: datetime) -> datetime:
+def _day(raw: str | None, default: datetime, latest: datetime) -> datetime:
+    """A day of the filter form, held between EARLIEST and `latest` (the calendar's ends would
+    overflow the period's arithmetic); `default` when it is no date."""
     try:
-        return datetime.combine(datetime.fromisoformat(raw).date(), time(), tzinfo=UTC)
+        day = datetime.combine(datetime.fromisoformat(raw).date(), time(), tzinfo=UTC)
     except (TypeError, ValueError):
         return default
+    return min(max(day, EARLIEST), latest)
 
 
 @bp.get("/report")
 @require("customer:read")
 def segment_report():
     today = datetime.combine(utcnow().date(), time(), tzinfo=UTC)
-    start = _day(request.args.get("from"), today - timedelta(days=DEFAULT_DAYS))
-    end = _day(request.args.get("to"), today) + timedelta(days=1)
+    start = _day(request.args.get("from"), today - timedelta(days=DEFAULT_DAYS), today)
+    end = _day(request.args.get("to"), today, today) + timedelta(days=1)
     if end <= start:
         start, end = end - timedelta(days=1), start + timedelta(days=1)
     matrix = queries.transitions(start, end)

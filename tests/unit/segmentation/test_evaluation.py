@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.customers import services as customers
 from portal.customers.errors import DomainError
@@ -223,6 +223,35 @@ def test_override_holds_until_it_expires(town, make_segment, staff):
     assert last.reason_code == ReasonCode.OVERRIDE_EXPIRED
     assert last.justification == "Met at the trade fair"
     assert db.session.get(CustomerSegment, quiet).override_until is None
+
+
+def test_an_override_is_a_segment_change_for_consumers_too(town, make_segment, staff):
+    vip = make_segment("VIP", all_of(cond("customer_type", "in", ["EXPAT"])))
+    recompute_all("system")
+    quiet = town["quiet"].id
+    override_segment(staff, quiet, vip.id, "Met at the trade fair", NOW + timedelta(days=30))
+    [changed] = [e for e in events("CustomerSegmentChanged") if e.aggregate_id == quiet]
+    overridden = events("CustomerSegmentOverriddenByAdmin")[-1]
+    assert changed.payload == {
+        "customerId": quiet,
+        "previousSegment": {"segmentType": "B2C", "specificSegment": "B2C general"},
+        "newSegment": {"segmentType": "B2C", "specificSegment": "VIP"},
+        "reasonCode": "ADMIN_OVERRIDE",
+    }
+    assert (changed.actor, changed.occurred_at) == (staff.id, overridden.occurred_at)
+    # Into the segment the customer is already in: no move, so no CustomerSegmentChanged.
+    override_segment(staff, quiet, vip.id, "Still at the fair", NOW + timedelta(days=40))
+    assert len([e for e in events("CustomerSegmentChanged") if e.aggregate_id == quiet]) == 1
+
+
+def test_a_broken_stored_rule_matches_nobody_and_spares_the_others(town, make_segment):
+    odd = make_segment("Odd", all_of(cond("status", "in", ["ACTIVE"])))
+    everyone = make_segment("Everyone", all_of(cond("order_count", "gte", "0")))
+    stored = all_of(cond("status", "in", ["NOT_A_VALUE"]))
+    db.session.execute(update(Segment).where(Segment.id == odd.id).values(rule=stored))
+    db.session.commit()
+    recompute_all("system")
+    assert _segment_of(town["quiet"].id) == everyone.id
 
 
 def test_override_is_refused_without_justification_or_future_expiry(town, make_segment, staff):

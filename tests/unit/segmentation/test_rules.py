@@ -52,8 +52,12 @@ def test_every_field_offers_exactly_the_operators_of_its_kind():
         (cond("spend_in_window", "gte", "12.345", days="90"), "two decimals"),
         (cond("spend_in_window", "gte", "100", days="0"), "Number of days"),
         (cond("created_at", "before", "31/12/2024"), "YYYY-MM-DD"),
+        (cond("created_at", "after", "9999-12-31"), "between 1900-01-01 and 2999-12-31"),
+        (cond("last_order_at", "before", "0001-01-01"), "between 1900-01-01 and 2999-12-31"),
         (cond("created_at", "within_last", "3", unit="weeks"), "days or months"),
         (cond("customer_type", "in", []), "at least one"),
+        (cond("status", "in", ["ACTIVE", "NOT_A_VALUE"]), "no value “NOT_A_VALUE”"),
+        (cond("company_size", "not_in", ["huge"]), "no value “huge”"),
         (cond("seating_capacity", "between", "90", value2="10"), "lower bound"),
         (cond("country", "eq", " "), "Enter a value"),
     ],
@@ -70,8 +74,27 @@ def test_empty_groups_and_bad_group_operators_are_refused():
     assert "ALL" in errors["r"]
 
 
+def test_groups_nest_at_most_max_depth_deep():
+    rule = cond("order_count", "gte", "1")
+    for _ in range(rules.MAX_DEPTH):
+        rule = all_of(rule)
+    assert rules.validate(rule)
+    assert _errors(all_of(rule)) == {
+        "r." + ".".join(["0"] * rules.MAX_DEPTH): f"Groups nest at most {rules.MAX_DEPTH} deep."
+    }
+
+
 def test_diff_lists_removed_and_added_lines():
     before = rules.validate(all_of(cond("seating_capacity", "gte", "80")))
     after = rules.validate(all_of(cond("seating_capacity", "gte", "100")))
     assert rules.diff(before, after) == ["-  Seating capacity ≥ 80", "+  Seating capacity ≥ 100"]
     assert rules.diff(None, after)[0] == "+ALL of:"
+
+
+def test_a_stored_rule_the_catalogue_no_longer_accepts_has_problems_at_its_paths():
+    sound = rules.validate(all_of(cond("status", "in", ["ACTIVE"]), cond("order_count", "gt", "2")))
+    assert rules.problems(sound) == {}
+    odd_value = all_of(cond("status", "in", ["NOT_A_VALUE"]))
+    assert "no value “NOT_A_VALUE”" in rules.problems(odd_value)["r.0"]
+    gone_field = all_of(cond("order_count", "gt", 2), cond("retired_field", "eq", 1))
+    assert rules.problems(gone_field) == {"r.1": "Choose a field."}

@@ -3,19 +3,32 @@ versions, bad rules (422, nothing saved), recompute, the customer panel, overrid
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
+from portal.api import tokens
+from portal.customers.models import Customer
+from portal.customers.services import register_customer
+from portal.customers.values import CustomerType
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour
+from portal.segmentation.demo import SEGMENTS
 from portal.segmentation.models import (
+    CustomerMetrics,
     CustomerSegment,
     Segment,
     SegmentRuleVersion,
 )
-from tests.factories import events
+from portal.segmentation.services import SegmentInput, recompute_all, save_segment
+from tests.factories import events, new_customer
+from tests.unit.events.messages import message
+from tests.unit.segmentation.conftest import all_of, cond
+from tests.web.customers.test_profile import registration
 
 HTMX = {"HX-Request": "true"}
 
@@ -133,6 +146,45 @@ def test_bad_rule_is_refused_with_422_and_nothing_saved(client, login_as):
     assert db.session.scalar(select(func.count()).select_from(SegmentRuleVersion)) == 0
 
 
+def test_a_form_nesting_groups_too_deep_is_refused_not_a_server_error(client, login_as):
+    login_as("marketing")
+    deep, path = {"name": "Deep", "type": "B2C"}, "r"
+    for _ in range(400):  # deeper than Python's recursion would follow
+        deep |= {f"{path}.kind": "group", f"{path}.op": "and"}
+        path += ".0"
+    deep |= {f"{path}.kind": "condition", f"{path}.field": "order_count", f"{path}.value": "1"}
+    response = client.post("/segments/new", data=deep)
+    assert response.status_code == 422
+    assert "Groups nest at most 5 deep." in response.text
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+    assert client.post("/segments/editor", data=deep, headers=HTMX).status_code == 200
+    assert "nest at most" in client.post("/segments/preview", data=deep, headers=HTMX).text
+
+
+def test_the_builder_offers_no_group_deeper_than_a_rule_may_nest(client, login_as):
+    login_as("marketing")
+    form, path = {}, "r"
+    for _ in range(5):
+        form |= {f"{path}.kind": "group", f"{path}.op": "and"}
+        path += ".0"
+    builder = client.post("/segments/editor", data=form, headers=HTMX).text
+    assert 'value="add-group:r.0.0.0"' in builder
+    assert 'value="add-group:r.0.0.0.0"' not in builder
+    assert 'value="add-condition:r.0.0.0.0"' in builder
+
+
+def test_a_date_past_the_calendar_the_rule_can_use_is_refused(client, login_as):
+    login_as("marketing")
+    late = dict(NOT_A_VALUE, **{"r.0.field": "created_at", "r.0.operator": "after"})
+    late["r.0.value"] = "9999-12-31"
+    preview = client.post("/segments/preview", data=late, headers=HTMX)
+    assert preview.status_code == 200
+    assert "Enter a date between 1900-01-01 and 2999-12-31." in preview.text
+    response = client.post("/segments/new", data=late)
+    assert response.status_code == 422
+    assert "Enter a date between" in _at(response.text, "r.0")
+
+
 def test_reorder_moves_a_segment_up(client, login_as):
     login_as("marketing")
     for name in ("First", "Second"):
@@ -194,6 +246,19 @@ def test_report_notifications_and_list(client, login_as, restaurant):
     assert 'data-segment="Busy big restaurants">1<' in listing
 
 
+def test_marking_read_beyond_the_newest_move_leaves_later_moves_unread(
+    client, login_as, restaurant
+):
+    login_as("marketing")
+    client.post("/segments/recompute")
+    response = client.post("/segments/notifications/read", data={"up_to": "9" * 30})
+    assert response.status_code == 303
+    _busy(restaurant)
+    client.post("/segments/new", data=NESTED)
+    client.post("/segments/recompute")
+    assert "1 unread" in client.get("/segments/notifications").text
+
+
 def test_notifications_reach_sales_and_marketing_only(client, login_as, restaurant):
     login_as("marketing")
     _busy(restaurant)
@@ -209,3 +274,146 @@ def test_notifications_reach_sales_and_marketing_only(client, login_as, restaura
         assert page.status_code == 200
         assert "Chez Lola" not in page.text
         assert "announced to the sales and marketing roles" in page.text
+
+
+def _demo_segments(author) -> list[Segment]:
+    for name, segment_type, rule in SEGMENTS:
+        save_segment(author, None, SegmentInput(name, "", segment_type, rule))
+    return list(db.session.scalars(select(Segment)))
+
+
+def _at(page: str, path: str) -> str:
+    """The builder node at `path` (up to the next node), where its message is shown."""
+    match = re.search(rf'data-path="{re.escape(path)}">(.*?)(data-path=|$)', page, re.S)
+    return html.unescape(match[1]) if match else ""
+
+
+def test_every_demo_segment_opens_in_the_editor_with_its_values(client, login_as):
+    author = login_as("marketing")
+    segments = _demo_segments(author)
+    assert len(segments) == len(SEGMENTS) + 2  # and the two fallbacks
+    for segment in segments:
+        page = client.get(f"/segments/{segment.id}/edit")
+        assert page.status_code == 200, segment.name
+    busy = next(s for s in segments if s.name == "Busy big restaurants")
+    page = client.get(f"/segments/{busy.id}/edit").text
+    assert 'name="r.0.value" value="80"' in page
+    assert 'name="r.1.0.value" value="3"' in page
+    assert 'name="r.1.1.value" value="2,000.00"' in page
+
+
+NOT_A_VALUE = {
+    "name": "Odd statuses",
+    "type": "B2C",
+    "r.kind": "group",
+    "r.op": "and",
+    "r.0.kind": "condition",
+    "r.0.field": "status",
+    "r.0.operator": "in",
+    "r.0.value": "NOT_A_VALUE",
+}
+
+
+def test_a_value_the_field_does_not_have_is_refused_at_its_condition(client, login_as):
+    login_as("marketing")
+    response = client.post("/segments/new", data=NOT_A_VALUE)
+    assert response.status_code == 422
+    assert "“Status” has no value “NOT_A_VALUE”" in _at(response.text, "r.0")
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+    login_as("sales")
+    assert client.post("/customers/new", data=registration()).status_code == 303
+
+
+def test_a_field_the_catalogue_does_not_have_is_refused_not_replaced(client, login_as):
+    login_as("marketing")
+    odd = dict(NOT_A_VALUE, **{"r.0.field": "NOT_A_VALUE", "r.0.operator": "gte"})
+    odd["r.0.value"] = "5"
+    response = client.post("/segments/new", data=odd)
+    assert response.status_code == 422
+    assert "Choose a field." in _at(response.text, "r.0")
+    assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+
+
+@pytest.fixture
+def broken(staff) -> Segment:
+    """A segment whose stored rule names a status that does not exist, as saved before values
+    were checked, and a sound segment after it."""
+    odd = save_segment(
+        staff,
+        None,
+        SegmentInput("Odd statuses", "", "B2C", all_of(cond("status", "in", ["ACTIVE"]))),
+    )
+    save_segment(
+        staff, None, SegmentInput("Everyone", "", "B2C", all_of(cond("order_count", "gte", "0")))
+    )
+    stored = all_of(cond("status", "in", ["NOT_A_VALUE"]))
+    db.session.execute(update(Segment).where(Segment.id == odd.id).values(rule=stored))
+    db.session.commit()
+    return odd
+
+
+def test_a_broken_stored_rule_does_not_fail_customer_writes(client, login_as, make_user, broken):
+    _token, secret = tokens.issue(make_user("administrator"), "orders", ["events:write"])
+    login_as("sales")
+    assert client.post("/customers/new", data=registration()).status_code == 303
+    customer = db.session.scalars(select(Customer)).one()
+    order = message("OrderPlaced", customer.id)
+    response = client.post(
+        "/api/v1/events", json=order, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.json["results"][0]["status"] == "accepted"
+    db.session.expire_all()
+    assert db.session.get(CustomerMetrics, customer.id).order_count == 1
+    everyone = db.session.scalars(select(Segment).where(Segment.name == "Everyone")).one()
+    assert db.session.get(CustomerSegment, customer.id).segment_id == everyone.id
+
+
+def test_a_broken_stored_rule_is_reported_on_the_list_and_in_the_editor(client, login_as, broken):
+    login_as("marketing")
+    listing = html.unescape(client.get("/segments/").text)
+    assert "Rule broken, it matches nobody: “Status” has no value “NOT_A_VALUE”" in listing
+    editor = client.get(f"/segments/{broken.id}/edit")
+    assert editor.status_code == 200
+    assert "This rule cannot be evaluated" in editor.text
+    assert "has no value “NOT_A_VALUE”" in _at(editor.text, "r.0")
+
+
+@pytest.mark.parametrize("role", ["marketing", "sales", "support"])
+def test_every_segmentation_page_answers_without_a_server_error(app, client, login_as, role, staff):
+    """Each GET route of the area with real ids, as a page and as an HTMX request."""
+    segments = _demo_segments(staff)
+    customer = register_customer(staff, new_customer(CustomerType.FOOD_TRUCK))
+    recompute_all(staff.id)
+    login_as(role)
+    routes = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("segmentation.") and "GET" in rule.methods
+    ]
+    assert len(routes) >= 8
+    for rule in routes:
+        for segment in segments if "segment_id" in rule.arguments else segments[:1]:
+            values = {"customer_id": customer.id, "segment_id": segment.id}
+            url = rule.build(values, append_unknown=False)[1]
+            for headers in ({}, HTMX):
+                status = client.get(url, headers=headers).status_code
+                assert status < 500, (role, url, headers)
+
+
+@pytest.mark.parametrize(
+    ("query", "period"),
+    [
+        ("to=9999-12-31", "{month_ago} to {today}"),
+        ("from=9999-12-31", "{today} to {today}"),
+        ("from=0001-01-01&to=0001-01-01", "2000-01-01 to 2000-01-01"),
+        ("from=1999-12-31&to=2000-01-02", "2000-01-01 to 2000-01-02"),
+    ],
+)
+def test_the_report_period_is_held_within_the_calendar_it_can_show(client, login_as, query, period):
+    login_as("marketing")
+    today = utcnow().date()
+    days = {"today": today, "month_ago": today - timedelta(days=30)}
+    for headers in ({}, {**HTMX, "HX-Target": "report"}):
+        response = client.get(f"/segments/report?{query}", headers=headers)
+        assert response.status_code == 200
+        assert f"Moves from {period.format(**days)}" in response.text
