@@ -15,6 +15,7 @@ from portal.customers.values import (
     InteractionType,
     Preferences,
 )
+from portal.idempotency import OnceForm
 
 
 class PreferencesForm(FlaskForm):
@@ -64,7 +65,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
     return PreferencesForm(data=data, **kwargs)
 
 
-class InteractionForm(FlaskForm):
+class InteractionForm(OnceForm):
     type = SelectField("Type", choices=choices(InteractionType)[1:])
     occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
     summary = StringField("Summary", validators=[Optional()])

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.customers.forms.profile import blank_to_none, choices
 from portal.customers.values import AddressData, AddressType
+from portal.idempotency import OnceForm
 
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country", "note")
 
 
-class AddressForm(FlaskForm):
+class AddressForm(OnceForm):
     address_type = SelectField("Type", choices=choices(AddressType)[1:])
     street1 = StringField("Street", validators=[Optional()])
     street2 = StringField("Street (second line)", validators=[Optional()])

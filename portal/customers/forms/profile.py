@@ -44,6 +44,7 @@ from portal.customers.values import (
     ProfileChanges,
     ResidencyStatus,
 )
+from portal.idempotency import OnceForm
 
 Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
@@ -251,7 +252,7 @@ class TypeChoiceForm(FlaskForm):
     customer_type = SelectField("Type of customer", choices=type_choices(), validate_choice=False)
 
 
-class NewCustomerForm(TypedForm, ContactSettings):
+class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
     name = StringField("Name", validators=[Optional()])
     email = EmailField("E-mail", validators=[Optional()])
     phone = TelField("Phone", validators=[Optional()], description="International, e.g. +1876…")
