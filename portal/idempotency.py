@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from flask import g, make_response, request
 from flask_wtf import FlaskForm
@@ -113,13 +113,21 @@ def _release(actor: str, key: str) -> None:
     db.session.commit()
 
 
-def create_once(actor, form: OnceForm, create: Callable[[], T], locate: Callable[[T], str]) -> str:
-    """Run `create` once for this form's token and return the created object's URL (`locate`),
-    the same URL when the form comes again. A refusal raised by `create` saves nothing, so the
-    corrected form may create with the same token."""
+class Outcome(NamedTuple, Generic[T]):
+    location: str  # the created object's page, the same for every submission of the form
+    created: T | None  # what `create` returned; None when an earlier submission created it
+
+
+def create_once(
+    actor, form: OnceForm, create: Callable[[], T], locate: Callable[[T], str]
+) -> Outcome[T]:
+    """Run `create` once for this form's token; `locate` gives the created object's URL, which
+    a later submission of the same form gets back. A refusal raised by `create` saves nothing,
+    so the corrected form may create with the same token."""
     token = form.form_token.data
     if not token:
-        return locate(create())
+        created = create()
+        return Outcome(locate(created), created)
     if not FORM_TOKEN.fullmatch(token):
         raise BadRequest("The form is damaged; reload the page and fill it in again.")
     actor_id = str(actor.id)
@@ -132,7 +140,7 @@ def create_once(actor, form: OnceForm, create: Callable[[], T], locate: Callable
     )
     claim = None if known else _claim(actor_id, token)
     if claim is None:
-        return _settled(actor_id, token).location
+        return Outcome(_settled(actor_id, token).location, None)
     try:
         created = create()  # commits the claim with the record
     except BaseException:
@@ -140,7 +148,7 @@ def create_once(actor, form: OnceForm, create: Callable[[], T], locate: Callable
         raise
     claim.location = locate(created)
     db.session.commit()
-    return claim.location
+    return Outcome(claim.location, created)
 
 
 def _digest(body: bytes) -> str:

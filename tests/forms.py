@@ -19,7 +19,7 @@ class _Forms(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form" and "method" in a and a["method"].lower() == "post":
             self._fields = self.forms.setdefault(a.get("action", ""), [])
-        elif self._fields is None or "name" not in a and tag != "option":
+        elif self._fields is None or ("name" not in a and tag != "option"):
             return
         elif tag == "input":
             kind = a.get("type", "text")

@@ -30,6 +30,7 @@ from portal.approvals.values import (
     Subject,
 )
 from portal.customers.values import PAYMENT_TERMS
+from portal.idempotency import OnceForm
 from portal.organizations.forms import ButtonForm
 
 __all__ = ["ButtonForm", "DecisionForm", "DelegationForm", "FilterForm", "PaymentTermsForm"]
@@ -63,7 +64,7 @@ class DecisionForm(FlaskForm):
             return None
 
 
-class RequestForm(FlaskForm):
+class RequestForm(OnceForm):
     description = StringField("What is it for", validators=[DataRequired(), Length(max=500)])
     amount = StringField("Amount", validators=[DataRequired(), Length(max=20)])
     currency = SelectField("Currency", choices=_choices((c, c) for c in CURRENCIES), default="USD")
@@ -94,7 +95,7 @@ class FilterForm(FlaskForm):
     older_than = IntegerField("Older than (days)", validators=[Optional(), NumberRange(0, 3650)])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(OnceForm):
     delegate = SelectField("Who decides for you", validators=[InputRequired()])
     starts_on = DateField("From", validators=[InputRequired()])
     ends_on = DateField("Until", validators=[InputRequired()])

@@ -29,6 +29,7 @@ from portal.compliance.values import (
     Jurisdiction,
     RequestType,
 )
+from portal.idempotency import OnceForm
 
 
 def choices(values) -> list[SelectChoice]:
@@ -38,7 +39,7 @@ def choices(values) -> list[SelectChoice]:
     ]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(OnceForm):
     request_type = SelectField("Type", choices=choices(RequestType))
     jurisdiction = SelectField("Jurisdiction", choices=choices(Jurisdiction))
     channel = SelectField("Received by", choices=choices(Channel))

@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.api.tokens import SCOPES
 from portal.events.catalogue import PUBLISHED
+from portal.idempotency import OnceForm
 
 
 class EventFilterForm(FlaskForm):
@@ -50,7 +51,7 @@ class Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TokenForm(FlaskForm):
+class TokenForm(OnceForm):
     name = StringField(
         "Calling system", validators=[DataRequired(), Length(max=100)], description="order-service"
     )
@@ -61,7 +62,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(OnceForm):
     url = URLField("URL", validators=[DataRequired(), URL(require_tld=False), Length(max=500)])
     event_types = Checkboxes(
         "Event types",

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.idempotency import OnceForm
 from portal.organizations.permissions import ORG_PERMISSIONS
 from portal.organizations.values import NodeType
 
@@ -39,13 +40,13 @@ def _code(label: str = "Code") -> StringField:
     )
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(OnceForm):
     customer_id = StringField("Customer id", validators=[DataRequired(), Length(max=41)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     code = _code()
 
 
-class NodeForm(FlaskForm):
+class NodeForm(OnceForm):
     type = SelectField(
         "Type",
         choices={t.value: t.label for t in NodeType if t != NodeType.ORGANIZATION},
@@ -67,13 +68,13 @@ class AttributeForm(FlaskForm):
     value = StringField("Value", validators=[Length(max=200)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices={})
 
 
-class AssignForm(FlaskForm):
+class AssignForm(OnceForm):
     role = SelectField("Role", choices={})
     node = _code("At node (code)")
 
@@ -87,7 +88,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(OnceForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Length(max=300)])
     permissions = CheckboxesField(

@@ -53,7 +53,13 @@ CASES = {
         ("sales",),
         lambda o: f"/customers/{o['customer'].id}/addresses/new",
         lambda o: f"/customers/{o['customer'].id}/addresses",
-        {"street1": "12 Hope Road", "city": "New York", "state": "NY", "postal_code": "10001", "country": "US"},
+        {
+            "street1": "12 Hope Road",
+            "city": "New York",
+            "state": "NY",
+            "postal_code": "10001",
+            "country": "US",
+        },
         count(CustomerAddress),
     ),
 }

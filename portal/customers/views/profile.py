@@ -71,7 +71,7 @@ def customer_create():
     except DomainError as exc:
         rest = show_errors(form, exc.errors)
         return _new_page(customer_type, form, status=422, errors=rest)
-    return see_other(profile)
+    return see_other(profile.location)
 
 
 @bp.post("/new/validate")
