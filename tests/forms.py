@@ -54,9 +54,15 @@ class _Forms(HTMLParser):
             self._textarea = None
 
 
-def rendered_form(html: str, action: str) -> dict[str, str]:
-    """The values the page's POST form to `action` would send untouched (last value wins)."""
+def rendered_form(html: str, action: str, page: str = "") -> dict[str, str | list[str]]:
+    """The values the page's POST form to `action` would send untouched. A form without an
+    action posts to its `page`."""
     parser = _Forms()
     parser.feed(html)
+    if action == page.split("?")[0] and action not in parser.forms:
+        action = ""
     assert action in parser.forms, f"no form posts to {action}; forms: {list(parser.forms)}"
-    return dict(parser.forms[action])
+    values: dict[str, str | list[str]] = {}
+    for name, value in parser.forms[action]:
+        values[name] = [*values[name], value] if name in values else value
+    return values
