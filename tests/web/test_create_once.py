@@ -64,16 +64,20 @@ CASES = {
         lambda o: f"/customers/{o['customer'].id}/addresses/new",
         lambda o: f"/customers/{o['customer'].id}/addresses",
         CustomerAddress,
-        lambda o: {"street1": "12 Hope Road", "city": "New York", "state": "NY"}
-        | {"postal_code": "10001", "country": "US"},
+        lambda o: (
+            {"street1": "12 Hope Road", "city": "New York", "state": "NY"}
+            | {"postal_code": "10001", "country": "US"}
+        ),
     ),
     "data-subject request": Case(
         "compliance_officer",
         lambda o: "/compliance/requests/new",
         lambda o: "/compliance/requests",
         DataSubjectRequest,
-        lambda o: {"requester_name": "Winston Blackwood", "requester_email": "w@example.org"}
-        | {"received_on": utcnow().date().isoformat()},
+        lambda o: (
+            {"requester_name": "Winston Blackwood", "requester_email": "w@example.org"}
+            | {"received_on": utcnow().date().isoformat()}
+        ),
     ),
     "API token": Case(
         "administrator",
@@ -109,8 +113,10 @@ CASES = {
         lambda o: f"/organizations/nodes/{o['org']['miami'].id}/members",
         lambda o: f"/organizations/nodes/{o['org']['miami'].id}/invitations",
         Invitation,
-        lambda o: {"email": "new@grill.example", "name": "New Cook"}
-        | {"role": role(o["org"]["root"], "Buyer").id},
+        lambda o: (
+            {"email": "new@grill.example", "name": "New Cook"}
+            | {"role": role(o["org"]["root"], "Buyer").id}
+        ),
     ),
     "role assignment": Case(
         "admin",
@@ -140,8 +146,10 @@ CASES = {
         lambda o: "/approvals/delegations",
         lambda o: "/approvals/delegations",
         ApprovalDelegation,
-        lambda o: {"delegate": o["people"]["approver2"].id, "reason": "Away"}
-        | {"starts_on": "2026-01-01", "ends_on": "2098-01-01"},
+        lambda o: (
+            {"delegate": o["people"]["approver2"].id, "reason": "Away"}
+            | {"starts_on": "2026-01-01", "ends_on": "2098-01-01"}
+        ),
         {"starts_on": "2098-01-02", "ends_on": "2099-01-01"},
     ),
     "approval rule": Case(
@@ -149,8 +157,10 @@ CASES = {
         lambda o: f"/approvals/nodes/{o['org']['east'].id}/rules/new",
         lambda o: f"/approvals/nodes/{o['org']['east'].id}/rules/new",
         ApprovalRule,
-        lambda o: {"name": "Large orders", "thresholds": "USD 5,000.00", "action": "save"}
-        | {"t0_g0_roles": role(o["org"]["root"], "Approver").id},
+        lambda o: (
+            {"name": "Large orders", "thresholds": "USD 5,000.00", "action": "save"}
+            | {"t0_g0_roles": role(o["org"]["root"], "Approver").id}
+        ),
     ),
     "segment": Case(
         "marketing",

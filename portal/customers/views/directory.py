@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-
 from flask import Response, request, url_for
 from flask_login import current_user
 
@@ -15,6 +11,7 @@ from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
 from portal.security import audit
 from portal.security.access import require
+from portal.spreadsheet import csv_chunks
 
 RESULTS = "customer-results"
 EXPORT_COLUMNS = (
@@ -33,8 +30,6 @@ IMPORT_COLUMNS = {
     "address": services.importing.ADDRESS_COLUMNS,
     "max_rows": services.importing.MAX_ROWS,
 }
-# A spreadsheet runs a cell starting with these as a formula; phone numbers (+1...) are data.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/")
@@ -65,28 +60,6 @@ def customer_list():
     return response
 
 
-def _csv_lines(rows: Iterable) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(_cell(getattr(row, name)) for name in EXPORT_COLUMNS)
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if text.startswith(FORMULA_START) and not text[1:].isdigit():
-        return "'" + text
-    return text
-
-
 @bp.get("/export.csv")
 @require("customer:read")
 def customer_export():
@@ -104,7 +77,9 @@ def customer_export():
     )
     rows = queries.customer_export(filters)
     return Response(
-        _csv_lines(rows),
+        csv_chunks(
+            EXPORT_COLUMNS, ((getattr(row, name) for name in EXPORT_COLUMNS) for row in rows)
+        ),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=customers.csv"},
     )
