@@ -4,7 +4,9 @@ that form holds (its token included), filled in as a user would, twice."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,6 +19,7 @@ from portal.customers.models import Customer, CustomerAddress, Interaction
 from portal.events.models import WebhookSubscription
 from portal.extensions import db
 from portal.models import utcnow
+from portal.organizations import services as organization_services
 from portal.organizations.models import (
     Invitation,
     OrganizationMember,
@@ -241,3 +244,27 @@ def test_the_form_rendered_again_creates_again(client, make_user, objects, name)
     again = client.post(case.action(objects), data=data)
     assert again.status_code in (200, 201, 303), again.text
     assert rows(case.model) == before + 2
+
+
+def test_two_racing_submissions_create_once(app, make_user, objects, monkeypatch):
+    """A double click: both requests are in flight together. The unique key decides; the
+    other waits for the first to commit and answers as it did (was a 500: the same code)."""
+    case = CASES["organisation unit"]
+    user = make_user("sales")
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        sign_in_client(client, user)
+    data, action = filled_form(clients[0], case, objects), case.action(objects)
+    before = rows(case.model)
+    add_node = organization_services.add_node
+
+    def slow_add_node(*args, **kwargs):
+        time.sleep(0.5)  # long enough for the second request to arrive meanwhile
+        return add_node(*args, **kwargs)
+
+    monkeypatch.setattr(organization_services, "add_node", slow_add_node)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda c: c.post(action, data=data), clients))
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert rows(case.model) == before + 1
