@@ -165,8 +165,10 @@ def once_per_key(view):
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view(*args, **kwargs)
-        if not key.strip() or len(key) > KEY_LENGTH:
-            return error_response(400, f"Idempotency-Key must be 1 to {KEY_LENGTH} characters.")
+        if not (key.strip() and len(key) <= KEY_LENGTH and key.isascii() and key.isprintable()):
+            return error_response(
+                400, f"Idempotency-Key must be 1 to {KEY_LENGTH} printable ASCII characters."
+            )
         who, digest = f"token:{g.api_token.id}", _digest(request.get_data())
         claim = _claim(who, key, digest)
         if claim is None:

@@ -126,7 +126,7 @@ IDEMPOTENCY_KEY = {
     "required": False,
     "description": "Retry safely: the same key and body answer the first 2xx answer again; "
     "the same key with another body is refused (422).",
-    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LENGTH},
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LENGTH, "pattern": "^[ -~]+$"},
 }
 
 

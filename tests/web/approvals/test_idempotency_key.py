@@ -75,8 +75,9 @@ def test_a_refused_call_is_not_recorded_and_may_be_retried(client, bearer, rule,
     assert client.post(URL, json=body(org), headers=headers).status_code == 201
 
 
-def test_a_key_is_one_to_255_characters(client, bearer, rule, org):
-    headers = bearer("approvals") | {"Idempotency-Key": "k" * 256}
+@pytest.mark.parametrize("key", ["k" * 256, " ", "clé"])
+def test_a_key_is_one_to_255_printable_ascii_characters(client, bearer, rule, org, key):
+    headers = bearer("approvals") | {"Idempotency-Key": key}
     answer = client.post(URL, json=body(org), headers=headers)
     assert answer.status_code == 400
     assert answer.json["error"]["detail"].startswith("Idempotency-Key must be")
