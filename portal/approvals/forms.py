@@ -102,7 +102,7 @@ class DelegationForm(OnceForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=200)])
 
 
-class PaymentTermsForm(FlaskForm):
+class PaymentTermsForm(OnceForm):
     payment_terms = SelectField(
         "New payment terms", choices=_choices((t, t) for t in PAYMENT_TERMS)
     )

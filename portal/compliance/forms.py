@@ -105,6 +105,10 @@ class ButtonForm(FlaskForm):
     """No fields: carries the CSRF token of a one-button action."""
 
 
+class ExportForm(OnceForm):
+    """The export button: one export per rendered page, however often it is pressed."""
+
+
 class ConsentForm(FlaskForm):
     channel = SelectField("Channel", choices=choices(ConsentChannel))
     notice_version = StringField(

@@ -14,6 +14,7 @@ from portal.compliance.models import DataSubjectRequest
 from portal.extensions import db
 from portal.models import utcnow
 from portal.spreadsheet import csv_text
+from tests.web.compliance.conftest import export_dir  # noqa: F401 (exports to a temporary folder)
 from tests.web.compliance.test_requests_pages import _create
 from tests.web.customers.test_directory import register
 

@@ -105,14 +105,17 @@ def payment_terms_change(customer_id: str):
     form = PaymentTermsForm(obj=customer)
     if form.validate_on_submit():
         try:
-            created = services.request_payment_terms(
-                current_user, customer, form.payment_terms.data
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.request_payment_terms(
+                    current_user, customer, form.payment_terms.data
+                ),
+                lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
             refuse(form, refusal)
         else:
-            return done(
-                "The change waits for finance.", "approvals.request_detail", request_id=created.id
-            )
+            return done_at("The change waits for finance.", outcome.location)
     status = 422 if request.method == "POST" else 200
     return render("approvals/payment_terms.html", status=status, form=form, customer=customer)

@@ -16,6 +16,7 @@ from portal.compliance.export import path_of
 from portal.compliance.forms import (
     ButtonForm,
     ExecuteErasureForm,
+    ExportForm,
     NoteForm,
     PlanErasureForm,
     ReasonForm,
@@ -99,6 +100,7 @@ def _forms(found) -> dict:
         "execute": ExecuteErasureForm(formdata=None),
         "complete": NoteForm(formdata=None),
         "button": ButtonForm(formdata=None),
+        "export": ExportForm(formdata=None),
     }
 
 
@@ -271,9 +273,17 @@ def erasure_execute(request_id: str):
 @bp.post("/requests/<request_id>/export")
 @require(MANAGE)
 def export_create(request_id: str):
-    form = ButtonForm()
+    form = ExportForm()
     return _act(
-        request_id, "button", form, lambda: services.create_export(current_user, request_id)
+        request_id,
+        "export",
+        form,
+        lambda: create_once(
+            current_user,
+            form,
+            lambda: services.create_export(current_user, request_id),
+            lambda _: url_for("compliance.request_detail", request_id=request_id),
+        ),
     )
 
 
