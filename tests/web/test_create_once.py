@@ -4,6 +4,7 @@ that form holds (its token included), filled in as a user would, twice."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from tests.conftest import sign_in_client
 from tests.forms import rendered_form
 from tests.unit.organizations.factories import external, grill_group, role
 from tests.web.compliance.conftest import export_dir  # noqa: F401 (exports to a temporary folder)
+from tests.web.customers.test_directory import IMPORT
 from tests.web.customers.test_profile import registration
 from tests.web.segmentation.test_segment_pages import NESTED
 
@@ -304,3 +306,24 @@ def test_two_racing_submissions_create_once(app, make_user, objects, monkeypatch
     assert [a.status_code for a in answers] == [303, 303]
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     assert rows(case.model) == before + 1
+
+
+def test_an_import_sent_twice_imports_once(client, login_as):
+    login_as("sales")
+    page = client.get("/customers/import").text
+    form = rendered_form(page, "/customers/import")
+    form.pop("dry_run")  # unticked: a real import
+
+    def send():
+        upload = {"file": (io.BytesIO(IMPORT.encode()), "customers.csv")}
+        return client.post("/customers/import", data=form | upload)
+
+    first, second = send(), send()
+    assert "Import finished" in first.text
+    assert rows(Customer) == 2  # the file's third row is refused
+    assert second.status_code == 200
+    assert "its file was imported the first time" in second.text
+    assert rows(Customer) == 2
+    # The page the first import answered carries a new form: its next file is imported.
+    again = rendered_form(first.text, "/customers/import")
+    assert again["form_token"] != form["form_token"]

@@ -12,6 +12,7 @@ from wtforms.widgets import Select
 
 from portal.customers.queries.directory import PAGE_SIZES, DirectoryFilter, Sort
 from portal.customers.values import CustomerStatus, CustomerType
+from portal.idempotency import OnceForm
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SORT_VALUES = [s.value for s in Sort] + [f"-{s.value}" for s in Sort]
@@ -115,7 +116,7 @@ class ReviewQueueForm(FlaskForm):
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(OnceForm):
     file = FileField(
         "CSV file",
         validators=[

@@ -9,6 +9,7 @@ from portal.customers import bp, services
 from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQueueForm
 from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
+from portal.idempotency import create_once
 from portal.security import audit
 from portal.security.access import require
 from portal.spreadsheet import csv_chunks
@@ -95,17 +96,32 @@ def import_form():
 @require("customer:manage")
 def import_run():
     form = ImportForm()
-    report, status = None, 422
+    report, status, resent = None, 422, False
     if form.validate_on_submit():
+        content, dry_run = form.file.data.read(), form.dry_run.data
+
+        def run():
+            user = current_user._get_current_object()
+            return services.import_customers(user, content, dry_run=dry_run)
+
         try:
-            report = services.import_customers(
-                current_user._get_current_object(), form.file.data.read(), dry_run=form.dry_run.data
-            )
+            if dry_run:
+                report = run()
+            else:  # a real import runs once, however often its form is sent
+                listed = url_for("customers.customer_list")
+                report = create_once(current_user, form, run, lambda _: listed).created
+                resent = report is None
+                form = ImportForm(formdata=None)  # the next file is another import
             status = 200
         except services.ImportRefused as exc:
             form.file.errors = exc.errors["file"]
     return render(
-        "customers/import.html", form=form, report=report, columns=IMPORT_COLUMNS, status=status
+        "customers/import.html",
+        form=form,
+        report=report,
+        resent=resent,
+        columns=IMPORT_COLUMNS,
+        status=status,
     )
 
 
