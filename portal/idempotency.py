@@ -66,6 +66,14 @@ class OnceForm(FlaskForm):
     form_token = HiddenField(default=new_token)
 
 
+def _same(actor: str, key: str) -> tuple:
+    return (
+        CreatedOnce.actor == actor,
+        CreatedOnce.endpoint == request.endpoint,
+        CreatedOnce.key == key,
+    )
+
+
 def _claim(actor: str, key: str, digest: str | None = None) -> CreatedOnce | None:
     """Add this request's claim to the session's transaction; None when another request holds
     the key (the session is then rolled back)."""
@@ -83,33 +91,30 @@ def _settled(actor: str, key: str) -> CreatedOnce:
     """The first request's record, once it has its answer."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        found = db.session.scalar(
-            select(CreatedOnce).where(
-                CreatedOnce.actor == actor,
-                CreatedOnce.endpoint == request.endpoint,
-                CreatedOnce.key == key,
-            )
-        )
+        found = db.session.scalar(select(CreatedOnce).where(*_same(actor, key)))
         if found is None or found.location is not None or found.status is not None:
             if found is None:
                 # The first request failed and let the key go: this one may not replay it.
-                raise Conflict("This form was sent twice and the first attempt failed; retry.")
+                raise Conflict("An earlier submission of this failed; send it again.")
             return found
         db.session.rollback()  # ends the read, so the next one sees the answer once committed
         if time.monotonic() > deadline:
-            raise Conflict("This form is already being saved; reload the page in a moment.")
+            raise Conflict("An earlier submission of this is still being saved; retry shortly.")
         time.sleep(0.05)
 
 
 def _release(actor: str, key: str) -> None:
     db.session.rollback()
-    db.session.execute(
-        delete(CreatedOnce).where(
-            CreatedOnce.actor == actor,
-            CreatedOnce.endpoint == request.endpoint,
-            CreatedOnce.key == key,
-        )
-    )
+    db.session.execute(delete(CreatedOnce).where(*_same(actor, key)))
+    db.session.commit()
+
+
+def _answer(claim: CreatedOnce, **answer) -> None:
+    """Record what the create answered, for the requests that repeat it."""
+    for name, value in answer.items():
+        setattr(claim, name, value)
+    # Back into the session if the create rolled back a part of its work, the claim with it.
+    db.session.add(claim)
     db.session.commit()
 
 
@@ -131,13 +136,7 @@ def create_once(
     if not FORM_TOKEN.fullmatch(token):
         raise BadRequest("The form is damaged; reload the page and fill it in again.")
     actor_id = str(actor.id)
-    known = db.session.scalar(
-        select(CreatedOnce.id).where(
-            CreatedOnce.actor == actor_id,
-            CreatedOnce.endpoint == request.endpoint,
-            CreatedOnce.key == token,
-        )
-    )
+    known = db.session.scalar(select(CreatedOnce.id).where(*_same(actor_id, token)))
     claim = None if known else _claim(actor_id, token)
     if claim is None:
         return Outcome(_settled(actor_id, token).location, None)
@@ -146,8 +145,7 @@ def create_once(
     except BaseException:
         _release(actor_id, token)
         raise
-    claim.location = locate(created)
-    db.session.commit()
+    _answer(claim, location=locate(created))
     return Outcome(claim.location, created)
 
 
@@ -190,8 +188,7 @@ def once_per_key(view):
         if not 200 <= response.status_code < 300:
             _release(who, key)
             return response
-        claim.status, claim.body = response.status_code, response.get_data(as_text=True)
-        db.session.commit()
+        _answer(claim, status=response.status_code, body=response.get_data(as_text=True))
         return response
 
     return run
