@@ -32,7 +32,11 @@ def redirect_after_post(endpoint: str, **values) -> Response:
     htmx fetches the target as an HTMX request aimed at #main, which answers with the page's
     content block alone: swapped into #main as it is (selecting #main from it finds nothing).
     """
-    target = url_for(endpoint, **values)
+    return see_other(url_for(endpoint, **values))
+
+
+def see_other(target: str) -> Response:
+    """`redirect_after_post` to a URL already built (a create's recorded result)."""
     if is_htmx():
         return hx_response("", 204, location={"path": target, "target": "#main"})
     return make_response("", 303, {"Location": target})

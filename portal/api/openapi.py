@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.api.tokens import SCOPES
 from portal.events.catalogue import CONSUMED
 from portal.events.schema import event_schema
+from portal.idempotency import KEY_LENGTH
 
 MAX_BATCH = 500
 
@@ -119,6 +120,16 @@ RESULTS = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry safely: the same key and body answer the first 2xx answer again; "
+    "the same key with another body is refused (422).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LENGTH, "pattern": "^[ -~]+$"},
+}
+
+
 def _json(ref: str) -> dict:
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
@@ -171,6 +182,7 @@ def document() -> dict:
                     "operationId": "postEvents",
                     "summary": "One consumed event, or a batch taken all or nothing "
                     "(scope events:write)",
+                    "parameters": [IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {

@@ -10,6 +10,7 @@ from portal.api.openapi import MAX_BATCH, document
 from portal.api.tokens import require_token
 from portal.errors import MESSAGES, error_response
 from portal.events import intake
+from portal.idempotency import once_per_key
 from portal.security.access import public
 
 
@@ -37,6 +38,7 @@ def customer_find():
 
 @bp.post("/events")
 @require_token("events:write")
+@once_per_key
 def event_intake():
     try:
         results = intake.take_all(intake.decode(request.get_data()), g.api_token.name, MAX_BATCH)

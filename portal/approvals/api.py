@@ -19,6 +19,7 @@ from portal.approvals.values import Subject
 from portal.approvals.views._common import rates
 from portal.errors import MESSAGES, error_response
 from portal.extensions import csrf, db
+from portal.idempotency import once_per_key
 from portal.limits import max_length
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
@@ -133,6 +134,7 @@ def _json(approval: ApprovalRequest) -> dict:
 
 @api.post("/requests")
 @require_token(SCOPE)
+@once_per_key
 def request_create():
     fields, problems = _checked(request.get_json(silent=True))
     if problems:

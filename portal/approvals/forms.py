@@ -32,6 +32,7 @@ from portal.approvals.values import (
 )
 from portal.customers.values import PAYMENT_TERMS
 from portal.forms import Form, MaxLength, fits
+from portal.idempotency import OnceForm
 from portal.limits import excerpt, whole_number
 from portal.organizations.forms import ButtonForm
 
@@ -68,7 +69,7 @@ class DecisionForm(Form):
             return None
 
 
-class RequestForm(Form):
+class RequestForm(OnceForm):
     description = StringField(
         "What is it for", validators=[DataRequired(), fits(ApprovalRequest.description)]
     )
@@ -101,14 +102,14 @@ class FilterForm(Form):
     older_than = IntegerField("Older than (days)", validators=[Optional(), NumberRange(0, 3650)])
 
 
-class DelegationForm(Form):
+class DelegationForm(OnceForm):
     delegate = SelectField("Who decides for you", validators=[InputRequired()])
     starts_on = DateField("From", validators=[InputRequired()])
     ends_on = DateField("Until", validators=[InputRequired()])
     reason = StringField("Reason", validators=[Optional(), fits(ApprovalDelegation.reason)])
 
 
-class PaymentTermsForm(Form):
+class PaymentTermsForm(OnceForm):
     payment_terms = SelectField(
         "New payment terms", choices=_choices((t, t) for t in PAYMENT_TERMS)
     )

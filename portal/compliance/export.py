@@ -7,7 +7,6 @@ identifiers (tax ids, codes) appear only as "***" (CCPA §7024(d)).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -21,6 +20,7 @@ from portal.compliance.locations import CATEGORY_FACTS
 from portal.compliance.models import DataExport
 from portal.compliance.registry import Location, locations
 from portal.extensions import db
+from portal.spreadsheet import records_csv
 
 EXPORT_TTL = timedelta(days=7)
 MASK = "***"
@@ -60,14 +60,12 @@ def collect(customer_id: str) -> dict[str, dict[str, list[dict]]]:
 
 
 def _csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
-        )
-    return out.getvalue()
+    return records_csv(
+        [
+            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in r.items()}
+            for r in rows
+        ]
+    )
 
 
 def art15_facts(categories) -> dict[str, dict]:

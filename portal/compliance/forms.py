@@ -30,6 +30,7 @@ from portal.compliance.values import (
     RequestType,
 )
 from portal.forms import Form, MaxLength, fits
+from portal.idempotency import OnceForm
 
 
 def choices(values) -> list[SelectChoice]:
@@ -39,7 +40,7 @@ def choices(values) -> list[SelectChoice]:
     ]
 
 
-class RequestForm(Form):
+class RequestForm(OnceForm):
     request_type = SelectField("Type", choices=choices(RequestType))
     jurisdiction = SelectField("Jurisdiction", choices=choices(Jurisdiction))
     channel = SelectField("Received by", choices=choices(Channel))
@@ -113,6 +114,10 @@ class ExecuteErasureForm(Form):
 
 class ButtonForm(Form):
     """No fields: carries the CSRF token of a one-button action."""
+
+
+class ExportForm(OnceForm):
+    """The export button: one export per rendered page, however often it is pressed."""
 
 
 class ConsentForm(Form):

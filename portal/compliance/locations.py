@@ -241,6 +241,17 @@ register(
         plain=("event_id", "event_type", "status"),
     )
 )
+# Answers kept to replay a retried API create (portal.idempotency): an answer can quote the
+# customer (an approval request's requester, a parked event's body).
+register(
+    Location(
+        "created_once",
+        C.EVENTS,
+        fields=_text("body"),
+        link=_mentions("body"),
+        plain=("actor", "endpoint", "key", "body_digest", "location"),
+    )
+)
 # Messages from other systems that could not be applied, kept for replay.
 register(
     Location(

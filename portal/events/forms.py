@@ -16,6 +16,7 @@ from portal.api.tokens import SCOPES
 from portal.events.catalogue import PUBLISHED
 from portal.events.models import OutboxEvent, WebhookSubscription
 from portal.forms import Form, fits
+from portal.idempotency import OnceForm
 
 
 class EventFilterForm(Form):
@@ -64,7 +65,7 @@ class _AtLeastOne(DataRequired):
         self.field_flags = {}
 
 
-class TokenForm(Form):
+class TokenForm(OnceForm):
     name = StringField(
         "Calling system",
         validators=[DataRequired(), fits(ApiToken.name)],
@@ -77,7 +78,7 @@ class TokenForm(Form):
     )
 
 
-class WebhookForm(Form):
+class WebhookForm(OnceForm):
     url = URLField(
         "URL", validators=[DataRequired(), URL(require_tld=False), fits(WebhookSubscription.url)]
     )

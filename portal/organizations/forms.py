@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.customers.models import Customer
 from portal.forms import Form, MaxLength, fits
+from portal.idempotency import OnceForm
 from portal.organizations.models import Invitation, OrganizationNode, OrganizationRole
 from portal.organizations.permissions import ORG_PERMISSIONS
 from portal.organizations.values import NodeType
@@ -41,13 +42,13 @@ def _code(label: str = "Code") -> StringField:
     )
 
 
-class OrganizationForm(Form):
+class OrganizationForm(OnceForm):
     customer_id = StringField("Customer id", validators=[DataRequired(), fits(Customer.id)])
     name = StringField("Name", validators=[DataRequired(), fits(OrganizationNode.name)])
     code = _code()
 
 
-class NodeForm(Form):
+class NodeForm(OnceForm):
     type = SelectField(
         "Type",
         choices={t.value: t.label for t in NodeType if t != NodeType.ORGANIZATION},
@@ -75,13 +76,13 @@ def _role_choice() -> SelectField:
     return SelectField("Role", choices={}, validators=[DataRequired(message="Choose a role.")])
 
 
-class InviteForm(Form):
+class InviteForm(OnceForm):
     email = EmailField("E-mail", validators=[DataRequired(), fits(Invitation.email)])
     name = StringField("Name", validators=[DataRequired(), fits(Invitation.name)])
     role = _role_choice()
 
 
-class AssignForm(Form):
+class AssignForm(OnceForm):
     role = _role_choice()
     node = _code("At node (code)")
 
@@ -95,7 +96,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RoleForm(Form):
+class RoleForm(OnceForm):
     name = StringField("Name", validators=[DataRequired(), fits(OrganizationRole.name)])
     description = TextAreaField("Description", validators=[fits(OrganizationRole.description)])
     permissions = CheckboxesField(

@@ -52,8 +52,12 @@ def may_decide(request: ApprovalRequest) -> bool:
 def done(message: str, endpoint: str, **values):
     """A flash, then 303 to the page; for HTMX, HX-Redirect: the next page is a whole page
     (its flash, the navigation's count), whichever fragment the post came from."""
+    return done_at(message, url_for(endpoint, **values))
+
+
+def done_at(message: str, target: str):
+    """`done` with the URL already built (a create's recorded result)."""
     flash(message, "success")
-    target = url_for(endpoint, **values)
     if is_htmx():
         return hx_response("", 204, redirect=target)
     return redirect(target, 303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -15,6 +15,7 @@ from portal.approvals.models import ApprovalDelegation
 from portal.approvals.views._common import done, refuse
 from portal.extensions import db
 from portal.htmx import render
+from portal.idempotency import create_once
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
 from portal.security.access import require
@@ -70,13 +71,18 @@ def delegation_list():
             abort(404)
         if form.validate_on_submit():
             try:
-                services.delegate(
+                create_once(
                     current_user,
-                    cover.organization,
-                    db.session.get(User, form.delegate.data),
-                    form.starts_on.data,
-                    form.ends_on.data,
-                    form.reason.data or "",
+                    form,
+                    lambda: services.delegate(
+                        current_user,
+                        cover.organization,
+                        db.session.get(User, form.delegate.data),
+                        form.starts_on.data,
+                        form.ends_on.data,
+                        form.reason.data or "",
+                    ),
+                    lambda _: url_for("approvals.delegation_list"),
                 )
             except DomainError as refusal:
                 refuse(form, refusal)

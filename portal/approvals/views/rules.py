@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -15,6 +15,7 @@ from portal.approvals.values import DeadlineUnit, Operator, Subject
 from portal.approvals.views._common import done
 from portal.extensions import db
 from portal.htmx import render
+from portal.idempotency import OnceForm, create_once
 from portal.models import utcnow
 from portal.organizations.access import held, load_node_or_404, require_org
 from portal.organizations.permissions import VIEW
@@ -87,24 +88,35 @@ def _editor(node, draft, rule=None, status=200, errors=None):
         operators=Operator,
         units=DeadlineUnit,
         currencies=CURRENCIES,
-        button=ButtonForm(),
+        # Carries the new rule's token, kept while the editor's buttons shape the draft.
+        button=OnceForm(),
     )
 
 
 def _save(node, rule=None):
     """Apply the editor's buttons (add a tier, a group...) or save; 422 with the messages."""
     form: MultiDict = request.form
-    if not ButtonForm().validate_on_submit():
+    once = OnceForm()
+    if not once.validate_on_submit():
         abort(400)
     action = form.get("action", "save")
     draft = rule_draft(form, action)
     if action != "save":
         return _editor(node, draft, rule)
     try:
-        saved = services.save_rule(current_user, node, draft, rule)
+        if rule is None:  # a new rule is made once, however often its form is sent
+            listed = url_for("approvals.rule_list", node_id=node.id)
+            create_once(
+                current_user,
+                once,
+                lambda: services.save_rule(current_user, node, draft),
+                lambda _: listed,
+            )
+        else:
+            services.save_rule(current_user, node, draft, rule)
     except DomainError as refusal:
         return _editor(node, draft, rule, 422, refusal.errors)
-    return done(f"Saved the rule {saved.name}.", "approvals.rule_list", node_id=node.id)
+    return done(f"Saved the rule {draft.name.strip()}.", "approvals.rule_list", node_id=node.id)
 
 
 @bp.route("/nodes/<node_id>/rules/new", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ requested, and a payment-terms change that finance decides."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.approvals import bp, services
@@ -11,10 +11,11 @@ from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.forms import PaymentTermsForm, RequestForm
 from portal.approvals.rules import format_major
 from portal.approvals.values import Status, Subject
-from portal.approvals.views._common import done, load_request_or_404, rates, refuse
+from portal.approvals.views._common import done, done_at, load_request_or_404, rates, refuse
 from portal.customers.models import Customer
 from portal.extensions import db
 from portal.htmx import render
+from portal.idempotency import create_once
 from portal.organizations.access import load_node_or_404, require_org
 from portal.security.access import require
 
@@ -41,18 +42,24 @@ def purchase_order_new(node_id: str):
     form = RequestForm()
     if form.validate_on_submit() and (draft := _draft(form)):
         try:
-            created = services.submit(current_user, node, draft, rates=rates())
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.submit(current_user, node, draft, rates=rates()),
+                lambda created: url_for("approvals.request_detail", request_id=created.id),
+            )
         except DomainError as refusal:
             refuse(form, refusal)
         else:
-            outcome = (
-                "waits for approval"
+            created = outcome.created
+            state = (
+                "was sent already"
+                if created is None
+                else "waits for approval"
                 if created.status == Status.PENDING.value
                 else "needs no approval: approved"
             )
-            return done(
-                f"Purchase order {outcome}.", "approvals.request_detail", request_id=created.id
-            )
+            return done_at(f"Purchase order {state}.", outcome.location)
     status = 422 if request.method == "POST" else 200
     return render("approvals/request_form.html", status=status, form=form, node=node)
 
@@ -98,14 +105,17 @@ def payment_terms_change(customer_id: str):
     form = PaymentTermsForm(obj=customer)
     if form.validate_on_submit():
         try:
-            created = services.request_payment_terms(
-                current_user, customer, form.payment_terms.data
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.request_payment_terms(
+                    current_user, customer, form.payment_terms.data
+                ),
+                lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
             refuse(form, refusal)
         else:
-            return done(
-                "The change waits for finance.", "approvals.request_detail", request_id=created.id
-            )
+            return done_at("The change waits for finance.", outcome.location)
     status = 422 if request.method == "POST" else 200
     return render("approvals/payment_terms.html", status=status, form=form, customer=customer)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, request
 
 from portal.compliance import bp, reports
 from portal.compliance.services._common import today
 from portal.htmx import render
 from portal.security.access import require
+from portal.spreadsheet import records_csv
 
 MANAGE = "customer:compliance:manage"
 BAR_WIDTH, CHART_HEIGHT = 36, 120
@@ -80,14 +78,8 @@ CSV_REPORTS = {
 def report_csv(name: str):
     if name not in CSV_REPORTS:
         abort(404)
-    rows = CSV_REPORTS[name]()
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
     return Response(
-        out.getvalue(),
+        records_csv(CSV_REPORTS[name]()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="compliance-{name}.csv"'},
     )

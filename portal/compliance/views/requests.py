@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Callable
 
-from flask import Response, abort, send_file
+from flask import Response, abort, send_file, url_for
 from flask_login import current_user
 
 from portal.compliance import bp, queries, services
@@ -16,6 +16,7 @@ from portal.compliance.export import path_of
 from portal.compliance.forms import (
     ButtonForm,
     ExecuteErasureForm,
+    ExportForm,
     NoteForm,
     PlanErasureForm,
     ReasonForm,
@@ -27,7 +28,8 @@ from portal.compliance.forms import (
 from portal.compliance.rules import manual_targets
 from portal.compliance.services._common import deadlines_of, load_request, today
 from portal.compliance.values import DataCategory, ErasureScope, RequestStatus
-from portal.htmx import redirect_after_post, render
+from portal.htmx import redirect_after_post, render, see_other
+from portal.idempotency import create_once
 from portal.models import utcnow
 from portal.security.access import require
 
@@ -63,11 +65,16 @@ def request_create():
     errors: dict = {}
     if form.validate():
         try:
-            created = services.receive_request(current_user, form.new_request(utcnow()))
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.receive_request(current_user, form.new_request(utcnow())),
+                lambda created: url_for("compliance.request_detail", request_id=created.id),
+            )
         except ComplianceError as exc:
             errors = exc.errors
         else:
-            return redirect_after_post("compliance.request_detail", request_id=created.id)
+            return see_other(outcome.location)
     for name, messages in errors.items():
         if name in form:
             form[name].errors = list(messages)
@@ -93,6 +100,7 @@ def _forms(found) -> dict:
         "execute": ExecuteErasureForm(formdata=None),
         "complete": NoteForm(formdata=None),
         "button": ButtonForm(formdata=None),
+        "export": ExportForm(formdata=None),
     }
 
 
@@ -265,9 +273,17 @@ def erasure_execute(request_id: str):
 @bp.post("/requests/<request_id>/export")
 @require(MANAGE)
 def export_create(request_id: str):
-    form = ButtonForm()
+    form = ExportForm()
     return _act(
-        request_id, "button", form, lambda: services.create_export(current_user, request_id)
+        request_id,
+        "export",
+        form,
+        lambda: create_once(
+            current_user,
+            form,
+            lambda: services.create_export(current_user, request_id),
+            lambda _: url_for("compliance.request_detail", request_id=request_id),
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from portal.customers.values import (
     Preferences,
 )
 from portal.forms import Form, MaxLength, fits
+from portal.idempotency import OnceForm
 
 
 class PreferencesForm(Form):
@@ -77,7 +78,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
     return PreferencesForm(data=data, **kwargs)
 
 
-class InteractionForm(Form):
+class InteractionForm(OnceForm):
     type = SelectField("Type", choices=choices(InteractionType)[1:])
     occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
     summary = StringField("Summary", validators=[Optional(), fits(Interaction.summary)])

@@ -9,12 +9,13 @@ from wtforms.widgets import HiddenInput
 from portal.customers.forms.profile import blank_to_none, choices
 from portal.customers.models import CustomerAddress
 from portal.customers.values import AddressData, AddressType
-from portal.forms import Form, fits
+from portal.forms import fits
+from portal.idempotency import OnceForm
 
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country", "note")
 
 
-class AddressForm(Form):
+class AddressForm(OnceForm):
     address_type = SelectField("Type", choices=choices(AddressType)[1:])
     street1 = StringField("Street", validators=[Optional(), fits(CustomerAddress.street1)])
     street2 = StringField(

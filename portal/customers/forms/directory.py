@@ -12,6 +12,7 @@ from wtforms.widgets import Select
 from portal.customers.queries.directory import PAGE_SIZES, DirectoryFilter, Sort
 from portal.customers.values import CustomerStatus, CustomerType
 from portal.forms import Form, MaxLength
+from portal.idempotency import OnceForm
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SORT_VALUES = [s.value for s in Sort] + [f"-{s.value}" for s in Sort]
@@ -119,7 +120,7 @@ class ReviewQueueForm(Form):
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class ImportForm(Form):
+class ImportForm(OnceForm):
     file = FileField(
         "CSV file",
         validators=[

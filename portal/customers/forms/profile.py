@@ -45,6 +45,7 @@ from portal.customers.values import (
     ResidencyStatus,
 )
 from portal.forms import Form, MaxLength, fits
+from portal.idempotency import OnceForm
 
 Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
@@ -275,7 +276,7 @@ class TypeChoiceForm(Form):
     customer_type = SelectField("Type of customer", choices=type_choices(), validate_choice=False)
 
 
-class NewCustomerForm(TypedForm, ContactSettings):
+class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
     name = StringField("Name", validators=[Optional(), fits(Customer.name)])
     email = EmailField("E-mail", validators=[Optional(), fits(Customer.email)])
     phone = TelField(

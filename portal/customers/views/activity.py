@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
@@ -17,6 +17,7 @@ from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.values import ContactField, InteractionType
 from portal.customers.views._sections import contact_context, interactions_context, saved, section
+from portal.idempotency import create_once
 from portal.security.access import require
 
 
@@ -72,13 +73,18 @@ def interaction_create(customer_id: str):
     if not form.validate():
         return _interactions(customer, form, status=422)
     try:
-        services.record_interaction(
+        create_once(
             current_user,
-            customer.id,
-            InteractionType(form.type.data),
-            form.summary.data or "",
-            details=form.details.data or "",
-            occurred_at=form.when(),
+            form,
+            lambda: services.record_interaction(
+                current_user,
+                customer.id,
+                InteractionType(form.type.data),
+                form.summary.data or "",
+                details=form.details.data or "",
+                occurred_at=form.when(),
+            ),
+            lambda _: url_for("customers.profile", customer_id=customer.id, tab="interactions"),
         )
     except DomainError as exc:
         return _interactions(customer, form, status=422, errors=show_errors(form, exc.errors))

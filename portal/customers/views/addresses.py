@@ -13,6 +13,7 @@ from portal.customers.forms.addresses import address_form
 from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import address_or_404, customer_or_404
 from portal.customers.views._sections import conflict, saved, section
+from portal.idempotency import create_once
 from portal.security.access import require
 
 # AddressData field → its name in the address payloads (StaleVersion.current).
@@ -58,8 +59,13 @@ def address_create(customer_id: str):
     if not form.validate():
         return _form(customer, form, status=422)
     try:
-        services.add_address(
-            current_user, customer.id, form.address(), make_default=form.make_default.data
+        create_once(
+            current_user,
+            form,
+            lambda: services.add_address(
+                current_user, customer.id, form.address(), make_default=form.make_default.data
+            ),
+            lambda _: url_for("customers.profile", customer_id=customer.id, tab="addresses"),
         )
     except DomainError as exc:
         return _form(customer, form, status=422, errors=show_errors(form, exc.errors))

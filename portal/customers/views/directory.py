@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-
 from flask import Response, request, url_for
 from flask_login import current_user
 
@@ -13,8 +9,10 @@ from portal.customers import bp, services
 from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQueueForm
 from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
+from portal.idempotency import create_once
 from portal.security import audit
 from portal.security.access import require
+from portal.spreadsheet import csv_chunks
 
 RESULTS = "customer-results"
 EXPORT_COLUMNS = (
@@ -33,8 +31,6 @@ IMPORT_COLUMNS = {
     "address": services.importing.ADDRESS_COLUMNS,
     "max_rows": services.importing.MAX_ROWS,
 }
-# A spreadsheet runs a cell starting with these as a formula; phone numbers (+1...) are data.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/")
@@ -65,28 +61,6 @@ def customer_list():
     return response
 
 
-def _csv_lines(rows: Iterable) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(_cell(getattr(row, name)) for name in EXPORT_COLUMNS)
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if text.startswith(FORMULA_START) and not text[1:].isdigit():
-        return "'" + text
-    return text
-
-
 @bp.get("/export.csv")
 @require("customer:read")
 def customer_export():
@@ -104,7 +78,9 @@ def customer_export():
     )
     rows = queries.customer_export(filters)
     return Response(
-        _csv_lines(rows),
+        csv_chunks(
+            EXPORT_COLUMNS, ((getattr(row, name) for name in EXPORT_COLUMNS) for row in rows)
+        ),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=customers.csv"},
     )
@@ -120,17 +96,32 @@ def import_form():
 @require("customer:manage")
 def import_run():
     form = ImportForm()
-    report, status = None, 422
+    report, status, resent = None, 422, False
     if form.validate_on_submit():
+        content, dry_run = form.file.data.read(), form.dry_run.data
+
+        def run():
+            user = current_user._get_current_object()
+            return services.import_customers(user, content, dry_run=dry_run)
+
         try:
-            report = services.import_customers(
-                current_user._get_current_object(), form.file.data.read(), dry_run=form.dry_run.data
-            )
+            if dry_run:
+                report = run()
+            else:  # a real import runs once, however often its form is sent
+                listed = url_for("customers.customer_list")
+                report = create_once(current_user, form, run, lambda _: listed).created
+                resent = report is None
+                form = ImportForm(formdata=None)  # the next file is another import
             status = 200
         except services.ImportRefused as exc:
             form.file.errors = exc.errors["file"]
     return render(
-        "customers/import.html", form=form, report=report, columns=IMPORT_COLUMNS, status=status
+        "customers/import.html",
+        form=form,
+        report=report,
+        resent=resent,
+        columns=IMPORT_COLUMNS,
+        status=status,
     )
 
 

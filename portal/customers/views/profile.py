@@ -18,7 +18,8 @@ from portal.customers.forms.profile import (
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.rules import TRANSITIONS, new_customer_errors
 from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
-from portal.htmx import redirect_after_post, render
+from portal.htmx import render, see_other
+from portal.idempotency import create_once
 from portal.security import audit
 from portal.security.access import require
 from portal.segmentation.queries import customer_segment
@@ -61,11 +62,16 @@ def customer_create():
     if not form.validate():
         return _new_page(customer_type, form, status=422)
     try:
-        customer = services.register_customer(current_user, form.new_customer())
+        profile = create_once(
+            current_user,
+            form,
+            lambda: services.register_customer(current_user, form.new_customer()),
+            lambda customer: url_for("customers.profile", customer_id=customer.id),
+        )
     except DomainError as exc:
         rest = show_errors(form, exc.errors)
         return _new_page(customer_type, form, status=422, errors=rest)
-    return redirect_after_post("customers.profile", customer_id=customer.id)
+    return see_other(profile.location)
 
 
 @bp.post("/new/validate")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.api import tokens
@@ -13,16 +13,18 @@ from portal.events.models import WebhookSubscription
 from portal.events.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
+from portal.idempotency import create_once
 from portal.security.access import require
 
 
-def _tokens_page(form: TokenForm, status: int = 200, issued: str | None = None):
+def _tokens_page(form: TokenForm, status: int = 200, issued: str | None = None, **context):
     return render(
         "events/tokens.html",
         form=form,
         tokens=queries.tokens(),
         issued=issued,
         status=status,
+        **context,
     )
 
 
@@ -38,9 +40,16 @@ def token_create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _tokens_page(form, 422)
-    _token, clear = tokens.issue(current_user, form.name.data, form.scopes.data)
+    outcome = create_once(
+        current_user,
+        form,
+        lambda: tokens.issue(current_user, form.name.data, form.scopes.data),
+        lambda _: url_for("events.token_list"),
+    )
+    if outcome.created is None:  # sent again: the token exists, its value was shown once
+        return _tokens_page(TokenForm(formdata=None), resent=form.name.data)
     # Shown once, on this response only: it is stored hashed.
-    return _tokens_page(TokenForm(formdata=None), 201, issued=clear)
+    return _tokens_page(TokenForm(formdata=None), 201, issued=outcome.created[1])
 
 
 @bp.post("/integrations/tokens/<token_id>/revoke")
@@ -51,13 +60,14 @@ def token_revoke(token_id: str):
     return redirect_after_post("events.token_list")
 
 
-def _webhooks_page(form: WebhookForm, status: int = 200, secret: str | None = None):
+def _webhooks_page(form: WebhookForm, status: int = 200, secret: str | None = None, **context):
     return render(
         "events/webhooks.html",
         form=form,
         subscriptions=queries.subscriptions(),
         secret=secret,
         status=status,
+        **context,
     )
 
 
@@ -73,8 +83,15 @@ def webhook_create():
     form = WebhookForm()
     if not form.validate_on_submit():
         return _webhooks_page(form, 422)
-    _subscription, secret = webhooks.subscribe(current_user, form.url.data, form.event_types.data)
-    return _webhooks_page(WebhookForm(formdata=None), 201, secret=secret)
+    outcome = create_once(
+        current_user,
+        form,
+        lambda: webhooks.subscribe(current_user, form.url.data, form.event_types.data),
+        lambda _: url_for("events.webhook_list"),
+    )
+    if outcome.created is None:  # sent again: the subscription exists, its secret was shown once
+        return _webhooks_page(WebhookForm(formdata=None), resent=form.url.data)
+    return _webhooks_page(WebhookForm(formdata=None), 201, secret=outcome.created[1])
 
 
 @bp.post("/integrations/webhooks/<subscription_id>/stop")

@@ -67,8 +67,12 @@ def done(message: str, endpoint: str, **values):
     """After a successful post: 303 to the page with a flash, or for HTMX the page's content
     block swapped into #main. (portal.htmx.redirect_after_post also asks htmx to select #main
     from the answer, which a block render does not contain: the page would go blank.)"""
+    return done_at(message, url_for(endpoint, **values))
+
+
+def done_at(message: str, target: str):
+    """`done` with the URL already built (a create's recorded result)."""
     if is_htmx():
-        location = {"path": url_for(endpoint, **values), "target": "#main"}
-        return hx_response("", 204, location=location)
+        return hx_response("", 204, location={"path": target, "target": "#main"})
     flash(message, "success")
-    return redirect(url_for(endpoint, **values), 303)
+    return redirect(target, 303)

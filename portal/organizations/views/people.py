@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.htmx import render
+from portal.idempotency import create_once
 from portal.models import utcnow
 from portal.organizations import bp, queries, rules, services
 from portal.organizations.access import (
@@ -32,7 +33,7 @@ from portal.organizations.models import OrganizationRole
 from portal.organizations.permissions import ORG_PERMISSIONS, ROLE_TEMPLATES, TEMPLATES_BY_KEY
 from portal.organizations.ports import LogInvitationSender
 from portal.organizations.values import MemberStatus
-from portal.organizations.views._common import done, node_page, refuse
+from portal.organizations.views._common import done, done_at, node_page, refuse
 from portal.security.access import public
 
 sender = LogInvitationSender()
@@ -82,17 +83,22 @@ def invitation_create(node_id: str):
         if role is None or role.organization_id != node.organization_id:
             abort(404)
         try:
-            services.invite(
+            create_once(
                 current_user,
-                node,
-                form.email.data,
-                form.name.data,
-                role,
-                held(node),
-                sender,
-                lambda token: url_for(
-                    "organizations.invitation_accept", token=token, _external=True
+                form,
+                lambda: services.invite(
+                    current_user,
+                    node,
+                    form.email.data,
+                    form.name.data,
+                    role,
+                    held(node),
+                    sender,
+                    lambda token: url_for(
+                        "organizations.invitation_accept", token=token, _external=True
+                    ),
                 ),
+                lambda _: url_for("organizations.node_members", node_id=node.id),
             )
         except DomainError as error:
             refuse(form, error)
@@ -178,7 +184,12 @@ def assignment_create(member_id: str):
         else:
             load_node_or_404(node.id, "org:members:manage")
             try:
-                services.assign_role(current_user, member, role, node, held(node))
+                create_once(
+                    current_user,
+                    form,
+                    lambda: services.assign_role(current_user, member, role, node, held(node)),
+                    lambda _: url_for("organizations.member_detail", member_id=member.id),
+                )
             except DomainError as error:
                 refuse(form, error)
             else:
@@ -265,8 +276,8 @@ def _role_page(root, role, form, status=200):
 
 
 def _save(root, role, form):
-    try:
-        saved = services.save_role(
+    def save():
+        return services.save_role(
             current_user,
             root,
             role,
@@ -275,10 +286,17 @@ def _save(root, role, form):
             form.permissions.data or [],
             held(root),
         )
+
+    listed = url_for("organizations.role_list", organization_id=root.id)
+    try:
+        if role is None:  # a new role is made once, however often its form is sent
+            create_once(current_user, form, save, lambda _: listed)
+        else:
+            save()
     except DomainError as error:
         refuse(form, error)
         return _role_page(root, role, form, 422)
-    return done(f"Role {saved.name} saved.", "organizations.role_list", organization_id=root.id)
+    return done_at(f"Role {form.name.data.strip()} saved.", listed)
 
 
 @bp.route("/<organization_id>/roles/new", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from portal.htmx import is_htmx, render
+from portal.idempotency import create_once
 from portal.organizations import bp, queries, rules, services
 from portal.organizations.access import (
     is_external,
@@ -24,7 +25,7 @@ from portal.organizations.forms import (
     SearchForm,
 )
 from portal.organizations.values import ATTRIBUTES, CHOICES, NodeStatus, NodeType
-from portal.organizations.views._common import done, node_page, refuse, tree_top
+from portal.organizations.views._common import done, done_at, node_page, refuse, tree_top
 
 
 @bp.get("/")
@@ -53,13 +54,18 @@ def organization_create():
     form = OrganizationForm()
     if form.validate_on_submit():
         try:
-            root = services.create_organization(
-                current_user, form.customer_id.data.strip(), form.name.data, form.code.data
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.create_organization(
+                    current_user, form.customer_id.data.strip(), form.name.data, form.code.data
+                ),
+                lambda root: url_for("organizations.node_detail", node_id=root.id),
             )
         except DomainError as error:
             refuse(form, error)
         else:
-            return done(f"Created {root.name}.", "organizations.node_detail", node_id=root.id)
+            return done_at(f"Created {form.name.data.strip()}.", outcome.location)
     return render(
         "organizations/list.html",
         status=422,
@@ -157,13 +163,18 @@ def node_add(node_id: str):
     form = NodeForm()
     if form.validate_on_submit():
         try:
-            child = services.add_node(
-                current_user, parent, NodeType(form.type.data), form.name.data, form.code.data
+            outcome = create_once(
+                current_user,
+                form,
+                lambda: services.add_node(
+                    current_user, parent, NodeType(form.type.data), form.name.data, form.code.data
+                ),
+                lambda child: url_for("organizations.node_detail", node_id=child.id),
             )
         except DomainError as error:
             refuse(form, error)
         else:
-            return done(f"Added {child.name}.", "organizations.node_detail", node_id=child.id)
+            return done_at(f"Added {form.name.data.strip()}.", outcome.location)
     return _details(parent, 422, child=form)
 
 

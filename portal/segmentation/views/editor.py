@@ -3,12 +3,13 @@ preview, rule versions, and a recompute started from the browser."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.customers.errors import NON_FIELD, DomainError
 from portal.extensions import db
 from portal.htmx import render
+from portal.idempotency import OnceForm, create_once
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.catalogue import rule_problems
@@ -58,6 +59,7 @@ def _editor(segment: Segment | None, draft: dict, *, block="content", status=200
         operator_labels=OPERATOR_LABELS,
         time_units=TIME_UNITS,
         max_depth=MAX_DEPTH,
+        once=OnceForm(),
     )
 
 
@@ -124,7 +126,15 @@ def _save(segment: Segment | None):
         rule=draft,
     )
     try:
-        services.save_segment(current_user, segment.id if segment else None, data)
+        if segment is None:  # a new segment is made once, however often its form is sent
+            create_once(
+                current_user,
+                OnceForm(),
+                lambda: services.save_segment(current_user, None, data),
+                lambda _: url_for("segmentation.segment_list"),
+            )
+        else:
+            services.save_segment(current_user, segment.id, data)
     except DomainError as refused:
         errors = {k: " ".join(v) for k, v in refused.errors.items()}
         segment = db.session.get(Segment, segment.id) if segment else None
