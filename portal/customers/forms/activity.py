@@ -8,7 +8,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from portal.customers.forms.profile import CheckboxesField, CommaListField, blank_to_none, choices
+from portal.customers.forms.profile import (
+    CheckboxesField,
+    CommaListField,
+    VersionField,
+    blank_to_none,
+    choices,
+)
 from portal.customers.values import (
     COMMUNICATION_FREQUENCIES,
     ContactMethod,
@@ -32,6 +38,7 @@ class PreferencesForm(FlaskForm):
         validators=[Optional()],
         description="One a line: label, a colon, then MM-DD or YYYY-MM-DD (Birthday: 05-14).",
     )
+    version = VersionField()  # 0: no preferences stored yet
 
     def preferences(self) -> Preferences:
         dates = []
@@ -51,7 +58,7 @@ class PreferencesForm(FlaskForm):
 
 def preferences_form(preference, **kwargs) -> PreferencesForm:
     if preference is None:
-        return PreferencesForm(**kwargs)
+        return PreferencesForm(data={"version": 0}, **kwargs)
     dates = "\n".join(f"{d.get('label')}: {d.get('date')}" for d in preference.special_dates)
     data = {
         "channels": preference.channels,
@@ -60,6 +67,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
         "product_interests": preference.product_interests,
         "dietary_preferences": preference.dietary_preferences,
         "special_dates": dates,
+        "version": preference.version,
     }
     return PreferencesForm(data=data, **kwargs)
 
@@ -94,6 +102,8 @@ class InteractionFilterForm(FlaskForm):
 
 class ContactChangeForm(FlaskForm):
     value = StringField("New value", validators=[Optional()])
+    # The pending change the user saw (0: none): another request meanwhile makes this one stale.
+    version = VersionField()
 
 
 class ContactCodeForm(FlaskForm):

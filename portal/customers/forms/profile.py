@@ -166,6 +166,25 @@ LABELS = {
 }
 
 
+STALE_FORM = "This form is out of date or was altered: cancel, then open it again."
+
+
+class VersionField(IntegerField):
+    """The version of the record the form was loaded with, hidden. A missing or non-number
+    value means the page was tampered with; its message is shown above the form."""
+
+    widget = HiddenInput()
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validators=[InputRequired(STALE_FORM)], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(STALE_FORM) from None
+
+
 def blank_to_none(value):
     return None if value in ("", []) else value
 
@@ -284,7 +303,7 @@ def new_customer_form(customer_type: CustomerType | None, **kwargs) -> NewCustom
 
 class ProfileForm(TypedForm, ContactSettings):
     name = StringField("Name", validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = VersionField()
 
     def changes(self) -> ProfileChanges:
         return ProfileChanges(
@@ -332,7 +351,7 @@ class StatusForm(FlaskForm):
     status = SelectField("New status", choices=[], validate_choice=False)
     reason = StringField("Reason", validators=[Optional()])
     notes = TextAreaField("Notes", validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = VersionField()
 
     def new_status(self) -> CustomerStatus | None:
         try:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.rules import preference_errors
 from portal.customers.services._common import load_customer, record, use_case
@@ -33,16 +33,35 @@ def _settings(source, fields: tuple[str, ...]) -> dict:
     return {name: plain(getattr(source, name)) for name in fields}
 
 
+PREFERENCE_FIELDS = tuple(name for fields in PREFERENCE_CATEGORIES.values() for name in fields)
+
+
+def preference_values(preference: CustomerPreference | Preferences | None) -> dict:
+    """The preferences keyed by field name (empty ones when nothing is stored yet)."""
+    return _settings(preference or Preferences(), PREFERENCE_FIELDS)
+
+
 @use_case
 def update_preferences(
-    actor: User, customer_id: str, preferences: Preferences
+    actor: User,
+    customer_id: str,
+    preferences: Preferences,
+    *,
+    expected_version: int | None = None,
 ) -> CustomerPreference:
-    """Replace the customer's preferences; emits CustomerPreferencesUpdated per changed category
-    (COMMUNICATION, LANGUAGE, PRODUCT_INTERESTS, DIETARY, SPECIAL_DATES)."""
+    """Replace the preferences the user saw at `expected_version` (0: none stored yet); emits
+    CustomerPreferencesUpdated per changed category (COMMUNICATION, LANGUAGE,
+    PRODUCT_INTERESTS, DIETARY, SPECIAL_DATES).
+
+    Raises StaleVersion (with the current values) when someone saved in between."""
     customer = load_customer(customer_id)
+    current = customer.preference
+    seen = current.version if current else 0
+    if expected_version is not None and seen != expected_version:
+        raise StaleVersion(preference_values(current), seen)
     if errors := preference_errors(preferences):
         raise DomainError(errors)
-    stored = customer.preference or CustomerPreference(
+    stored = current or CustomerPreference(
         channels=[], product_interests=[], dietary_preferences=[], special_dates=[]
     )
     changed = []

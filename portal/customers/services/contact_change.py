@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 
 from portal.customers.adapters import notifier as configured_notifier
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
@@ -46,14 +46,20 @@ def request_contact_change(
     field: ContactField,
     new_value: str,
     *,
+    expected_version: int | None = None,
     notifier: Notifier | None = None,
 ) -> PendingContactChange:
     """Send a one-time code to the new e-mail/phone; the change waits for confirm_contact_change.
 
-    A new request replaces a pending one for the same field. Emits VerificationCodeSent (without
-    the code); the code itself is stored only as a keyed hash.
+    A new request replaces a pending one for the same field, but only the one the user saw at
+    `expected_version` (0: none was pending): else StaleVersion. Emits VerificationCodeSent
+    (without the code); the code itself is stored only as a keyed hash.
     """
     customer = load_customer(customer_id)
+    pending = db.session.get(PendingContactChange, (customer.id, field))
+    seen = pending.version if pending else 0
+    if expected_version is not None and seen != expected_version:
+        raise StaleVersion({field.value: pending.new_value if pending else None}, seen)
     new_value = new_value.strip()
     if message := CHECKS[field](new_value):
         raise DomainError({field.value: [message]})
@@ -62,9 +68,7 @@ def request_contact_change(
 
     code = f"{secrets.randbelow(10**6):06d}"
     expires_at = utcnow() + CODE_LIFETIME
-    pending = db.session.get(PendingContactChange, (customer.id, field)) or PendingContactChange(
-        customer_id=customer.id, field=field
-    )
+    pending = pending or PendingContactChange(customer_id=customer.id, field=field)
     pending.new_value = new_value
     pending.code_hash = _code_hash(customer.id, field, code)
     pending.expires_at = expires_at

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.customers import bp, services
 from portal.customers.errors import DomainError, StaleVersion
-from portal.customers.forms.addresses import address_form
+from portal.customers.forms.addresses import AddressActionForm, address_form
 from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import address_or_404, customer_or_404
 from portal.customers.views._sections import conflict, saved, section
@@ -103,17 +103,21 @@ def address_update(customer_id: str, address_id: str):
 
 
 def _button_post(customer_id: str, address_id: str, use_case):
-    """A one-button post on an address (CSRFProtect checks the token; there is nothing to read)."""
+    """A one-button post on the address version the user saw. A refusal or a change made
+    meanwhile (409) shows the list as it is now, with the message on that address."""
     customer = customer_or_404(customer_id)
     address = address_or_404(customer.id, address_id)
+    form = AddressActionForm()
     try:
-        use_case(current_user, customer.id, address.id)
+        if not form.validate():
+            raise DomainError(form.errors)
+        use_case(current_user, customer.id, address.id, expected_version=form.version.data)
     except DomainError as exc:
         return section(
             "customers/_address_list.html",
             customer,
             tab="addresses",
-            status=422,
+            status=409 if isinstance(exc, StaleVersion) else 422,
             problems={address.id: [m for ms in exc.errors.values() for m in ms]},
         )
     return _list(customer)
