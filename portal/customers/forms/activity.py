@@ -89,8 +89,12 @@ class InteractionFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    # Its own id: the form to record an interaction, on the same tab, has a `type` too.
     type = SelectField(
-        "Type", choices=choices(InteractionType, blank="Any type"), validators=[Optional()]
+        "Type",
+        choices=choices(InteractionType, blank="Any type"),
+        validators=[Optional()],
+        id="filter-type",
     )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
