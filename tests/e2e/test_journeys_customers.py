@@ -184,6 +184,17 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     history = page.locator("#history")
     expect(history).to_contain_text("Chez Lola Bistro")
     expect(history).to_contain_text("bookings@chezlola.example")
+
+    # Closing, through the general "Change status" form: final, and the page says so
+    tabs.get_by_role("link", name="Overview").click()
+    status = page.locator("#profile-status")
+    status.get_by_role("link", name="Change status").click()
+    field(status, "New status").select_option("CLOSED")
+    field(status, "Reason").fill("Sold the business")
+    save(status)
+    expect(page.locator("#profile-header [data-status]")).to_have_text("Closed")
+    expect(status).to_contain_text("A closed account is final.")
+    expect(status.get_by_role("link")).to_have_count(0)
     assert page.evaluate("window.__e2eMarker") == "same page"
 
     db.session.expire_all()
