@@ -41,22 +41,38 @@ def field(scope, label: str):
     return scope.get_by_label(label, exact=True)
 
 
-def open_directory(page: Page, email: str) -> None:
-    """Sign in, land on the home page, follow the navigation to the customers."""
-    sign_in_locally(page, email)
+def follow(page: Page, link, heading: str) -> None:
+    """Click a link to another page and wait until htmx runs on it."""
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    page.wait_for_load_state()
+
+
+def to_directory(page: Page) -> None:
+    page.wait_for_load_state()  # leaving a page still loading would cut off its files
     main_nav = page.get_by_role("navigation", name="Main")
-    expect(main_nav).to_be_visible()
-    main_nav.get_by_role("link", name="Customers", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Customers")
+    follow(page, main_nav.get_by_role("link", name="Customers", exact=True), "Customers")
 
 
-def open_profile(page: Page, email: str, search: str, name: str) -> None:
-    open_directory(page, email)
+def sign_in(page: Page, email: str) -> None:
+    """Sign in and land on the home page, loaded (leaving earlier would cut off its files)."""
+    sign_in_locally(page, email)
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.wait_for_load_state()
+
+
+def open_directory(page: Page, email: str) -> None:
+    sign_in(page, email)
+    to_directory(page)
+
+
+def find(page: Page, search: str, name: str) -> None:
+    """From any page: the directory, a search, the customer's profile."""
+    to_directory(page)
     field(page, "Search").fill(search)
     results = page.locator("#customer-results")
     expect(results.get_by_role("link", name=name)).to_be_visible()
-    results.get_by_role("link", name=name).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    follow(page, results.get_by_role("link", name=name), name)
 
 
 def save(section) -> None:
@@ -86,7 +102,8 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     )
     services.add_address(staff, customer.id, address())
     user = make_user(role)
-    open_profile(page, user.email, "Chez", "Chez Lola")
+    sign_in(page, user.email)
+    find(page, "Chez", "Chez Lola")
     page.evaluate("window.__e2eMarker = 'same page'")
 
     # Details
@@ -128,9 +145,7 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     field(page, "New payment terms").select_option("NET_60")
     page.get_by_role("button", name="Ask finance to approve").click()
     expect(page.get_by_text("The change waits for finance.")).to_be_visible()
-    page.go_back()
-    page.go_back()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Chez Lola Bistro")
+    find(page, "Chez", "Chez Lola Bistro")
     page.evaluate("window.__e2eMarker = 'same page'")
 
     # Addresses: add one, edit it, make it the default
@@ -225,10 +240,10 @@ def test_staff_register_each_type_from_the_directory(
 ):
     user = make_user(STAFF[list(CustomerType).index(customer_type) % 2])
     open_directory(page, user.email)
-    page.get_by_role("link", name="New customer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("New customer")
+    follow(page, page.get_by_role("link", name="New customer"), "New customer")
 
     field(page, "Type of customer").select_option(customer_type.value)
+    expect(page).to_have_url(re.compile(f"customer_type={customer_type.value}"))
     form = page.locator("#customer-form")
     name = f"New {customer_type.value.lower()}"
     field(form, "Name").fill(name)
@@ -259,8 +274,7 @@ def test_import_a_csv_then_export_the_directory(page: Page, make_user, js_errors
     upload.write_text("\n".join(rows) + "\n")
 
     open_directory(page, user.email)
-    page.get_by_role("link", name="Import CSV").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Import customers")
+    follow(page, page.get_by_role("link", name="Import CSV"), "Import customers")
     field(page, "CSV file").set_input_files(upload)
     field(page, "Dry run: report what would happen, change nothing").check()
     page.get_by_role("button", name="Import").click()
@@ -276,7 +290,7 @@ def test_import_a_csv_then_export_the_directory(page: Page, make_user, js_errors
     report.locator("tr.outcome-create a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Imani Import")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    to_directory(page)
     field(page, "Search").fill("Imani")
     expect(page.locator("#customer-results")).to_contain_text("1 customer")
     with page.expect_download() as download:
@@ -295,7 +309,8 @@ def test_two_staff_editing_preferences_the_second_sees_changed_meanwhile(
     other = other_context.new_page()
     try:
         for who, user in ((page, first), (other, second)):
-            open_profile(who, user.email, "Marcia", "Marcia Campbell")
+            sign_in(who, user.email)
+            find(who, "Marcia", "Marcia Campbell")
             who.get_by_role("navigation", name="Profile sections").get_by_role(
                 "link", name="Preferences"
             ).click()

@@ -2,7 +2,7 @@
 editing the same customer's preferences, or asking for a new primary e-mail/phone at the same
 time, get a "changed meanwhile" answer (409) instead of one silently overwriting the other.
 
-Revision ID: 0017_customer_preference_versions
+Revision ID: 0017_preference_versions
 Revises: 0010_customer_search_terms
 Create Date: 2026-12-02
 
@@ -11,7 +11,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_customer_preference_versions"
+revision = "0017_preference_versions"
 down_revision = "0010_customer_search_terms"
 branch_labels = None
 depends_on = None
