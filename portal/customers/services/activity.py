@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, CustomerPreference, Interaction
@@ -87,6 +88,14 @@ def update_preferences(
         )
     if changed:
         customer.preference = stored
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Someone stored this customer's first preferences at the same moment.
+            db.session.rollback()
+            current = load_customer(customer_id).preference
+            version = current.version if current else 0
+            raise StaleVersion(preference_values(current), version) from None
         evaluate_customer(customer.id, actor_id=actor.id)
         db.session.commit()
     return stored

@@ -108,19 +108,24 @@ def _button_post(customer_id: str, address_id: str, use_case):
     customer = customer_or_404(customer_id)
     address = address_or_404(customer.id, address_id)
     form = AddressActionForm()
+    if not form.validate():
+        return _list_with_problems(customer, address, form.errors, status=422)
     try:
-        if not form.validate():
-            raise DomainError(form.errors)
         use_case(current_user, customer.id, address.id, expected_version=form.version.data)
     except DomainError as exc:
-        return section(
-            "customers/_address_list.html",
-            customer,
-            tab="addresses",
-            status=409 if isinstance(exc, StaleVersion) else 422,
-            problems={address.id: [m for ms in exc.errors.values() for m in ms]},
-        )
+        status = 409 if isinstance(exc, StaleVersion) else 422
+        return _list_with_problems(customer, address, exc.errors, status=status)
     return _list(customer)
+
+
+def _list_with_problems(customer, address, errors, *, status):
+    return section(
+        "customers/_address_list.html",
+        customer,
+        tab="addresses",
+        status=status,
+        problems={address.id: [m for ms in errors.values() for m in ms]},
+    )
 
 
 @bp.post("/<customer_id>/addresses/<address_id>/verify")

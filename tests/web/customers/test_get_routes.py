@@ -10,6 +10,7 @@ from portal.customers.values import ContactField, CustomerStatus, CustomerType, 
 from portal.security.permissions import STAFF_ROLES
 from tests.conftest import sign_in_client
 from tests.factories import address, new_customer
+from tests.web.customers.test_profile_activity import Outbox
 
 # A page, an HTMX request without a target, and one for each target the pages use.
 HEADERS = [
@@ -25,10 +26,7 @@ TABS = ["overview", "addresses", "preferences", "interactions", "segment", "cons
 @pytest.fixture
 def urls(app, staff, monkeypatch) -> list[str]:
     """Every customers GET route, its arguments taken from customers in every state."""
-    monkeypatch.setattr(
-        "portal.customers.services.contact_change.configured_notifier",
-        lambda: type("Quiet", (), {"send_verification_code": lambda self, **kw: None})(),
-    )
+    monkeypatch.setattr("portal.customers.services.contact_change.configured_notifier", Outbox)
     b2b = services.register_customer(staff, new_customer(CustomerType.HOTEL_RESTAURANT))
     home = services.add_address(staff, b2b.id, address())
     services.update_preferences(staff, b2b.id, Preferences(channels=("EMAIL",), language="en"))

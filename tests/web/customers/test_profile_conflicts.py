@@ -13,6 +13,7 @@ from portal.customers.values import Preferences
 from tests.conftest import sign_in_client
 from tests.factories import address
 from tests.web.customers.test_profile import HX, fresh
+from tests.web.customers.test_profile_activity import Outbox
 
 
 def version_in(page: str) -> str:
@@ -56,10 +57,7 @@ def test_two_preference_edits_give_one_409_and_keep_the_first(
 
 
 def test_two_requests_for_a_new_email_give_one_409(two_editors, customer, monkeypatch):
-    monkeypatch.setattr(
-        "portal.customers.services.contact_change.configured_notifier",
-        lambda: type("Quiet", (), {"send_verification_code": lambda self, **kw: None})(),
-    )
+    monkeypatch.setattr("portal.customers.services.contact_change.configured_notifier", Outbox)
     first, second = two_editors
     url = f"/customers/{customer.id}/contact/email"
     seen = [version_in(c.get(f"{url}/edit", headers=HX).text) for c in (first, second)]
@@ -126,3 +124,19 @@ def test_a_tampered_version_is_422_with_a_visible_message(
     assert response.status_code == 422
     assert f'<div class="alert" role="alert"><p>{STALE_FORM}</p></div>' in response.text
     assert fresh(customer).version_id == before
+
+
+@pytest.mark.parametrize("action", ["verify", "default"])
+def test_an_address_button_with_a_tampered_version_says_so(
+    client, login_as, customer, staff, action
+):
+    services.add_address(staff, customer.id, address())
+    other = services.add_address(staff, customer.id, address(street1="1 Other St"))
+    login_as("support")
+    response = client.post(
+        f"/customers/{customer.id}/addresses/{other.id}/{action}", data={"version": "x"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert STALE_FORM in response.text
+    defaults = {a.id for a in fresh(customer).addresses if a.is_default}
+    assert other.id not in defaults
