@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
 
 from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.rules import preference_errors
-from portal.customers.services._common import load_customer, record, use_case
+from portal.customers.services._common import flush_or_stale, load_customer, record, use_case
 from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
@@ -42,6 +41,11 @@ def preference_values(preference: CustomerPreference | Preferences | None) -> di
     return _settings(preference or Preferences(), PREFERENCE_FIELDS)
 
 
+def _stored_preferences(customer_id: str) -> tuple[dict, int]:
+    stored = load_customer(customer_id).preference
+    return preference_values(stored), stored.version if stored else 0
+
+
 @use_case
 def update_preferences(
     actor: User,
@@ -57,9 +61,8 @@ def update_preferences(
     Raises StaleVersion (with the current values) when someone saved in between."""
     customer = load_customer(customer_id)
     current = customer.preference
-    seen = current.version if current else 0
-    if expected_version is not None and seen != expected_version:
-        raise StaleVersion(preference_values(current), seen)
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise StaleVersion(*_stored_preferences(customer_id))
     if errors := preference_errors(preferences):
         raise DomainError(errors)
     stored = current or CustomerPreference(
@@ -88,14 +91,7 @@ def update_preferences(
         )
     if changed:
         customer.preference = stored
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # Someone stored this customer's first preferences at the same moment.
-            db.session.rollback()
-            current = load_customer(customer_id).preference
-            version = current.version if current else 0
-            raise StaleVersion(preference_values(current), version) from None
+        flush_or_stale(lambda: _stored_preferences(customer_id))
         evaluate_customer(customer.id, actor_id=actor.id)
         db.session.commit()
     return stored

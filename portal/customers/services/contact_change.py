@@ -15,7 +15,13 @@ from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
-from portal.customers.services._common import iso, load_customer, record, use_case
+from portal.customers.services._common import (
+    flush_or_stale,
+    iso,
+    load_customer,
+    record,
+    use_case,
+)
 from portal.customers.values import CODE_LIFETIME, CODE_MAX_ATTEMPTS, ContactField
 from portal.extensions import db
 from portal.models import utcnow
@@ -39,6 +45,12 @@ def _masked(destination: str) -> str:
     return "*" * (len(destination) - 4) + destination[-4:]
 
 
+def _pending(customer_id: str, field: ContactField) -> tuple[dict, int]:
+    """The change waiting for a code now (its new value), and its version (0: none)."""
+    pending = db.session.get(PendingContactChange, (customer_id, field))
+    return {field.value: pending.new_value if pending else None}, pending.version if pending else 0
+
+
 @use_case
 def request_contact_change(
     actor: User,
@@ -57,9 +69,8 @@ def request_contact_change(
     """
     customer = load_customer(customer_id)
     pending = db.session.get(PendingContactChange, (customer.id, field))
-    seen = pending.version if pending else 0
-    if expected_version is not None and seen != expected_version:
-        raise StaleVersion({field.value: pending.new_value if pending else None}, seen)
+    if expected_version is not None and (pending.version if pending else 0) != expected_version:
+        raise StaleVersion(*_pending(customer.id, field))
     new_value = new_value.strip()
     if message := CHECKS[field](new_value):
         raise DomainError({field.value: [message]})
@@ -75,6 +86,7 @@ def request_contact_change(
     pending.attempts = 0
     pending.requested_by = actor.id
     db.session.add(pending)
+    flush_or_stale(lambda: _pending(customer_id, field))
     record(
         actor,
         "customer.contact_change_request",
