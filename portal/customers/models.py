@@ -214,7 +214,7 @@ class PendingContactChange(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     requested_by: Mapped[str] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Replacing or confirming a request the user did not see is refused (409).
+    # A new request over one the user did not see is refused (409).
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
