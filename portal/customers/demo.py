@@ -372,6 +372,7 @@ class Generator:
                 "dietary_preferences": rng.sample(DIETS, rng.randint(0, 1)),
                 "special_dates": [],
                 "updated_at": created,
+                "version": 1,
             }
         interactions = []
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):

@@ -179,6 +179,10 @@ class CustomerPreference(db.Model):
     dietary_preferences: Mapped[list] = mapped_column(JSON, default=list)
     special_dates: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The version the edit form saw: a save over someone else's is refused (409).
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Interaction(db.Model):
@@ -210,3 +214,7 @@ class PendingContactChange(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     requested_by: Mapped[str] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A new request over one the user did not see is refused (409).
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}

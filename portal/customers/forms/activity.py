@@ -11,6 +11,7 @@ from portal.customers.forms.profile import (
     LIST_LONGEST,
     CheckboxesField,
     CommaListField,
+    VersionField,
     blank_to_none,
     choices,
 )
@@ -46,6 +47,7 @@ class PreferencesForm(Form):
         validators=[Optional(), MaxLength(LIST_LONGEST)],
         description="One a line: label, a colon, then MM-DD or YYYY-MM-DD (Birthday: 05-14).",
     )
+    version = VersionField()  # 0: no preferences stored yet
 
     def preferences(self) -> Preferences:
         dates = []
@@ -65,7 +67,7 @@ class PreferencesForm(Form):
 
 def preferences_form(preference, **kwargs) -> PreferencesForm:
     if preference is None:
-        return PreferencesForm(**kwargs)
+        return PreferencesForm(data={"version": 0}, **kwargs)
     dates = "\n".join(f"{d.get('label')}: {d.get('date')}" for d in preference.special_dates)
     data = {
         "channels": preference.channels,
@@ -74,6 +76,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
         "product_interests": preference.product_interests,
         "dietary_preferences": preference.dietary_preferences,
         "special_dates": dates,
+        "version": preference.version,
     }
     return PreferencesForm(data=data, **kwargs)
 
@@ -96,8 +99,12 @@ class InteractionFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    # Its own id: the form to record an interaction, on the same tab, has a `type` too.
     type = SelectField(
-        "Type", choices=choices(InteractionType, blank="Any type"), validators=[Optional()]
+        "Type",
+        choices=choices(InteractionType, blank="Any type"),
+        validators=[Optional()],
+        id="filter-type",
     )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
@@ -109,6 +116,8 @@ class InteractionFilterForm(Form):
 
 class ContactChangeForm(Form):
     value = StringField("New value", validators=[Optional(), fits(PendingContactChange.new_value)])
+    # The pending change the user saw (0: none): another request meanwhile makes this one stale.
+    version = VersionField()
 
 
 class ContactCodeForm(Form):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Optional
-from wtforms.widgets import HiddenInput
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
-from portal.customers.forms.profile import blank_to_none, choices
+from portal.customers.forms.profile import VersionField, blank_to_none, choices
 from portal.customers.models import CustomerAddress
 from portal.customers.values import AddressData, AddressType
-from portal.forms import fits
+from portal.forms import Form, fits
 from portal.idempotency import OnceForm
 
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country", "note")
@@ -33,10 +32,6 @@ class AddressForm(OnceForm):
     )
     note = TextAreaField("Delivery note", validators=[Optional(), fits(CustomerAddress.note)])
     make_default = BooleanField("Default address of its type")
-    # Only on edits: the version the user saw.
-    version = IntegerField(
-        widget=HiddenInput(), validators=[Optional(), fits(CustomerAddress.version)]
-    )
 
     def address(self) -> AddressData:
         return AddressData(
@@ -51,12 +46,20 @@ class AddressForm(OnceForm):
         )
 
 
+class AddressEditForm(AddressForm):
+    version = VersionField()  # the version the user saw
+
+
+class AddressActionForm(Form):
+    """Verify or make default: a button that acts on the version of the address shown."""
+
+    version = VersionField()
+
+
 def address_form(address=None, **kwargs) -> AddressForm:
     if address is None:
         return AddressForm(**kwargs)
     data = {name: getattr(address, name) for name in ADDRESS_FIELDS}
-    form = AddressForm(
+    return AddressEditForm(
         data={**data, "address_type": address.address_type, "version": address.version}, **kwargs
     )
-    form.version.validators = [InputRequired()]
-    return form

@@ -23,7 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
@@ -182,6 +182,27 @@ LABELS = {
 }
 
 
+STALE_FORM = "This form is out of date or was altered: cancel, then open it again."
+
+
+class VersionField(IntegerField):
+    """The version of the record the form was loaded with, hidden. A missing or non-number
+    value means the page was tampered with; its message is shown above the form."""
+
+    widget = HiddenInput()
+
+    def __init__(self, label=None, **kwargs):
+        # the column's range too: a huge number is as altered as a missing one
+        checks = [InputRequired(STALE_FORM), NumberRange(0, 2**31 - 1, STALE_FORM)]
+        super().__init__(label, validators=checks, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(STALE_FORM) from None
+
+
 def blank_to_none(value):
     return None if value in ("", []) else value
 
@@ -313,9 +334,7 @@ def new_customer_form(customer_type: CustomerType | None, **kwargs) -> NewCustom
 
 class ProfileForm(TypedForm, ContactSettings):
     name = StringField("Name", validators=[Optional(), fits(Customer.name)])
-    version = IntegerField(
-        widget=HiddenInput(), validators=[InputRequired(), fits(Customer.version_id)]
-    )
+    version = VersionField()
 
     def changes(self) -> ProfileChanges:
         return ProfileChanges(
@@ -364,9 +383,7 @@ class StatusForm(Form):
     # Kept in the audit entry and the event, no column of their own.
     reason = StringField("Reason", validators=[Optional(), MaxLength(200)])
     notes = TextAreaField("Notes", validators=[Optional(), MaxLength(2000)])
-    version = IntegerField(
-        widget=HiddenInput(), validators=[InputRequired(), fits(Customer.version_id)]
-    )
+    version = VersionField()
 
     def new_status(self) -> CustomerStatus | None:
         try:

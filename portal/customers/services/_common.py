@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.customers.errors import DomainError, NotFound, StaleVersion
@@ -41,6 +42,16 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
             raise StaleVersion() from None
 
     return run
+
+
+def flush_or_stale(current: Callable[[], tuple[dict, int]]) -> None:
+    """Write now. When another request inserted the same row (same key) at the same moment,
+    this save is stale, not an error: StaleVersion with `current()`'s values and version."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise StaleVersion(*current()) from None
 
 
 def load_customer(customer_id: str) -> Customer:

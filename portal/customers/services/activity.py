@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.rules import preference_errors
-from portal.customers.services._common import load_customer, record, use_case
+from portal.customers.services._common import flush_or_stale, load_customer, record, use_case
 from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
@@ -33,16 +33,39 @@ def _settings(source, fields: tuple[str, ...]) -> dict:
     return {name: plain(getattr(source, name)) for name in fields}
 
 
+PREFERENCE_FIELDS = tuple(name for fields in PREFERENCE_CATEGORIES.values() for name in fields)
+
+
+def preference_values(preference: CustomerPreference | Preferences | None) -> dict:
+    """The preferences keyed by field name (empty ones when nothing is stored yet)."""
+    return _settings(preference or Preferences(), PREFERENCE_FIELDS)
+
+
+def _stored_preferences(customer_id: str) -> tuple[dict, int]:
+    stored = load_customer(customer_id).preference
+    return preference_values(stored), stored.version if stored else 0
+
+
 @use_case
 def update_preferences(
-    actor: User, customer_id: str, preferences: Preferences
+    actor: User,
+    customer_id: str,
+    preferences: Preferences,
+    *,
+    expected_version: int | None = None,
 ) -> CustomerPreference:
-    """Replace the customer's preferences; emits CustomerPreferencesUpdated per changed category
-    (COMMUNICATION, LANGUAGE, PRODUCT_INTERESTS, DIETARY, SPECIAL_DATES)."""
+    """Replace the preferences the user saw at `expected_version` (0: none stored yet); emits
+    CustomerPreferencesUpdated per changed category (COMMUNICATION, LANGUAGE,
+    PRODUCT_INTERESTS, DIETARY, SPECIAL_DATES).
+
+    Raises StaleVersion (with the current values) when someone saved in between."""
     customer = load_customer(customer_id)
+    current = customer.preference
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise StaleVersion(*_stored_preferences(customer_id))
     if errors := preference_errors(preferences):
         raise DomainError(errors)
-    stored = customer.preference or CustomerPreference(
+    stored = current or CustomerPreference(
         channels=[], product_interests=[], dietary_preferences=[], special_dates=[]
     )
     changed = []
@@ -68,6 +91,7 @@ def update_preferences(
         )
     if changed:
         customer.preference = stored
+        flush_or_stale(lambda: _stored_preferences(customer_id))
         evaluate_customer(customer.id, actor_id=actor.id)
         db.session.commit()
     return stored

@@ -127,9 +127,7 @@ def update_address(
 
     Raises StaleVersion, DomainError or AddressVerificationUnavailable.
     """
-    address = load_address(customer_id, address_id)
-    if address.version != expected_version:
-        raise StaleVersion(address_data(address), address.version)
+    address = _load_seen(customer_id, address_id, expected_version)
     check = _check(data, verifier)
     previous = address_data(address)
     type_changed = check.address.address_type != address.address_type
@@ -145,10 +143,20 @@ def update_address(
     return address
 
 
-@use_case
-def set_default_address(actor: User, customer_id: str, address_id: str) -> CustomerAddress:
-    """Make this the default address of its type (the previous default stops being one)."""
+def _load_seen(customer_id: str, address_id: str, expected_version: int | None):
+    """The address, if it is still the version the user saw (None: no check)."""
     address = load_address(customer_id, address_id)
+    if expected_version is not None and address.version != expected_version:
+        raise StaleVersion(address_data(address), address.version)
+    return address
+
+
+@use_case
+def set_default_address(
+    actor: User, customer_id: str, address_id: str, *, expected_version: int | None = None
+) -> CustomerAddress:
+    """Make this the default address of its type (the previous default stops being one)."""
+    address = _load_seen(customer_id, address_id, expected_version)
     previous = address_data(address)
     _make_default(address.customer, address)
     _changed(actor, address, previous, f"Made default {address.address_type} address")
@@ -157,13 +165,19 @@ def set_default_address(actor: User, customer_id: str, address_id: str) -> Custo
 
 @use_case
 def verify_address(
-    actor: User, customer_id: str, address_id: str, *, verifier: AddressVerifier | None = None
+    actor: User,
+    customer_id: str,
+    address_id: str,
+    *,
+    expected_version: int | None = None,
+    verifier: AddressVerifier | None = None,
 ) -> CustomerAddress:
     """Ask the verifier again (e.g. after it was unavailable) and mark the address verified.
 
-    Raises DomainError when the verifier does not confirm it.
+    Raises DomainError when the verifier does not confirm it, StaleVersion when the address
+    changed after the user saw it at `expected_version`.
     """
-    address = load_address(customer_id, address_id)
+    address = _load_seen(customer_id, address_id, expected_version)
     stored = AddressData(
         **{name: getattr(address, name) for name in AddressData.__dataclass_fields__}
     )

@@ -11,11 +11,17 @@ from datetime import datetime
 from flask import current_app
 
 from portal.customers.adapters import notifier as configured_notifier
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
-from portal.customers.services._common import iso, load_customer, record, use_case
+from portal.customers.services._common import (
+    flush_or_stale,
+    iso,
+    load_customer,
+    record,
+    use_case,
+)
 from portal.customers.values import CODE_LIFETIME, CODE_MAX_ATTEMPTS, ContactField
 from portal.extensions import db
 from portal.models import utcnow
@@ -39,6 +45,12 @@ def _masked(destination: str) -> str:
     return "*" * (len(destination) - 4) + destination[-4:]
 
 
+def _pending(customer_id: str, field: ContactField) -> tuple[dict, int]:
+    """The change waiting for a code now (its new value), and its version (0: none)."""
+    pending = db.session.get(PendingContactChange, (customer_id, field))
+    return {field.value: pending.new_value if pending else None}, pending.version if pending else 0
+
+
 @use_case
 def request_contact_change(
     actor: User,
@@ -46,14 +58,19 @@ def request_contact_change(
     field: ContactField,
     new_value: str,
     *,
+    expected_version: int | None = None,
     notifier: Notifier | None = None,
 ) -> PendingContactChange:
     """Send a one-time code to the new e-mail/phone; the change waits for confirm_contact_change.
 
-    A new request replaces a pending one for the same field. Emits VerificationCodeSent (without
-    the code); the code itself is stored only as a keyed hash.
+    A new request replaces a pending one for the same field, but only the one the user saw at
+    `expected_version` (0: none was pending): else StaleVersion. Emits VerificationCodeSent
+    (without the code); the code itself is stored only as a keyed hash.
     """
     customer = load_customer(customer_id)
+    pending = db.session.get(PendingContactChange, (customer.id, field))
+    if expected_version is not None and (pending.version if pending else 0) != expected_version:
+        raise StaleVersion(*_pending(customer.id, field))
     new_value = new_value.strip()
     if message := CHECKS[field](new_value):
         raise DomainError({field.value: [message]})
@@ -62,15 +79,14 @@ def request_contact_change(
 
     code = f"{secrets.randbelow(10**6):06d}"
     expires_at = utcnow() + CODE_LIFETIME
-    pending = db.session.get(PendingContactChange, (customer.id, field)) or PendingContactChange(
-        customer_id=customer.id, field=field
-    )
+    pending = pending or PendingContactChange(customer_id=customer.id, field=field)
     pending.new_value = new_value
     pending.code_hash = _code_hash(customer.id, field, code)
     pending.expires_at = expires_at
     pending.attempts = 0
     pending.requested_by = actor.id
     db.session.add(pending)
+    flush_or_stale(lambda: _pending(customer_id, field))
     record(
         actor,
         "customer.contact_change_request",

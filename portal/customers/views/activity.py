@@ -6,7 +6,7 @@ from flask import abort, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.forms.activity import (
     ContactChangeForm,
     ContactCodeForm,
@@ -14,9 +14,16 @@ from portal.customers.forms.activity import (
     preferences_form,
 )
 from portal.customers.forms.profile import show_errors
-from portal.customers.queries.profile import customer_or_404
+from portal.customers.queries.profile import customer_or_404, pending_contact_changes
+from portal.customers.services.activity import preference_values
 from portal.customers.values import ContactField, InteractionType
-from portal.customers.views._sections import contact_context, interactions_context, saved, section
+from portal.customers.views._sections import (
+    conflict,
+    contact_context,
+    interactions_context,
+    saved,
+    section,
+)
 from portal.idempotency import create_once
 from portal.security.access import require
 
@@ -47,7 +54,18 @@ def preferences_update(customer_id: str):
     if not form.validate():
         return _preferences_form(customer, form, status=422)
     try:
-        services.update_preferences(current_user, customer.id, form.preferences())
+        services.update_preferences(
+            current_user, customer.id, form.preferences(), expected_version=form.version.data
+        )
+    except StaleVersion as exc:
+        return conflict(
+            customer,
+            target="preferences",
+            tab="preferences",
+            current=exc.current,
+            submitted=preference_values(form.preferences()),
+            reload=url_for("customers.preferences_edit", customer_id=customer.id),
+        )
     except DomainError as exc:
         return _preferences_form(customer, form, status=422, errors=show_errors(form, exc.errors))
     return saved("customers/_preferences.html", customer, target="preferences", tab="preferences")
@@ -124,7 +142,7 @@ def _change_form(customer, field, form, *, status=200, errors=()):
         tab="overview",
         status=status,
         form=form,
-        field=field,
+        contact=field,  # not `field`: the template imports the `field` macro
         form_errors=list(errors),
     )
 
@@ -133,7 +151,10 @@ def _change_form(customer, field, form, *, status=200, errors=()):
 @require("customer:manage")
 def contact_change_new(customer_id: str, field: str):
     customer = customer_or_404(customer_id)
-    return _change_form(customer, _contact_field(field), ContactChangeForm(formdata=None))
+    contact_field = _contact_field(field)
+    pending = pending_contact_changes(customer.id).get(contact_field.value)
+    form = ContactChangeForm(formdata=None, data={"version": pending.version if pending else 0})
+    return _change_form(customer, contact_field, form)
 
 
 @bp.post("/<customer_id>/contact/<field>")
@@ -143,9 +164,26 @@ def contact_change_request(customer_id: str, field: str):
     customer = customer_or_404(customer_id)
     contact_field = _contact_field(field)
     form = ContactChangeForm()
+    if not form.validate():
+        return _change_form(customer, contact_field, form, status=422)
     try:
         services.request_contact_change(
-            current_user, customer.id, contact_field, form.value.data or ""
+            current_user,
+            customer.id,
+            contact_field,
+            form.value.data or "",
+            expected_version=form.version.data,
+        )
+    except StaleVersion as exc:
+        return conflict(
+            customer,
+            target="profile-contact",
+            tab="overview",
+            current=exc.current,
+            submitted={contact_field.value: form.value.data},
+            reload=url_for(
+                "customers.contact_change_new", customer_id=customer.id, field=contact_field.value
+            ),
         )
     except DomainError as exc:
         errors = show_errors(form, exc.errors, rename={contact_field.value: "value"})

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.customers import bp, services
 from portal.customers.errors import DomainError, StaleVersion
-from portal.customers.forms.addresses import address_form
+from portal.customers.forms.addresses import AddressActionForm, address_form
 from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import address_or_404, customer_or_404
 from portal.customers.views._sections import conflict, saved, section
@@ -109,20 +109,29 @@ def address_update(customer_id: str, address_id: str):
 
 
 def _button_post(customer_id: str, address_id: str, use_case):
-    """A one-button post on an address (CSRFProtect checks the token; there is nothing to read)."""
+    """A one-button post on the address version the user saw. A refusal or a change made
+    meanwhile (409) shows the list as it is now, with the message on that address."""
     customer = customer_or_404(customer_id)
     address = address_or_404(customer.id, address_id)
+    form = AddressActionForm()
+    if not form.validate():
+        return _list_with_problems(customer, address, form.errors, status=422)
     try:
-        use_case(current_user, customer.id, address.id)
+        use_case(current_user, customer.id, address.id, expected_version=form.version.data)
     except DomainError as exc:
-        return section(
-            "customers/_address_list.html",
-            customer,
-            tab="addresses",
-            status=422,
-            problems={address.id: [m for ms in exc.errors.values() for m in ms]},
-        )
+        status = 409 if isinstance(exc, StaleVersion) else 422
+        return _list_with_problems(customer, address, exc.errors, status=status)
     return _list(customer)
+
+
+def _list_with_problems(customer, address, errors, *, status):
+    return section(
+        "customers/_address_list.html",
+        customer,
+        tab="addresses",
+        status=status,
+        problems={address.id: [m for ms in errors.values() for m in ms]},
+    )
 
 
 @bp.post("/<customer_id>/addresses/<address_id>/verify")

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.customers import services
-from portal.customers.errors import DomainError
+from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import PendingContactChange
 from portal.customers.values import CODE_MAX_ATTEMPTS, ContactField
 from portal.extensions import db
@@ -121,3 +121,37 @@ def test_the_log_notifier_shows_the_code_only_in_development(app, staff, custome
     finally:
         app.config["ENV_NAME"] = "test"
     assert caplog.records[-1].getMessage()[-6:].isdigit()
+
+
+def test_two_first_requests_at_once_give_a_stale_version_not_an_error(staff, customer, monkeypatch):
+    real_get = db.session.get
+
+    def get_then_race(model, key, **options):
+        """Finds no pending change; the other request stores its own right after."""
+        found = real_get(model, key, **options)
+        if model is PendingContactChange:
+            monkeypatch.setattr(db.session, "get", real_get)
+            db.session.execute(
+                sa.insert(PendingContactChange).values(
+                    customer_id=customer.id,
+                    field=ContactField.EMAIL,
+                    new_value="first@example.org",
+                    code_hash="0" * 64,
+                    expires_at=utcnow() + timedelta(minutes=5),
+                    attempts=0,
+                    requested_by=staff.id,
+                    version=1,
+                )
+            )
+        return found
+
+    monkeypatch.setattr(db.session, "get", get_then_race)
+    with pytest.raises(StaleVersion):
+        services.request_contact_change(
+            staff,
+            customer.id,
+            ContactField.EMAIL,
+            "second@example.org",
+            expected_version=0,
+            notifier=Outbox(),
+        )

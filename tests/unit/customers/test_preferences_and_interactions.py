@@ -1,8 +1,9 @@
 import pytest
+import sqlalchemy as sa
 
 from portal.customers import services
-from portal.customers.errors import DomainError
-from portal.customers.models import Interaction
+from portal.customers.errors import DomainError, StaleVersion
+from portal.customers.models import CustomerPreference, Interaction
 from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
@@ -60,3 +61,35 @@ def test_interactions_need_a_summary_and_a_past_time(staff, customer):
         )
     assert set(refused.value.errors) == {"summary", "occurred_at"}
     assert db.session.query(Interaction).count() == 0
+
+
+def test_stale_preferences_are_refused_with_the_current_values(staff, customer):
+    services.update_preferences(staff, customer.id, Preferences(language="en"))
+    seen = customer.preference.version
+    services.update_preferences(staff, customer.id, Preferences(language="es"))
+    with pytest.raises(StaleVersion) as refused:
+        services.update_preferences(
+            staff, customer.id, Preferences(language="fr"), expected_version=seen
+        )
+    assert refused.value.current["language"] == "es"
+    assert customer.preference.language == "es"
+
+
+def test_two_first_saves_at_once_give_a_stale_version_not_an_error(staff, customer):
+    assert customer.preference is None  # what this session saw
+    # Another request stores the first preferences meanwhile, unseen by this session's objects.
+    db.session.execute(
+        sa.insert(CustomerPreference).values(
+            customer_id=customer.id,
+            channels=[],
+            language="es",
+            product_interests=[],
+            dietary_preferences=[],
+            special_dates=[],
+            version=1,
+        )
+    )
+    with pytest.raises(StaleVersion):
+        services.update_preferences(
+            staff, customer.id, Preferences(language="fr"), expected_version=0
+        )

@@ -488,3 +488,13 @@ def test_flag_inactive_command_and_review_queue(client, login_as, runner, staff,
     assert "1 flagged" in page
     assert dormant.last_activity_at.strftime("%Y-%m-%d") in page
     assert client.get("/customers/review", query_string={"page": 0}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [("sales", True), ("support", True), ("marketing", False)]
+)
+def test_the_directory_links_registration_for_those_who_may_register(client, login_as, role, shown):
+    login_as(role)
+    page = client.get(LIST).text
+    assert ('href="/customers/new"' in page) is shown
+    assert (client.get("/customers/new").status_code == 200) is shown

@@ -496,3 +496,19 @@ def test_history_shows_who_changed_which_field_from_what_to_what(client, login_a
     assert "<strong>Tax id</strong>: *** → ***" in page
     assert "99-0001111" not in page
     assert "Registered as FULL_SERVICE_RESTAURANT" in page
+
+
+@pytest.mark.parametrize(("role", "shown"), [("sales", True), ("finance", False)])
+def test_a_business_profile_links_the_payment_terms_change_for_those_who_may_ask(
+    client, login_as, restaurant, role, shown
+):
+    login_as(role)
+    change = f"/approvals/customers/{restaurant.id}/payment-terms"
+    page = client.get(f"/customers/{restaurant.id}").text
+    assert (f'href="{change}"' in page) is shown
+    assert (client.get(change).status_code == 200) is shown
+
+
+def test_a_consumer_profile_has_no_payment_terms(client, login_as, customer):
+    login_as("sales")
+    assert "payment-terms" not in client.get(f"/customers/{customer.id}").text

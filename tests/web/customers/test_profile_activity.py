@@ -25,7 +25,9 @@ from tests.web.customers.test_profile import HX, error_at, fresh
 )
 def test_preference_rules_are_shown_at_the_field(client, login_as, customer, data, field, message):
     login_as("sales")
-    response = client.post(f"/customers/{customer.id}/preferences", data=data, headers=HX)
+    response = client.post(
+        f"/customers/{customer.id}/preferences", data=data | {"version": 0}, headers=HX
+    )
     assert response.status_code == 422
     assert message in error_at(response.text, field)
     assert fresh(customer).preference is None
@@ -43,6 +45,7 @@ def test_edit_preferences(client, login_as, customer):
             "product_interests": "pepper sauce, ackee",
             "dietary_preferences": "halal",
             "special_dates": "Birthday: 05-14\nAnniversary: 2019-06-01",
+            "version": 0,
         },
         headers=HX,
     )
@@ -141,12 +144,16 @@ def test_primary_email_changes_only_once_the_code_is_confirmed(client, login_as,
     login_as("sales")
     form = client.get(f"/customers/{customer.id}/contact/email/edit", headers=HX)
     assert "Send a code" in form.text
-    bad = client.post(f"/customers/{customer.id}/contact/email", data={"value": "nope"})
+    bad = client.post(
+        f"/customers/{customer.id}/contact/email", data={"value": "nope", "version": 0}
+    )
     assert bad.status_code == 422
     assert "Enter a valid e-mail address" in error_at(bad.text, "value")
 
     pending = client.post(
-        f"/customers/{customer.id}/contact/email", data={"value": "new@example.org"}, headers=HX
+        f"/customers/{customer.id}/contact/email",
+        data={"value": "new@example.org", "version": 0},
+        headers=HX,
     )
     assert pending.status_code == 200
     assert "Waiting for the code sent to <strong>new@example.org</strong>" in pending.text
@@ -173,7 +180,9 @@ def test_primary_email_changes_only_once_the_code_is_confirmed(client, login_as,
 
 def test_phone_must_be_e164_and_unknown_contact_fields_are_404(client, login_as, customer):
     login_as("sales")
-    bad = client.post(f"/customers/{customer.id}/contact/phone", data={"value": "555-1234"})
+    bad = client.post(
+        f"/customers/{customer.id}/contact/phone", data={"value": "555-1234", "version": 0}
+    )
     assert bad.status_code == 422
     assert "international format" in error_at(bad.text, "value")
     assert client.get(f"/customers/{customer.id}/contact/fax/edit").status_code == 404

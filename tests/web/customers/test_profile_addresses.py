@@ -114,7 +114,11 @@ def test_set_default_moves_the_default(client, login_as, customer, staff):
     first = services.add_address(staff, customer.id, address())
     second = services.add_address(staff, customer.id, address(street1="1 Other St"))
     login_as("sales")
-    response = client.post(f"/customers/{customer.id}/addresses/{second.id}/default", headers=HX)
+    response = client.post(
+        f"/customers/{customer.id}/addresses/{second.id}/default",
+        data={"version": second.version},
+        headers=HX,
+    )
     assert response.status_code == 200
     defaults = {a.id: a.is_default for a in stored(customer)}
     assert defaults == {first.id: False, second.id: True}
@@ -137,11 +141,14 @@ def test_verify_again_when_the_verifier_is_back(client, login_as, customer, staf
     db.session.query(CustomerAddress).update({"verified": False})
     db.session.commit()
     monkeypatch.setattr("portal.customers.services.addresses.address_verifier", Down)
-    down = client.post(f"/customers/{customer.id}/addresses/{home.id}/verify", headers=HX)
+    seen = {"version": stored(customer)[0].version}
+    down = client.post(
+        f"/customers/{customer.id}/addresses/{home.id}/verify", data=seen, headers=HX
+    )
     assert down.status_code == 422
     assert "Addresses cannot be checked right now" in down.text
     monkeypatch.undo()
-    ok = client.post(f"/customers/{customer.id}/addresses/{home.id}/verify", headers=HX)
+    ok = client.post(f"/customers/{customer.id}/addresses/{home.id}/verify", data=seen, headers=HX)
     assert ok.status_code == 200
     assert stored(customer)[0].verified
 
