@@ -1,4 +1,5 @@
-"""Declarative base, constraint naming convention and shared column types."""
+"""Declarative base, constraint naming convention, shared column types and the small helpers
+every area's models and queries use (utcnow, new_uuid, among). Bulk loading is portal.bulk."""
 
 from __future__ import annotations
 
