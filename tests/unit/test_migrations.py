@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 
+from portal.customers import services
 from portal.customers.models import customer_search_term
+from portal.customers.values import ContactInfo
 from portal.extensions import db
-from portal.models import UTCDateTime, utcnow
+from tests.factories import new_customer
+
+VERSIONS = Path(__file__).parents[2] / "migrations" / "versions"
 
 
 def test_models_and_migrations_agree():
@@ -31,9 +36,8 @@ def test_migrations_are_a_single_line_of_history(app):
 
 def test_migrations_import_no_application_code():
     # A migration that imports the portal changes whenever that code does, long after it ran.
-    versions = Path(__file__).parents[2] / "migrations" / "versions"
     offenders = []
-    for path in sorted(versions.glob("*.py")):
+    for path in sorted(VERSIONS.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -49,46 +53,31 @@ def test_migrations_import_no_application_code():
     assert offenders == []
 
 
-def test_search_terms_migration_indexes_the_customers_already_there():
-    downgrade(revision="0009_segmentation_bulk")
-    try:
-        customer = sa.table(
-            "customer",
-            *(sa.column(name) for name in ("id", "name", "name_key", "email", "phone")),
-            *(sa.column(name) for name in ("customer_type", "status", "version_id")),
-            sa.column("do_not_contact", sa.Boolean),
-            sa.column("marketing_opt_out", sa.Boolean),
-            sa.column("type_data", sa.JSON),
-            sa.column("created_at", UTCDateTime),
-            sa.column("updated_at", UTCDateTime),
-        )
-        now = utcnow()
-        with db.engine.begin() as connection:
-            connection.execute(
-                customer.insert(),
-                [
-                    {
-                        "id": "cust-1",
-                        "name": "Paul O'Brien-Ramírez",
-                        "name_key": "paul o'brien-ramírez",
-                        "email": "Paul@Hotel.example",
-                        "phone": "+18765550123",
-                        "customer_type": "EXPAT",
-                        "status": "ACTIVE",
-                        "version_id": 1,
-                        "do_not_contact": False,
-                        "marketing_opt_out": False,
-                        "type_data": {},
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                ],
+def test_search_terms_migration_indexes_the_customers_already_there(staff):
+    customer = services.register_customer(
+        staff,
+        new_customer(
+            name="Paul O'Brien-Ramírez",
+            contact=ContactInfo(email="Paul@Hotel.example", phone="+18765550123"),
+        ),
+    )
+    migration = _migration("0010_customer_search_terms.py")
+    with db.engine.begin() as connection:
+        connection.execute(sa.delete(customer_search_term))
+        migration._index_existing_customers(connection)
+        terms = connection.scalars(
+            sa.select(customer_search_term.c.term).where(
+                customer_search_term.c.customer_id == customer.id
             )
-    finally:
-        upgrade()
-    terms = db.session.scalars(
-        sa.select(customer_search_term.c.term).where(customer_search_term.c.customer_id == "cust-1")
-    ).all()
+        ).all()
     assert {"n:paul", "n:o", "n:brien", "n:ramirez", "n:obrienramirez"} <= set(terms)
-    assert {"e:paul@hotel.example", "d:hotel.example", "p:18765550123", "p:0123"} <= set(terms)
+    assert {"e:paul@hotel.example", "d:hotel.example", "p:18765550123", "p:123"} <= set(terms)
     assert "p:23" not in terms
+
+
+def _migration(name: str) -> ModuleType:
+    """A migration module loaded from its file, as Alembic loads it."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), VERSIONS / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
