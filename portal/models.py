@@ -1,34 +1,24 @@
-"""Declarative base, constraint naming convention and shared column types."""
+"""Declarative base, constraint naming convention, shared column types and the small helpers
+every area's models and queries use (utcnow, new_uuid, among). Bulk loading is portal.bulk."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import UTC, datetime
-from decimal import Decimal
 from enum import StrEnum
-from operator import itemgetter
 
-from psycopg import Copy
-from psycopg.types.json import Json
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     DateTime,
     Enum,
     MetaData,
     String,
-    Table,
     TypeDecorator,
     any_,
     bindparam,
-    insert,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that migrations can drop and alter them on every backend.
@@ -94,125 +84,6 @@ def among(column: ColumnElement, values: Collection) -> ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
-
-
-@dataclass(frozen=True)
-class CopyText:
-    """Rows in PostgreSQL's COPY text format, as `copy_text` makes them for `bulk_insert`."""
-
-    columns: tuple[str, ...]
-    data: bytes
-    count: int
-
-    def __len__(self) -> int:
-        return self.count
-
-
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict] | CopyText) -> None:
-    """Many rows at once: COPY on PostgreSQL (several times faster than INSERT), one multi-row
-    INSERT elsewhere. COPY sends the columns of the first row (the others take their server
-    default or NULL), each value through its column type's bind processor first (encryption,
-    JSON, UTC), exactly as an INSERT would send it; or the text `copy_text` made of them."""
-    if not rows:
-        return
-    if isinstance(rows, CopyText):
-        with _copy(connection, table, rows.columns) as copy:
-            copy.write(rows.data)
-        return
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
-    columns, record, _processed = _prepared(table, rows[0], connection.dialect)
-    with _copy(connection, table, columns) as copy:
-        for row in rows:
-            copy.write_row(record(row))
-
-
-def copy_text(table: Table, rows: Sequence[dict]) -> CopyText:
-    """The rows as `bulk_insert` would send them to PostgreSQL, made without a connection, so
-    that another process can format rows while the loading one sends earlier ones. In a
-    process without the app, not for a column whose processor needs it (EncryptedString)."""
-    if not rows:
-        return CopyText((), b"", 0)
-    columns, record, processed = _prepared(table, rows[0], _PSYCOPG)
-    # Rows of strings (the search terms) are joined as they are when they can be: a few times
-    # faster than value by value.
-    strings = not processed and all(isinstance(table.c[name].type, String) for name in columns)
-    tabs = len(columns) - 1
-    lines = []
-    for row in rows:
-        values = record(row)
-        line = strings and _plain_line(values, tabs)
-        lines.append(line or "\t".join(map(_copy_field, values)))
-    lines.append("")
-    return CopyText(columns, "\n".join(lines).encode(), len(rows))
-
-
-_PSYCOPG = PGDialect_psycopg()
-_NUMBERS = (int, float, Decimal)
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _prepared(table: Table, first: dict, dialect) -> tuple[tuple[str, ...], Callable, bool]:
-    """The columns of `first`, a function of a row giving their values as the database takes
-    them, and whether any column has a processor. The values come in one C call; only columns
-    with a processor cost a Python call per row, where a comprehension called through every
-    column."""
-    columns = tuple(column.name for column in table.columns if column.name in first)
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    processors = [
-        (at, process)
-        for at, column in enumerate(table.columns[name] for name in columns)
-        if (process := column.type._cached_bind_processor(dialect))
-    ]
-    if not processors:
-        return columns, values, False
-
-    def record(row: dict) -> list:
-        processed = list(values(row))
-        for at, process in processors:
-            processed[at] = process(processed[at])
-        return processed
-
-    return columns, record, True
-
-
-@contextmanager
-def _copy(connection: Connection, table: Table, columns: Sequence[str]) -> Iterator[Copy]:
-    quoted = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in columns)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-        yield copy
-
-
-def _plain_line(record: Sequence, tabs: int) -> str | None:
-    """The record's values joined, if all are strings that COPY reads as they are."""
-    try:
-        line = "\t".join(record)
-    except TypeError:  # a NULL, or not a string
-        return None
-    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != tabs:
-        return None
-    return line
-
-
-def _copy_field(value) -> str:
-    """One value in COPY's text format; psycopg's own formatter needs a connection."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, Json):
-        value = (value.dumps or json.dumps)(value.obj)
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, _NUMBERS):
-        return str(value)
-    raise TypeError(f"no COPY text for {type(value).__name__}")
 
 
 UUID_LENGTH = 36

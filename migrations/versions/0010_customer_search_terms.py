@@ -13,6 +13,9 @@ Create Date: 2026-11-28
 
 """
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,8 +32,6 @@ TRIGRAM = (
 
 
 def upgrade():
-    from portal.customers import search_index
-
     op.create_table(
         "customer_search_term",
         sa.Column(
@@ -42,7 +43,7 @@ def upgrade():
         sa.Column("customer_id", sa.String(length=41), nullable=False),
     )
     # Indexed after the backfill: one sort each instead of a million insertions.
-    search_index.rebuild(op.get_bind())
+    _index_existing_customers(op.get_bind())
     op.create_index(
         "ix_customer_search_term_term",
         "customer_search_term",
@@ -56,6 +57,75 @@ def upgrade():
     op.create_index(
         "ix_customer_type_status_name_key", "customer", ["customer_type", "status", "name_key"]
     )
+
+
+# The terms as portal.customers.search_index made them when this migration was written, copied
+# rather than imported: a later change to that module must not change what this migration did
+# (migrations never import application code). After a later change of what is indexed,
+# `flask customers reindex-search` rebuilds the rows with the module as it is then.
+_WORD = re.compile(r"[^\W_]+")
+_CUSTOMER = sa.table(
+    "customer", sa.column("id"), sa.column("name"), sa.column("email"), sa.column("phone")
+)
+_TERM = sa.table(
+    "customer_search_term", sa.column("term"), sa.column("name_key"), sa.column("customer_id")
+)
+
+
+def _fold(text):
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words(text):
+    found = []
+    for chunk in _fold(text).split():
+        parts = _WORD.findall(chunk)
+        found += parts
+        if len(parts) > 1:
+            found.append("".join(parts))
+    return found
+
+
+def _terms(name, email, phone):
+    terms = {"n:" + word for word in _words(name)}
+    if email:
+        address = _fold(email)
+        terms |= {"e:" + address, "d:" + address.rpartition("@")[2]}
+    if phone:
+        digits = phone.lstrip("+")
+        terms |= {"p:" + digits[start:] for start in range(len(digits) - 2)}
+    return terms
+
+
+def _index_existing_customers(connection, batch=5_000):
+    query = sa.select(_CUSTOMER).order_by(_CUSTOMER.c.id)
+    after = ""
+    while chunk := connection.execute(query.where(_CUSTOMER.c.id > after).limit(batch)).all():
+        rows = [
+            (term, c.name.casefold(), c.id)
+            for c in chunk
+            for term in _terms(c.name, c.email, c.phone)
+        ]
+        _insert_terms(connection, rows)
+        after = chunk[-1].id
+
+
+def _insert_terms(connection, rows):
+    """COPY on PostgreSQL (a million customers have some 14 million terms), INSERT elsewhere."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        keys = ("term", "name_key", "customer_id")
+        connection.execute(_TERM.insert(), [dict(zip(keys, row, strict=True)) for row in rows])
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    with (
+        cursor,
+        cursor.copy("COPY customer_search_term (term, name_key, customer_id) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def downgrade():

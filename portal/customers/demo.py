@@ -25,6 +25,7 @@ import phonenumbers
 from faker import Faker
 from sqlalchemy import Connection, Table, text
 
+from portal.bulk import CopyText, bulk_insert, copy_text
 from portal.customers.models import (
     CUSTOMER_ID_PREFIX,
     Customer,
@@ -48,7 +49,7 @@ from portal.customers.values import (
     InteractionType,
     ResidencyStatus,
 )
-from portal.models import CopyText, bulk_insert, copy_text, utcnow
+from portal.models import utcnow
 
 T = TypeVar("T")
 R = TypeVar("R")

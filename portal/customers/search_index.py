@@ -22,8 +22,8 @@ from functools import lru_cache
 from sqlalchemy import Connection, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from portal.bulk import bulk_insert
 from portal.customers.models import Customer, customer_search_term
-from portal.models import bulk_insert
 
 # The kinds of term, as prefixes of the stored text: one index serves them all.
 NAME, EMAIL, DOMAIN, PHONE = "n:", "e:", "d:", "p:"

@@ -9,11 +9,12 @@ from functools import partial
 
 from sqlalchemy import Connection, select
 
+from portal.bulk import CopyText, bulk_insert, copy_text
 from portal.customers import demo as customer_demo
 from portal.customers.models import Customer
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
-from portal.models import CopyText, bulk_insert, copy_text, utcnow
+from portal.models import utcnow
 from portal.security.models import User
 from portal.segmentation.models import CustomerMetrics, CustomerOrder, Segment, SegmentType
 from portal.segmentation.services import SegmentInput, recompute_all, save_segment

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from portal.bulk import copy_text
 from portal.customers import demo, rules
 from portal.customers.models import (
     CUSTOMER_ID_PREFIX,
     Customer,
     CustomerAddress,
-    customer_search_term,
 )
 from portal.customers.queries import directory
 from portal.customers.queries.directory import DirectoryFilter
@@ -28,7 +26,7 @@ from portal.customers.values import (
 )
 from portal.demo import seed_demo_customers
 from portal.extensions import db
-from portal.models import UTCDateTime, bulk_insert, copy_text, utcnow
+from portal.models import utcnow
 from portal.segmentation.models import CustomerMetrics, CustomerOrder
 
 
@@ -120,43 +118,3 @@ def test_a_bulk_load_finds_its_customers_by_search_and_keeps_every_index(monkeyp
     assert wanted["id"] in {row.id for row in found.rows}
     inspector = sa.inspect(db.engine)
     assert indexes <= {i["name"] for table in tables for i in inspector.get_indexes(table.name)}
-
-
-def test_copy_text_escapes_and_formats_as_copy_reads_them():
-    table = sa.Table(
-        "copied",
-        sa.MetaData(),
-        sa.Column("text", sa.String),
-        sa.Column("flag", sa.Boolean),
-        sa.Column("number", sa.Integer),
-        sa.Column("at", UTCDateTime),
-        sa.Column("data", sa.JSON),
-    )
-    at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
-    rows = [
-        {"text": "tab\there\\back\nline", "flag": True, "number": 7, "at": at, "data": {"a": "\t"}},
-        {"text": None, "flag": False, "number": None, "at": None, "data": ["x"]},
-        {"text": "plain", "flag": None, "number": 0, "at": at, "data": None},
-    ]
-    text = copy_text(table, rows)
-    assert text.columns == ("text", "flag", "number", "at", "data")
-    assert len(text) == 3
-    assert text.data.decode().split("\n") == [
-        'tab\\there\\\\back\\nline\tt\t7\t2026-03-01T12:30:00+00:00\t{"a": "\\\\t"}',
-        '\\N\tf\t\\N\t\\N\t["x"]',
-        "plain\t\\N\t0\t2026-03-01T12:30:00+00:00\tnull",
-        "",
-    ]
-
-
-def test_copied_search_terms_read_back_as_written():
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("COPY is PostgreSQL's")
-    rows = [
-        {"term": "n:o'brien", "name_key": "a\tb\\c\nd", "customer_id": "cust-x"},
-        {"term": "p:123", "name_key": "plain", "customer_id": "cust-y"},
-    ]
-    connection = db.session.connection()
-    bulk_insert(connection, customer_search_term, copy_text(customer_search_term, rows))
-    stored = connection.execute(sa.select(customer_search_term).order_by("customer_id"))
-    assert [dict(row._mapping) for row in stored] == rows
