@@ -27,7 +27,7 @@ from wtforms import HiddenField
 
 from portal.errors import error_response
 from portal.extensions import db
-from portal.forms import Form
+from portal.forms import Form, fits
 from portal.models import UTCDateTime, utcnow
 
 T = TypeVar("T")
@@ -63,7 +63,7 @@ class OnceForm(Form):
     """A create form: its token makes a second submission of the same rendered form answer
     like the first instead of creating again. A post without the token creates each time."""
 
-    form_token = HiddenField(default=new_token)
+    form_token = HiddenField(default=new_token, validators=[fits(CreatedOnce.key)])
 
 
 def _same(actor: str, key: str) -> tuple:

@@ -23,7 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
@@ -46,6 +46,7 @@ from portal.customers.values import (
 )
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
+from portal.limits import integer_range
 
 Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
@@ -192,15 +193,16 @@ class VersionField(IntegerField):
     widget = HiddenInput()
 
     def __init__(self, label=None, **kwargs):
-        # the column's range too: a huge number is as altered as a missing one
-        checks = [InputRequired(STALE_FORM), NumberRange(0, 2**31 - 1, STALE_FORM)]
-        super().__init__(label, validators=checks, **kwargs)
+        super().__init__(label, validators=[InputRequired(STALE_FORM)], **kwargs)
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(STALE_FORM) from None
+        # beyond the column's range is as altered as no number at all
+        if self.data is not None and not 0 <= self.data <= integer_range(Customer.version_id)[1]:
+            raise ValueError(STALE_FORM)
 
 
 def blank_to_none(value):
