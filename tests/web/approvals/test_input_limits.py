@@ -98,5 +98,6 @@ def test_api_bodies_too_deep_or_with_nul_are_a_400(client, procurement, raw, why
     response = client.post(URL, data=raw, content_type="application/json", headers=procurement)
     assert response.status_code == 400
     [problem] = response.json["error"]["problems"]
-    assert problem.startswith("the body must be a JSON object: ") and why in problem
+    assert problem.startswith("the body must be a JSON object: ")
+    assert why in problem
     assert db.session.query(ApprovalRequest).count() == 0
