@@ -1,6 +1,6 @@
 """The OpenAPI document of /api/v1, built from the same schemas the code validates with.
 
-Request bodies are checked against the document's own schemas (`body_problems`), enum lists
+Request bodies are checked against the document's own schemas (`problems`), enum lists
 come from the enums and length and number limits from the columns the values are stored in.
 """
 
@@ -173,43 +173,40 @@ APPROVAL_SUBMISSION = {
         },
     },
 }
-APPROVAL_REQUEST = {
-    "type": "object",
-    "required": ["id", "status", "subject", "round", "tiers", "createdAt", "steps"],
-    "properties": {
-        "id": STRING,
-        "reference": _nullable("string"),
-        "status": {"type": "string", "enum": list(Status)},
-        "subject": {"type": "string", "enum": list(Subject)},
-        "description": STRING,
-        "amountMinor": _nullable("integer"),
-        "currency": _nullable("string"),
-        "amount": {"type": "string", "description": "Formatted, e.g. 7,500.00 USD"},
-        "nodeId": _nullable("string"),
-        "round": {"type": "integer"},
-        "tier": _nullable("integer", description="The tier deciding now, from 1"),
-        "tiers": {"type": "integer"},
-        "rule": _nullable("string", description="The approval rule that applied"),
-        "createdAt": {"type": "string", "format": "date-time"},
-        "completedAt": _nullable("string", format="date-time"),
-        "steps": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["action", "round", "by", "at"],
-                "properties": {
-                    "action": {"type": "string", "enum": list(Action)},
-                    "round": {"type": "integer"},
-                    "tier": _nullable("integer"),
-                    "by": STRING,
-                    "onBehalfOf": _nullable("string"),
-                    "comment": _nullable("string"),
-                    "at": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-    },
-}
+
+
+def _complete(**properties) -> dict:
+    """An object that always carries every one of `properties` (null where they are nullable)."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+APPROVAL_STEP = _complete(
+    action={"type": "string", "enum": list(Action)},
+    round={"type": "integer"},
+    tier=_nullable("integer"),
+    by=STRING,
+    onBehalfOf=_nullable("string", description="The absent approver a delegate decided for"),
+    comment=STRING,
+    at={"type": "string", "format": "date-time"},
+)
+APPROVAL_REQUEST = _complete(
+    id=STRING,
+    reference=_nullable("string"),
+    status={"type": "string", "enum": list(Status)},
+    subject={"type": "string", "enum": list(Subject)},
+    description=STRING,
+    amountMinor=_nullable("integer"),
+    currency=_nullable("string"),
+    amount={"type": "string", "description": "Formatted, e.g. 7,500.00 USD"},
+    nodeId=_nullable("string"),
+    round={"type": "integer"},
+    tier=_nullable("integer", description="The tier deciding now, from 1"),
+    tiers={"type": "integer"},
+    rule=_nullable("string", description="The approval rule that applied"),
+    createdAt={"type": "string", "format": "date-time"},
+    completedAt=_nullable("string", format="date-time"),
+    steps={"type": "array", "items": APPROVAL_STEP},
+)
 # What the views check against the document: request bodies, and parameters a view reads.
 CHECKED = {"ApprovalSubmission": APPROVAL_SUBMISSION, "reference": REFERENCE}
 
