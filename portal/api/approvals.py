@@ -40,7 +40,7 @@ def approval_submit():
     draft = services.Draft(
         Subject.PURCHASE_ORDER,
         body["description"],
-        amount_minor=int(body["amountMinor"]),  # JSON Schema's integers include 7500.0
+        amount_minor=body["amountMinor"],
         currency=body["currency"],
         lines=body.get("lines", []),
     )

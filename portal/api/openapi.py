@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from portal.api.tokens import SCOPES
 from portal.approvals.models import ApprovalRequest
@@ -211,9 +211,18 @@ APPROVAL_REQUEST = _complete(
 CHECKED = {"ApprovalSubmission": APPROVAL_SUBMISSION, "reference": REFERENCE}
 
 
+# JSON Schema counts 7500.0 as an integer; amounts in minor units come as whole numbers only.
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)
+
+
 @cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(CHECKED[name], format_checker=format_checker)
+    return _Validator(CHECKED[name], format_checker=format_checker)
 
 
 def problems(name: str, value: object, place: str = "(body)") -> list[str]:

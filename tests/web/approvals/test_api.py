@@ -89,11 +89,16 @@ def test_a_token_without_the_scope_is_refused(client, bearer, org, people):
         ({"amountMinor": "7500"}, 422, "amountMinor"),
         ({"amountMinor": True}, 422, "amountMinor"),
         ({"amountMinor": -1}, 422, "amountMinor"),
+        ({"amountMinor": 750_000.0}, 422, "amountMinor"),
         ({"currency": "usd"}, 422, "currency"),
         ({"lines": "oven"}, 422, "lines"),
         ({"lines": [1]}, 422, "lines"),
         ({"reference": ""}, 422, "reference"),
         ({"description": None}, 422, "description"),
+        ({"description": "   "}, 422, "description"),
+        ({"description": "x" * 501}, 422, "description: 'xxx"),  # the column holds 500
+        ({"amountMinor": 2**63}, 422, "amountMinor"),  # past the BIGINT column
+        ({"reference": "PO 1001"}, 422, "reference"),
         ({"nodeId": 7}, 422, "nodeId"),
         ({"nodeId": "no-such-node"}, 404, "nodeId"),
         ({"requesterEmail": "nobody@else.example"}, 422, "requesterEmail"),
