@@ -14,7 +14,8 @@ from portal.api.tokens import SCOPES
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import CURRENCY
 from portal.approvals.values import Action, Status, Subject
-from portal.customers.values import AddressType, CustomerStatus
+from portal.customers.values import AddressType, ContactMethod, CustomerStatus, CustomerType
+from portal.events import intake
 from portal.events.catalogue import CONSUMED
 from portal.events.schema import event_schema, format_checker, schema_problems
 from portal.idempotency import KEY_LENGTH
@@ -64,7 +65,7 @@ CUSTOMER = {
     "properties": {
         "id": STRING,
         "name": STRING,
-        "customerType": STRING,
+        "customerType": {"type": "string", "enum": list(CustomerType)},
         "isBusiness": {"type": "boolean"},
         "status": {"type": "string", "enum": list(CustomerStatus)},
         "email": _nullable("string"),
@@ -83,7 +84,7 @@ CUSTOMER = {
         "contactPreferences": {
             "type": "object",
             "properties": {
-                "preferredContactMethod": _nullable("string"),
+                "preferredContactMethod": _nullable("string", enum=[*ContactMethod, None]),
                 "preferredContactTime": _nullable("string"),
                 "doNotContact": {"type": "boolean"},
                 "marketingOptOut": {"type": "boolean"},
@@ -126,7 +127,7 @@ RESULTS = {
                 "required": ["eventId", "status"],
                 "properties": {
                     "eventId": STRING,
-                    "status": {"type": "string", "enum": ["accepted", "duplicate"]},
+                    "status": {"type": "string", "enum": [intake.ACCEPTED, intake.DUPLICATE]},
                 },
             },
         }
