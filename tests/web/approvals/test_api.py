@@ -7,7 +7,9 @@ import pytest
 
 from portal.api import tokens
 from portal.approvals import services
+from portal.approvals.models import ApprovalRequest
 from portal.approvals.values import Decision
+from portal.extensions import db
 from tests.unit.approvals.factories import po_rule, roles, tier
 
 URL = "/api/v1/approvals/requests"
@@ -136,3 +138,17 @@ def test_reading_needs_a_reference(client, procurement):
     response = client.get(f"{URL}?reference=", headers=procurement)
     assert response.status_code == 400
     assert response.json["error"]["status"] == 400
+
+
+def test_an_order_nobody_could_approve_is_a_422_and_saves_nothing(
+    client, procurement, staff, org, people
+):
+    po_rule(staff, org["root"], tier(roles(org["root"], "Approver")))
+    response = client.post(
+        URL,
+        json=body(org, nodeId=org["root"].id, requesterEmail="admin@grill.example"),
+        headers=procurement,
+    )
+    assert response.status_code == 422
+    assert "Nobody can approve this here yet" in " ".join(response.json["error"]["problems"])
+    assert db.session.query(ApprovalRequest).count() == 0
