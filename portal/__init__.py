@@ -188,7 +188,6 @@ def _path_of(url: str) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
-    from portal.approvals import api as approvals_api
     from portal.approvals import bp as approvals_bp
     from portal.auth import bp as auth_bp
     from portal.compliance import bp as compliance_bp
@@ -209,7 +208,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)
-    app.register_blueprint(approvals_api)
 
     from portal.navigation import navigation_for
 

@@ -31,10 +31,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, detail: str | None = None):
+def error_response(status: int, detail: str | None = None, problems: list[str] | None = None):
+    """The error answer of every page, fragment and API call; `problems` (JSON only) name
+    what is wrong field by field."""
     title, message = MESSAGES.get(status, (f"Error {status}", ""))
     if _wants_json():
-        response = jsonify(error={"status": status, "title": title, "detail": detail or message})
+        error = {"status": status, "title": title, "detail": detail or message}
+        response = jsonify(error=error | ({"problems": problems} if problems is not None else {}))
         response.status_code = status
         return response
     return render(
@@ -58,9 +61,14 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code and exc.code >= 500:
             return server_error(exc)
-        return error_response(
+        response = error_response(
             exc.code or 500, exc.description if exc.code in (400, 409, 422) else None
         )
+        # What the exception's own answer would carry, such as a 405's Allow.
+        response.headers.extend(
+            (name, value) for name, value in exc.get_headers() if name.lower() != "content-type"
+        )
+        return response
 
     @app.errorhandler(DataError)
     def value_refused(exc: DataError):

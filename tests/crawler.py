@@ -53,7 +53,7 @@ IDS: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("", "field"): lambda: ["email", "phone"],
     ("", "event_id"): ids("outbox_event"),
     ("approvals", "request_id"): ids("approval_request"),
-    ("approvals_api", "request_id"): ids("approval_request"),
+    ("api", "request_id"): ids("approval_request"),
     ("compliance", "request_id"): ids("dsar_request"),
     ("", "node_id"): ids("org_node"),
     ("", "organization_id"): ids("org_node", lambda m: m.parent_id.is_(None)),

@@ -1,4 +1,4 @@
-"""The JSON API for other contexts: customer reads and the event intake, under /api/v1.
+"""The JSON API for other contexts under /api/v1: customer reads, the event intake, approvals.
 
 Callers authenticate with bearer tokens (portal.api.tokens), not sessions, so CSRF does not
 apply; administrators manage the tokens on /admin/integrations/tokens.
@@ -11,4 +11,4 @@ from portal.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from portal.api import views  # noqa: E402, F401
+from portal.api import approvals, views  # noqa: E402, F401

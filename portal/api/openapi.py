@@ -1,13 +1,31 @@
-"""The OpenAPI document of /api/v1, built from the same schemas the code validates with."""
+"""The OpenAPI document of /api/v1, built from the same schemas the code validates with.
+
+Request bodies are checked against the document's own schemas (`problems`), enum lists
+come from the enums and length and number limits from the columns the values are stored in.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
+from jsonschema import Draft202012Validator, validators
+
 from portal.api.tokens import SCOPES
+from portal.approvals.models import ApprovalRequest
+from portal.approvals.rules import CURRENCY
+from portal.approvals.values import Action, Status, Subject
+from portal.customers.values import AddressType, ContactMethod, CustomerStatus, CustomerType
+from portal.events import intake
 from portal.events.catalogue import CONSUMED
-from portal.events.schema import event_schema
+from portal.events.schema import event_schema, format_checker, schema_problems
 from portal.idempotency import KEY_LENGTH
+from portal.limits import integer_range, max_length
+from portal.organizations.models import OrganizationNode
+from portal.security.models import User
+from portal.segmentation.models import SegmentType
 
 MAX_BATCH = 500
+MAX_LINES = 200
 
 
 def _nullable(kind: str, **more) -> dict:
@@ -20,7 +38,7 @@ ADDRESS = {
     "required": ["id", "addressType", "isDefault", "verified", "street1", "city", "country"],
     "properties": {
         "id": STRING,
-        "addressType": {"type": "string", "enum": ["BILLING", "SHIPPING", "MAILING"]},
+        "addressType": {"type": "string", "enum": list(AddressType)},
         "isDefault": {"type": "boolean"},
         "verified": {"type": "boolean"},
         "street1": STRING,
@@ -47,12 +65,9 @@ CUSTOMER = {
     "properties": {
         "id": STRING,
         "name": STRING,
-        "customerType": STRING,
+        "customerType": {"type": "string", "enum": list(CustomerType)},
         "isBusiness": {"type": "boolean"},
-        "status": {
-            "type": "string",
-            "enum": ["ACTIVE", "INACTIVE", "SUSPENDED", "CLOSED", "PENDING_VERIFICATION"],
-        },
+        "status": {"type": "string", "enum": list(CustomerStatus)},
         "email": _nullable("string"),
         "phone": _nullable("string"),
         "createdAt": {"type": "string", "format": "date-time"},
@@ -60,7 +75,7 @@ CUSTOMER = {
             "object",
             description="The primary segment; null until the customer was first evaluated",
             properties={
-                "segmentType": {"type": "string", "enum": ["B2C", "B2B"]},
+                "segmentType": {"type": "string", "enum": list(SegmentType)},
                 "specificSegment": STRING,
                 "since": {"type": "string", "format": "date-time"},
                 "overriddenUntil": _nullable("string", format="date-time"),
@@ -69,7 +84,7 @@ CUSTOMER = {
         "contactPreferences": {
             "type": "object",
             "properties": {
-                "preferredContactMethod": _nullable("string"),
+                "preferredContactMethod": _nullable("string", enum=[*ContactMethod, None]),
                 "preferredContactTime": _nullable("string"),
                 "doNotContact": {"type": "boolean"},
                 "marketingOptOut": {"type": "boolean"},
@@ -112,12 +127,108 @@ RESULTS = {
                 "required": ["eventId", "status"],
                 "properties": {
                     "eventId": STRING,
-                    "status": {"type": "string", "enum": ["accepted", "duplicate"]},
+                    "status": {"type": "string", "enum": [intake.ACCEPTED, intake.DUPLICATE]},
                 },
             },
         }
     },
 }
+
+
+def _text(column, **more) -> dict:
+    """A non-blank string that fits `column`."""
+    return {"type": "string", "minLength": 1, "maxLength": max_length(column), **more}
+
+
+# A calling system's own purchase-order number: also a query parameter, so plain characters.
+REFERENCE = _text(ApprovalRequest.external_ref, pattern=r"^[A-Za-z0-9._:/-]+$")
+APPROVAL_SUBMISSION = {
+    "type": "object",
+    "required": ["reference", "nodeId", "requesterEmail", "description", "amountMinor", "currency"],
+    "properties": {
+        "reference": REFERENCE | {"description": "Your purchase-order number"},
+        "nodeId": _text(OrganizationNode.id, description="Where the order is placed"),
+        "requesterEmail": _text(
+            User.email,
+            pattern=r"\S",
+            description="An active member who may place orders at that node",
+        ),
+        "description": _text(ApprovalRequest.description, pattern=r"\S"),
+        "amountMinor": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": integer_range(ApprovalRequest.amount_minor)[1],
+            "description": "The total in minor units (cents)",
+        },
+        "currency": {
+            "type": "string",
+            "pattern": CURRENCY.pattern,
+            "maxLength": max_length(ApprovalRequest.currency),
+            "description": "ISO-4217",
+        },
+        "lines": {
+            "type": "array",
+            "maxItems": MAX_LINES,
+            "items": {"type": "object"},
+            "description": "The order lines, kept as sent (e.g. sku, quantity, amountMinor)",
+        },
+    },
+}
+
+
+def _complete(**properties) -> dict:
+    """An object that always carries every one of `properties` (null where they are nullable)."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+APPROVAL_STEP = _complete(
+    action={"type": "string", "enum": list(Action)},
+    round={"type": "integer"},
+    tier=_nullable("integer"),
+    by=STRING,
+    onBehalfOf=_nullable("string", description="The absent approver a delegate decided for"),
+    comment=STRING,
+    at={"type": "string", "format": "date-time"},
+)
+APPROVAL_REQUEST = _complete(
+    id=STRING,
+    reference=_nullable("string"),
+    status={"type": "string", "enum": list(Status)},
+    subject={"type": "string", "enum": list(Subject)},
+    description=STRING,
+    amountMinor=_nullable("integer"),
+    currency=_nullable("string"),
+    amount={"type": "string", "description": "Formatted, e.g. 7,500.00 USD"},
+    nodeId=_nullable("string"),
+    round={"type": "integer"},
+    tier=_nullable("integer", description="The tier deciding now, from 1"),
+    tiers={"type": "integer"},
+    rule=_nullable("string", description="The approval rule that applied"),
+    createdAt={"type": "string", "format": "date-time"},
+    completedAt=_nullable("string", format="date-time"),
+    steps={"type": "array", "items": APPROVAL_STEP},
+)
+# What the views check against the document: request bodies, and parameters a view reads.
+CHECKED = {"ApprovalSubmission": APPROVAL_SUBMISSION, "reference": REFERENCE}
+
+
+# JSON Schema counts 7500.0 as an integer; amounts in minor units come as whole numbers only.
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return _Validator(CHECKED[name], format_checker=format_checker)
+
+
+def problems(name: str, value: object, place: str = "(body)") -> list[str]:
+    """Why `value` does not match the document's schema `name`; empty if it does."""
+    return schema_problems(_validator(name), value, place)
 
 
 IDEMPOTENCY_KEY = {
@@ -145,7 +256,8 @@ def document() -> dict:
         "info": {
             "title": "EFI customer portal API",
             "version": "1",
-            "description": "Customer reads and the intake of consumed events. Bearer tokens "
+            "description": "Customer reads, the intake of consumed events, and approvals of "
+            "purchase orders. Bearer tokens "
             "with scopes: " + "; ".join(f"`{s}` {text}" for s, text in SCOPES.items()),
         },
         "servers": [{"url": "/api/v1"}],
@@ -207,6 +319,44 @@ def document() -> dict:
                     },
                 }
             },
+            "/approvals/requests": {
+                "post": {
+                    "operationId": "submitApprovalRequest",
+                    "summary": "Submit a purchase order for approval (scope approvals); your "
+                    "reference makes a resubmission answer the first request (200)",
+                    "parameters": [IDEMPOTENCY_KEY],
+                    "requestBody": {"required": True, **_json("ApprovalSubmission")},
+                    "responses": {
+                        "201": {"description": "Submitted", **_json("ApprovalRequest")},
+                        "200": {"description": "Submitted before", **_json("ApprovalRequest")},
+                        **_errors(400, 401, 403, 404, 409, 422),
+                    },
+                },
+                "get": {
+                    "operationId": "findApprovalRequest",
+                    "summary": "Your request with this reference (scope approvals)",
+                    "parameters": [
+                        {"name": "reference", "in": "query", "required": True, "schema": REFERENCE}
+                    ],
+                    "responses": {
+                        "200": {"description": "The request", **_json("ApprovalRequest")},
+                        **_errors(400, 401, 403, 404),
+                    },
+                },
+            },
+            "/approvals/requests/{request_id}": {
+                "get": {
+                    "operationId": "getApprovalRequest",
+                    "summary": "Your request and its decision so far (scope approvals)",
+                    "parameters": [
+                        {"name": "request_id", "in": "path", "required": True, "schema": STRING}
+                    ],
+                    "responses": {
+                        "200": {"description": "The request", **_json("ApprovalRequest")},
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -225,6 +375,8 @@ def document() -> dict:
                 },
                 "Error": ERROR,
                 "Results": RESULTS,
+                "ApprovalSubmission": APPROVAL_SUBMISSION,
+                "ApprovalRequest": APPROVAL_REQUEST,
                 **{name: event_schema(name) for name in CONSUMED},
             },
         },

@@ -1,10 +1,14 @@
-"""The customer as other contexts read it: one representation for both lookups."""
+"""What other contexts read: the customer (one representation for both lookups) and an
+approval request with its decisions."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.approvals import queries as approvals
+from portal.approvals.models import ApprovalRequest
+from portal.approvals.rules import format_amount
 from portal.customers.models import Customer, CustomerPreference
 from portal.extensions import db
 from portal.segmentation.models import CustomerSegment, Segment
@@ -98,3 +102,35 @@ def customers_by_email(email: str) -> list[dict]:
         .limit(EMAIL_MATCHES)
     )
     return [represent(c) for c in customers]
+
+
+def approval(request: ApprovalRequest) -> dict:
+    return {
+        "id": request.id,
+        "reference": request.external_ref,
+        "status": request.status,
+        "subject": request.subject,
+        "description": approvals.title(request),
+        "amountMinor": request.amount_minor,
+        "currency": request.currency,
+        "amount": format_amount(request.amount_minor, request.currency),
+        "nodeId": request.node_id,
+        "round": request.round,
+        "tier": request.tier + 1 if request.chain else None,
+        "tiers": len(request.chain),
+        "rule": request.rule_name or None,
+        "createdAt": _iso(request.created_at),
+        "completedAt": _iso(request.completed_at),
+        "steps": [
+            {
+                "action": s["action"],
+                "round": s["round"],
+                "tier": s["tier"],
+                "by": s["by"],
+                "onBehalfOf": s["on_behalf_of"],
+                "comment": s["comment"],
+                "at": _iso(s["at"]),
+            }
+            for s in approvals.history(request)
+        ],
+    }

@@ -1,4 +1,5 @@
-"""API endpoints: thin, like the pages: parse, call a query or the intake, answer JSON."""
+"""API endpoints: thin, like the pages: parse, call a query or the intake, answer JSON. The
+refusals they raise are answered here, in the one error shape of portal.errors."""
 
 from __future__ import annotations
 
@@ -6,12 +7,38 @@ from flask import g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from portal.api import bp, queries
+from portal.api.bodies import Invalid
 from portal.api.openapi import MAX_BATCH, document
 from portal.api.tokens import require_token
-from portal.errors import MESSAGES, error_response
+from portal.errors import error_response
 from portal.events import intake
+from portal.extensions import db
 from portal.idempotency import once_per_key
+from portal.organizations.errors import DomainError
 from portal.security.access import public
+
+
+@bp.errorhandler(Invalid)
+def invalid(refusal: Invalid):
+    return error_response(refusal.status, refusal.detail, refusal.problems)
+
+
+@bp.errorhandler(intake.Refused)
+def event_refused(refused: intake.Refused):
+    return error_response(refused.status, refused.reason, refused.details)
+
+
+@bp.errorhandler(DomainError)
+def refused(refusal: DomainError):
+    found = [f"{field}: {m}" for field, messages in refusal.errors.items() for m in messages]
+    return error_response(422, "The request was refused.", found)
+
+
+@bp.errorhandler(IntegrityError)
+def concurrent(_exc: IntegrityError):
+    # The unique key the creates rely on (an eventId, a reference) was taken meanwhile.
+    db.session.rollback()
+    return error_response(409, "The same arrived at the same moment on another call; retry.")
 
 
 @bp.get("/openapi.json")
@@ -40,19 +67,5 @@ def customer_find():
 @require_token("events:write")
 @once_per_key
 def event_intake():
-    try:
-        results = intake.take_all(intake.decode(request.get_data()), g.api_token.name, MAX_BATCH)
-    except IntegrityError:  # the same eventId arrived concurrently on another request
-        return error_response(409, "Some of these events are being taken in right now; retry.")
-    except intake.Refused as refused:
-        response = jsonify(
-            error={
-                "status": refused.status,
-                "title": MESSAGES[refused.status][0],
-                "detail": refused.reason,
-                "problems": refused.details,
-            }
-        )
-        response.status_code = refused.status
-        return response
+    results = intake.take_all(intake.decode(request.get_data()), g.api_token.name, MAX_BATCH)
     return jsonify(results=results)

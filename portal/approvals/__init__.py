@@ -5,6 +5,3 @@ from flask import Blueprint
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
 from portal.approvals import cli, views  # noqa: E402, F401  (routes and bp.cli commands)
-from portal.approvals.api import api  # noqa: E402  (the Procurement system's JSON API)
-
-__all__ = ["api", "bp"]

@@ -1,5 +1,5 @@
 """Read models of approvals: the three queues and their counts, a request's chain and history,
-the rules governing a node."""
+the rules governing a node, and what the systems submitting over the API may read."""
 
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode, OrganizationRole
-from portal.organizations.rules import ancestor_paths
+from portal.organizations.rules import ancestor_paths, permissions_at
 from portal.security.models import User
 
 Request = ApprovalRequest
 Node = OrganizationNode
 PAGE_SIZE = 50
 OVERSIGHT = ("org:approvals:rules", "org:orders:view_all")  # who sees "All requests"
+ORDER = "org:orders:create"
 
 
 @dataclass(frozen=True)
@@ -420,3 +421,32 @@ def delegations(user_id: str) -> list[dict]:
         }
         for d, where in rows
     ]
+
+
+# The systems that submit over the API: each sees only the requests it submitted.
+
+
+def submitted_by(source: str, request_id: str) -> Request | None:
+    found = db.session.get(Request, request_id)
+    return found if found is not None and found.source == source else None
+
+
+def by_reference(source: str, reference: str) -> Request | None:
+    return db.session.scalar(
+        select(Request).where(Request.source == source, Request.external_ref == reference)
+    )
+
+
+def node(node_id: str) -> Node | None:
+    return db.session.get(Node, node_id)
+
+
+def orderer(email: str, node: Node, today: date) -> User | None:
+    """The member with this e-mail address, if active and allowed to order at `node`."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        return None
+    grants = org_queries.grants(user.id, node.organization_id, today)
+    if grants is None or ORDER not in permissions_at(grants, node.path):
+        return None
+    return user

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from portal.customers.models import Customer
+from portal.customers.values import AddressType, ContactField, CustomerStatus
 from portal.limits import integer_range, max_length
-from portal.segmentation.models import CustomerOrder
+from portal.segmentation.models import CustomerOrder, ReasonCode
 
 
 class Field(NamedTuple):
@@ -37,7 +38,7 @@ CUSTOMER_ID = Field(
     "cust-7d0c6f0e-3b5e-4c1e",
     extra={"maxLength": max_length(Customer.id)},
 )
-STATUSES = ("ACTIVE", "INACTIVE", "SUSPENDED", "CLOSED", "PENDING_VERIFICATION")
+STATUSES = tuple(CustomerStatus)
 SEGMENT = Field(
     "object",
     "`segmentType` (B2C or B2B) and `specificSegment` (the segment's name)",
@@ -86,9 +87,7 @@ PUBLISHED: dict[str, EventType] = {
         "A customer added a new address",
         {
             "customerId": CUSTOMER_ID,
-            "addressType": Field(
-                "string", "Kind of address", "SHIPPING", enum=("BILLING", "SHIPPING", "MAILING")
-            ),
+            "addressType": Field("string", "Kind of address", "SHIPPING", enum=tuple(AddressType)),
             "addressData": Field("object", "The Address value object", {"city": "New York"}),
         },
     ),
@@ -161,7 +160,7 @@ PUBLISHED: dict[str, EventType] = {
                 "string",
                 "Why the customer moved",
                 "RULE_MATCHED",
-                enum=("RULE_MATCHED", "FALLBACK", "ADMIN_OVERRIDE", "OVERRIDE_EXPIRED"),
+                enum=tuple(ReasonCode),
             ),
         },
     ),
@@ -183,7 +182,7 @@ PUBLISHED: dict[str, EventType] = {
         "A code to confirm a new primary e-mail or phone was sent (the code is never included)",
         {
             "customerId": CUSTOMER_ID,
-            "field": Field("string", "Which contact field", "email", enum=("email", "phone")),
+            "field": Field("string", "Which contact field", "email", enum=tuple(ContactField)),
             "destination": Field("string", "The new value, masked", "m***@example.org"),
             "expiresAt": _at("When the code expires"),
         },

@@ -153,8 +153,14 @@ def problems(message: object) -> list[str]:
     if not isinstance(name, str) or name not in CONSUMED:
         shown = excerpt(name) if isinstance(name, str) else name
         return [f"unknown event type {shown!r}; accepted: {', '.join(CONSUMED)}"]
-    errors = sorted(_validator(name).iter_errors(message), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(event)'}: {_said(e)}" for e in errors]
+    return schema_problems(_validator(name), message, "(event)")
+
+
+def schema_problems(validator: Draft202012Validator, instance: object, whole: str) -> list[str]:
+    """What `validator` refuses in `instance`, one line per place (`payload/amountMinor: …`);
+    `whole` names the place of what is wrong with the instance as a whole."""
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or whole}: {_said(e)}" for e in errors]
 
 
 def _said(error) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from htmx_flask import make_response as hx_response
 
@@ -17,18 +15,7 @@ from portal.htmx import is_htmx
 from portal.models import utcnow
 from portal.organizations.views._common import refuse
 
-__all__ = ["done", "load_request_or_404", "may_decide", "rates", "refuse"]
-
-
-def rates() -> dict[str, str]:
-    """Conversion rates, e.g. {"EUR/USD": "1.08"}: the APPROVAL_FX_RATES setting, else the
-    environment variable of that name ("EUR/USD=1.08,GBP/USD=1.27"). None by default, so an
-    amount in a currency the rule has no threshold for is refused rather than guessed."""
-    configured = current_app.config.get("APPROVAL_FX_RATES")
-    if configured is None:
-        pairs = os.environ.get("APPROVAL_FX_RATES", "").split(",")
-        configured = dict(p.strip().split("=", 1) for p in pairs if "=" in p)
-    return configured
+__all__ = ["done", "load_request_or_404", "may_decide", "refuse"]
 
 
 def load_request_or_404(request_id: str) -> ApprovalRequest:

@@ -9,9 +9,10 @@ from flask_login import current_user
 from portal.approvals import bp, services
 from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.forms import PaymentTermsForm, RequestForm
+from portal.approvals.fx import rates
 from portal.approvals.rules import format_major
 from portal.approvals.values import Status, Subject
-from portal.approvals.views._common import done, done_at, load_request_or_404, rates, refuse
+from portal.approvals.views._common import done, done_at, load_request_or_404, refuse
 from portal.customers.models import Customer
 from portal.extensions import db
 from portal.htmx import render

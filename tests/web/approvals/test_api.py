@@ -7,7 +7,9 @@ import pytest
 
 from portal.api import tokens
 from portal.approvals import services
+from portal.approvals.models import ApprovalRequest
 from portal.approvals.values import Decision
+from portal.extensions import db
 from tests.unit.approvals.factories import po_rule, roles, tier
 
 URL = "/api/v1/approvals/requests"
@@ -89,11 +91,16 @@ def test_a_token_without_the_scope_is_refused(client, bearer, org, people):
         ({"amountMinor": "7500"}, 422, "amountMinor"),
         ({"amountMinor": True}, 422, "amountMinor"),
         ({"amountMinor": -1}, 422, "amountMinor"),
+        ({"amountMinor": 750_000.0}, 422, "amountMinor"),
         ({"currency": "usd"}, 422, "currency"),
         ({"lines": "oven"}, 422, "lines"),
         ({"lines": [1]}, 422, "lines"),
         ({"reference": ""}, 422, "reference"),
         ({"description": None}, 422, "description"),
+        ({"description": "   "}, 422, "description"),
+        ({"description": "x" * 501}, 422, "description: 'xxx"),  # the column holds 500
+        ({"amountMinor": 2**63}, 422, "amountMinor"),  # past the BIGINT column
+        ({"reference": "PO 1001"}, 422, "reference"),
         ({"nodeId": 7}, 422, "nodeId"),
         ({"nodeId": "no-such-node"}, 404, "nodeId"),
         ({"requesterEmail": "nobody@else.example"}, 422, "requesterEmail"),
@@ -131,3 +138,17 @@ def test_reading_needs_a_reference(client, procurement):
     response = client.get(f"{URL}?reference=", headers=procurement)
     assert response.status_code == 400
     assert response.json["error"]["status"] == 400
+
+
+def test_an_order_nobody_could_approve_is_a_422_and_saves_nothing(
+    client, procurement, staff, org, people
+):
+    po_rule(staff, org["root"], tier(roles(org["root"], "Approver")))
+    response = client.post(
+        URL,
+        json=body(org, nodeId=org["root"].id, requesterEmail="admin@grill.example"),
+        headers=procurement,
+    )
+    assert response.status_code == 422
+    assert "Nobody can approve this here yet" in " ".join(response.json["error"]["problems"])
+    assert db.session.query(ApprovalRequest).count() == 0

@@ -87,15 +87,17 @@ def test_a_decision_with_a_tampered_round_or_tier_is_refused(client, pending, pe
 
 
 @pytest.mark.parametrize(
-    "raw",
+    ("raw", "why"),
     [
-        "[" * 10_000 + "]" * 10_000,
-        '{"a":' * 5_000 + "1" + "}" * 5_000,
-        '{"nodeId": "a\\u0000b"}',
+        ("[" * 10_000 + "]" * 10_000, "nested deeper than 32 levels"),
+        ('{"a":' * 5_000 + "1" + "}" * 5_000, "nested deeper than 32 levels"),
+        ('{"nodeId": "a\\u0000b"}', "a string holds a NUL character"),
     ],
 )
-def test_api_bodies_too_deep_or_with_nul_are_a_400(client, procurement, raw):
+def test_api_bodies_too_deep_or_with_nul_are_a_400(client, procurement, raw, why):
     response = client.post(URL, data=raw, content_type="application/json", headers=procurement)
     assert response.status_code == 400
-    assert response.json["error"]["problems"] == ["the body must be a JSON object"]
+    [problem] = response.json["error"]["problems"]
+    assert problem.startswith("the body must be a JSON object: ")
+    assert why in problem
     assert db.session.query(ApprovalRequest).count() == 0
