@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import requests
 from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.exc import OperationalError
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks import Webhook
 
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.extensions import db

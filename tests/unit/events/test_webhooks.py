@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select, update
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from portal.events import webhooks
 from portal.events.models import WebhookDelivery, WebhookSubscription
