@@ -55,6 +55,7 @@ class ScriptedBroker:
         self.refuse_login = False
         self.logins: list[tuple[str, bytes, str | None]] = []  # mechanism, response, peer name
         self.heartbeats = 0  # heartbeat frames from the publisher
+        self.tuned: list[int] = []  # the heartbeat interval each connection settled on
         self.received: list[tuple[str, dict, bytes]] = []
         self.received_at: list[float] = []  # monotonic, per message
         self.unblocked_at: float | None = None
@@ -139,6 +140,7 @@ class ScriptedBroker:
             return
         self._send(sock, 0, spec.Connection.Tune(2047, 4096, self.heartbeat))
         tune_ok = next(incoming).method
+        self.tuned.append(tune_ok.heartbeat)
         if tune_ok.heartbeat:
             threading.Thread(target=self._beat, args=(sock, tune_ok.heartbeat), daemon=True).start()
         for reply in (
@@ -465,14 +467,11 @@ def test_heartbeats_keep_an_idle_connection_and_a_silent_broker_is_left_for_a_ne
 
 def test_the_heartbeat_is_the_lower_of_the_urls_and_the_brokers(broker):
     fake = broker(heartbeat=30)
-    publisher = RabbitPublisher(fake.url + "?heartbeat=5")
-    publisher.publish(_messages(1))
-    assert publisher._heartbeat == 5
-    publisher.close()
-    publisher = RabbitPublisher(fake.url + "?heartbeat=0")  # off
-    publisher.publish(_messages(1))
-    assert publisher._heartbeat == 0
-    publisher.close()
+    for query in ("?heartbeat=5", "?heartbeat=0", "?heartbeat=90", ""):
+        publisher = RabbitPublisher(fake.url + query)
+        publisher.publish(_messages(1))
+        publisher.close()
+    assert fake.tuned == [5, 0, 30, 30]  # 0: off
 
 
 def test_a_blocked_connection_pauses_publishing_until_the_broker_unblocks_it(broker):
