@@ -7,6 +7,11 @@ here a batch is encoded with `struct` into one buffer and written with one `send
 caller's database work runs while the broker stores it, and the confirms are read afterwards
 (they wait in the socket meanwhile). pika's codec (`pika.spec`, `pika.frame`) still encodes and
 decodes every other method, so the handshake and declarations are not hand-rolled.
+
+No maintained client comes near (bench/amqp_clients.py; docs/operations.md), so this one keeps
+what a maintained client would give: heartbeats, sent between batches from the relay's loop
+(`tend`), never from a thread sharing the socket; `connection.blocked`, on which publishing
+waits for `connection.unblocked`; and TLS with a client certificate logging in by EXTERNAL.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pika
 from pika import amqp_object, spec
@@ -41,6 +47,8 @@ FRAME_OVERHEAD = 8  # type, channel, size, frame end
 # tag, flags (bit 0: multiple), then the frame end. Basic.Ack is method 80, Basic.Nack 120.
 CONFIRM = struct.Struct(">BHIHHQB")
 ACK, NACK = 80, 120
+HEARTBEAT = amqp_frame.Heartbeat().marshal()
+DEFAULT_HEARTBEAT = 60  # seconds, when neither the URL (`?heartbeat=`) nor the broker says less
 
 
 class BrokerUnavailable(Exception):
@@ -94,12 +102,20 @@ class _Closed(Exception):
 class RabbitPublisher:
     def __init__(self, url: str, exchange: str = EXCHANGE, timeout: float = 10.0):
         self.parameters = pika.URLParameters(url)
+        # An amqps:// URL without a user logs in with its client certificate (EXTERNAL).
+        self.external = self.parameters.ssl_options is not None and not urlsplit(url).username
         self.exchange = exchange
         self.timeout = timeout
+        # How long a publish waits while the broker blocks the connection (`?blocked_
+        # connection_timeout=`): then BrokerUnavailable, and the relay backs off.
+        self.blocked_timeout = self.parameters.blocked_connection_timeout or timeout
         self._socket: socket.socket | None = None
         self._buffer = bytearray()
         self._frame_max = spec.FRAME_MAX_SIZE
         self._tag = 0  # the broker numbers published messages 1, 2, … per channel
+        self._heartbeat = 0  # negotiated seconds, 0: none
+        self._last_sent = self._last_received = 0.0
+        self.blocked: str | None = None  # the broker's reason while it blocks publishing
 
     # -- the synchronous face ------------------------------------------------------------------
 
@@ -113,6 +129,7 @@ class RabbitPublisher:
         if not self._usable():
             self.close()
             self._connect()
+        self._wait_while_blocked()
         first = self._tag + 1
         payload = b"".join(
             part
@@ -120,7 +137,7 @@ class RabbitPublisher:
             for part in encode_publish(self.exchange, message, self._frame_max)
         )
         try:
-            self._socket.sendall(payload)
+            self._write(payload)
         except OSError as exc:
             self.close()
             raise BrokerUnavailable(repr(exc)) from exc
@@ -135,9 +152,26 @@ class RabbitPublisher:
             raise error
         return results
 
+    def tend(self) -> None:
+        """Between batches (the relay's loop calls this while idle): take what the broker said
+        (heartbeats, blocked or unblocked, a close), give up a connection on which the broker
+        has been silent for two heartbeat intervals, and send a heartbeat when half an interval
+        passed without a frame from here."""
+        if self._socket is None:
+            return
+        if not self._usable():
+            self.close()
+            return
+        if self._heartbeat and time.monotonic() - self._last_sent >= self._heartbeat / 2:
+            try:
+                self._write(HEARTBEAT)
+            except OSError:
+                self.close()
+
     def close(self) -> None:
         sock, self._socket = self._socket, None
         self._buffer.clear()
+        self.blocked = None
         if sock is None:
             return
         try:
@@ -195,11 +229,28 @@ class RabbitPublisher:
         del buffer[: end + 1]
         return method_id == ACK, tag, bool(flags & 1)
 
+    def _wait_while_blocked(self) -> None:
+        """While the broker blocks the connection (a memory or disk alarm: it would stop
+        reading mid-batch), wait for it to unblock; past `blocked_timeout` the broker counts as
+        unavailable, the connection is kept for the unblock to arrive on."""
+        if self.blocked is None:
+            return
+        deadline = time.monotonic() + self.blocked_timeout
+        try:
+            while self.blocked is not None:
+                self._next_method(deadline)
+        except TimeoutError:
+            raise BrokerUnavailable(f"connection blocked by the broker: {self.blocked}") from None
+        except (OSError, _Closed, AMQPError) as exc:
+            self.close()
+            raise BrokerUnavailable(repr(exc)) from exc
+
     # -- the connection --------------------------------------------------------------------------
 
     def _usable(self) -> bool:
-        """Open and not closed by the broker while idle (a restart, an administrator): the
-        socket has nothing to say, or only says something harmless."""
+        """Open, not closed by the broker while idle (a restart, an administrator) and not
+        silent past two heartbeat intervals: the socket has nothing to say, or only says
+        something harmless."""
         if self._socket is None:
             return False
         try:
@@ -207,29 +258,42 @@ class RabbitPublisher:
             try:
                 data = self._socket.recv(65536)
             except BlockingIOError:
-                return True
+                data = None
             finally:
                 self._socket.settimeout(self.timeout)
-            if not data:
-                return False
-            self._buffer += data
-            while self._take_frame() is not None:
-                pass
+            if data is not None:
+                if not data:
+                    return False
+                self._received(data)
+                while self._take_frame() is not None:
+                    pass
         except (OSError, _Closed, AMQPError):
             return False
+        silent = time.monotonic() - self._last_received
+        if self._heartbeat and silent > 2 * self._heartbeat:
+            log.warning("broker: no heartbeat for %.0f s; reconnecting", silent)
+            return False
         return True
+
+    def _write(self, data: bytes) -> None:
+        self._socket.sendall(data)
+        self._last_sent = time.monotonic()
+
+    def _received(self, data: bytes) -> None:
+        self._buffer += data
+        self._last_received = time.monotonic()
 
     def _connect(self) -> None:
         params = self.parameters
         try:
             sock = socket.create_connection((params.host, params.port), timeout=self.timeout)
+            self._socket = sock  # closed below if TLS or the handshake fails
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             if params.ssl_options is not None:
-                sock = params.ssl_options.context.wrap_socket(
+                self._socket = params.ssl_options.context.wrap_socket(
                     sock, server_hostname=params.ssl_options.server_hostname or params.host
                 )
-            self._socket = sock
             self._handshake()
         except (OSError, _Closed, AMQPError) as exc:
             self.close()
@@ -237,25 +301,26 @@ class RabbitPublisher:
 
     def _handshake(self) -> None:
         deadline = time.monotonic() + self.timeout
-        credentials = self.parameters.credentials
-        self._socket.sendall(PROTOCOL_HEADER)
-        self._expect(spec.Connection.Start, deadline)
+        self._write(PROTOCOL_HEADER)
+        start = self._expect(spec.Connection.Start, deadline)
+        mechanism, response = self._login()
+        if mechanism.encode() not in start.mechanisms.split():
+            raise _Closed(f"the broker does not offer {mechanism} login ({start.mechanisms!r})")
         self._send(
             0,
             spec.Connection.StartOk(
                 client_properties={
                     "product": "EFI customer portal relay",
-                    "capabilities": {"publisher_confirms": True},
+                    "capabilities": {"publisher_confirms": True, "connection.blocked": True},
                 },
-                mechanism="PLAIN",
-                response=f"\0{credentials.username}\0{credentials.password}",
+                mechanism=mechanism,
+                response=response,
             ),
         )
         tune = self._expect(spec.Connection.Tune, deadline)
         self._frame_max = min(tune.frame_max or spec.FRAME_MAX_SIZE, self.parameters.frame_max)
-        # No heartbeats: the relay writes only when it has rows, a dead peer shows as a failed
-        # write or an unanswered confirm (timeout), and keepalive watches the idle socket.
-        self._send(0, spec.Connection.TuneOk(tune.channel_max, self._frame_max, 0))
+        self._heartbeat = self._negotiated_heartbeat(tune.heartbeat)
+        self._send(0, spec.Connection.TuneOk(tune.channel_max, self._frame_max, self._heartbeat))
         self._send(0, spec.Connection.Open(virtual_host=self.parameters.virtual_host))
         self._expect(spec.Connection.OpenOk, deadline)
         self._send(CHANNEL, spec.Channel.Open())
@@ -269,8 +334,21 @@ class RabbitPublisher:
         self._expect(spec.Confirm.SelectOk, deadline)
         self._tag = 0
 
+    def _login(self) -> tuple[str, str]:
+        if self.external:  # the broker takes the user name from the client certificate
+            return "EXTERNAL", ""
+        credentials = self.parameters.credentials
+        return "PLAIN", f"\0{credentials.username}\0{credentials.password}"
+
+    def _negotiated_heartbeat(self, proposed: int) -> int:
+        """The lower of the broker's proposal and ours (the URL's, else DEFAULT_HEARTBEAT); 0
+        from either side turns heartbeats off, as in pika."""
+        ours = self.parameters.heartbeat
+        ours = DEFAULT_HEARTBEAT if ours is None else ours
+        return min(proposed, ours) if proposed and ours else 0
+
     def _send(self, channel: int, method: amqp_object.Method) -> None:
-        self._socket.sendall(amqp_frame.Method(channel, method).marshal())
+        self._write(amqp_frame.Method(channel, method).marshal())
 
     def _expect(self, kind: type, deadline: float):
         method = self._next_method(deadline)
@@ -291,11 +369,12 @@ class RabbitPublisher:
             data = self._socket.recv(65536)
             if not data:
                 raise _Closed("the broker closed the connection")
-            self._buffer += data
+            self._received(data)
 
     def _take_frame(self):
         """Decode the buffer's next method frame, or None when there is none yet (heartbeats are
-        skipped). A close from the broker is answered and raised."""
+        skipped: any frame shows the broker alive). Blocked and unblocked change `blocked` and
+        are returned; a close from the broker is answered and raised."""
         frame = None
         while not isinstance(frame, amqp_frame.Method):
             if len(self._buffer) < FRAME_OVERHEAD:
@@ -306,6 +385,12 @@ class RabbitPublisher:
             used, frame = amqp_frame.decode_frame(bytes(self._buffer[: size + FRAME_OVERHEAD]))
             del self._buffer[:used]
         method = frame.method
+        if isinstance(method, spec.Connection.Blocked):
+            self.blocked = method.reason or "no reason given"
+            log.warning("broker: publishing blocked (%s)", self.blocked)
+        elif isinstance(method, spec.Connection.Unblocked):
+            self.blocked = None
+            log.info("broker: publishing unblocked")
         if isinstance(method, spec.Connection.Close | spec.Channel.Close):
             reply = (
                 spec.Connection.CloseOk() if frame.channel_number == 0 else spec.Channel.CloseOk()

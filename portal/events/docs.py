@@ -39,18 +39,40 @@ def _duration(seconds: float) -> str:
 
 def _webhooks_section() -> list[str]:
     waits = [webhooks.backoff(n).total_seconds() for n in range(1, webhooks.MAX_ATTEMPTS)]
-    text = (
+    grace = webhooks.ROTATION_GRACE.days
+    return [
+        "## Webhooks",
+        "",
         "Subscribers get the published events they chose as an HTTP POST of the envelope above"
-        " (JSON), with `X-EFI-Event-Id`, `X-EFI-Event-Type`, `X-EFI-Timestamp` (Unix time) and"
-        ' `X-EFI-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`; refuse a'
-        f" timestamp more than {webhooks.TOLERANCE // 60} minutes away. An answer below 400 is"
-        f" a success. The sender waits {webhooks.TIMEOUT:g} s to connect and"
-        f" {webhooks.TIMEOUT:g} s between two bytes of the answer; a failed attempt is retried"
-        f" after {', '.join(_duration(w) for w in waits)}: {webhooks.MAX_ATTEMPTS} attempts in"
-        " all, then the delivery is given up. Delivery is at least once and in no particular"
-        " order: de-duplicate by `X-EFI-Event-Id`."
-    )
-    return ["## Webhooks", "", text, ""]
+        " (JSON), signed by the Standard Webhooks scheme (https://www.standardwebhooks.com/), so"
+        " a receiver verifies with a ready library (`standardwebhooks` for Python, and others"
+        " for most languages):",
+        "",
+        "| Header | Value |",
+        "| --- | --- |",
+        "| `webhook-id` | The event's `eventId`: the same on every retry, de-duplicate by it |",
+        "| `webhook-timestamp` | Unix time of this attempt; verifiers refuse one more than 5"
+        " minutes away |",
+        '| `webhook-signature` | `v1,<base64 HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.'
+        '<body>")>`, several separated by spaces |',
+        "| `X-EFI-Event-Type` | The event type, for routing before the body is read |",
+        "",
+        "The secret is shown once, as `whsec_<base64 key>`: give it to the verifier as it is"
+        " (`Webhook(secret).verify(body, headers)` in Python). **Rotation**: an administrator"
+        f" rotates a subscription's secret on the webhooks page; for {grace} days after, every"
+        " delivery carries two signatures, one under the new secret and one under the previous,"
+        " so the receiver switches to the new secret at any time in between and a verifier"
+        " holding either accepts. A second rotation drops the oldest secret at once. Secrets of"
+        " subscriptions made before Standard Webhooks have no `whsec_` prefix: their key is the"
+        " secret's text (`Webhook(secret.encode())`); rotate to get a `whsec_` one.",
+        "",
+        "An answer below 400 is a success. The sender waits"
+        f" {webhooks.TIMEOUT:g} s to connect and {webhooks.TIMEOUT:g} s between two bytes of the"
+        f" answer; a failed attempt is retried after {', '.join(_duration(w) for w in waits)}:"
+        f" {webhooks.MAX_ATTEMPTS} attempts in all, then the delivery is given up. Delivery is at"
+        " least once and in no particular order: de-duplicate by `webhook-id`.",
+        "",
+    ]
 
 
 def events_markdown(_app: Flask) -> str:

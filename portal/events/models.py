@@ -122,6 +122,9 @@ class WebhookSubscription(db.Model):
     event_types: Mapped[list] = mapped_column(JSON)
     # Encrypted, not hashed: every delivery is signed with it.
     secret: Mapped[str] = mapped_column(EncryptedString)
+    # The secret a rotation replaced: it signs alongside until `previous_secret_until`.
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedString)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))

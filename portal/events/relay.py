@@ -283,6 +283,11 @@ class Relay:
         ok, retry = _prefixes(batch, lambda i: confirmed[i])
         return _settle(batch, ok, now, {r.id: "broker: not confirmed" for r in retry}), []
 
+    def tend(self) -> None:
+        """Between runs: keep the broker connection alive (heartbeats) and up to date."""
+        if self.publisher is not None:
+            self.publisher.tend()
+
     def close(self) -> None:
         if self.publisher is not None:
             self.publisher.close()
@@ -295,7 +300,8 @@ def run_forever(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """The worker loop: drain the outbox, sleep when it is empty, back off while the broker is
-    unreachable (rows are not touched then: they are not at fault)."""
+    unreachable or blocks publishing (rows are not touched then: they are not at fault). The
+    broker connection is tended throughout the pauses, in steps of `interval`."""
     outage = 0
     try:
         while not should_stop():
@@ -307,9 +313,16 @@ def run_forever(
                 outage += 1
                 pause = min(30.0, 0.5 * 2 ** (outage - 1))
                 log.warning("broker unreachable (%s); retrying in %.1f s", exc, pause)
-                time.sleep(pause)
+                _pause(relay, pause, interval, should_stop)
                 continue
             if sent == 0:
-                time.sleep(interval)
+                _pause(relay, interval, interval, should_stop)
     finally:
         relay.close()
+
+
+def _pause(relay: Relay, seconds: float, step: float, should_stop: Callable[[], bool]) -> None:
+    until = time.monotonic() + seconds
+    while (left := until - time.monotonic()) > 0 and not should_stop():
+        relay.tend()
+        time.sleep(min(step, left))

@@ -5,27 +5,29 @@ transaction, so none is lost or doubled). The webhook worker (run(), `flask --ap
 webhooks`) sends them apart from the relay and the broker, several at once, retrying with
 backoff: a delivery is leased and committed, sent outside any transaction, and its answer
 recorded in a second one.
-Signature: `X-EFI-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the
-Unix time in `X-EFI-Timestamp`; receivers refuse timestamps older than TOLERANCE (replays).
+Signatures follow Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
+HMAC-SHA256 of "<id>.<timestamp>.<body>" under a `whsec_` secret), so receivers verify with a
+ready library. After a rotation the previous secret signs too until ROTATION_GRACE has passed:
+`webhook-signature` then carries both signatures, and a receiver holding either secret accepts.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import logging
 import secrets
 import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.exc import OperationalError
+from standardwebhooks import Webhook
 
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.extensions import db
@@ -38,28 +40,36 @@ if TYPE_CHECKING:  # the relay imports this module for its handler
 
 log = logging.getLogger(__name__)
 
-TOLERANCE = 300  # seconds a signed timestamp stays acceptable
 MAX_ATTEMPTS = 8
 TIMEOUT = 5.0  # seconds to connect, and again between two bytes of the answer
 CONCURRENCY = 8
 # Far beyond TIMEOUT: a delivery is re-sent only when its worker is surely gone.
 LEASE = timedelta(minutes=2)
+# Long enough for a receiver to deploy the new secret; until then both secrets sign.
+ROTATION_GRACE = timedelta(days=3)
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"v1={mac.hexdigest()}"
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def verify(secret: str, timestamp: str, signature: str, body: bytes, now: float) -> bool:
-    """What a receiver does: a fresh timestamp and a matching signature."""
-    try:
-        moment = int(timestamp)
-    except ValueError:
-        return False
-    if abs(now - moment) > TOLERANCE:
-        return False
-    return hmac.compare_digest(sign(secret, moment, body), signature)
+def _signer(secret: str) -> Webhook:
+    # Secrets issued before Standard Webhooks have no `whsec_` prefix: their key is their text.
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode())
+
+
+def signature_headers(
+    secrets_: Sequence[str], message_id: str, moment: datetime, body: str
+) -> dict[str, str]:
+    """The Standard Webhooks headers of one delivery, signed with each secret in turn."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": " ".join(
+            _signer(secret).sign(message_id, moment, body) for secret in secrets_
+        ),
+    }
 
 
 def queue_deliveries(events: Sequence[Outgoing]) -> None:
@@ -95,7 +105,7 @@ class Claimed:
     id: int
     subscription_id: str
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the current one, then the previous one during its grace period
     event_id: str
     event_type: str
     body: str
@@ -136,12 +146,14 @@ def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
         .values(next_attempt_at=until)
         .returning(d.id, d.subscription_id, d.event_id, d.event_type, d.body, d.attempts)
     ).all()
+    s = WebhookSubscription
+    in_grace = and_(s.previous_secret.is_not(None), s.previous_secret_until > now)
     subscriptions = {
         row.id: row
         for row in db.session.execute(
-            select(
-                WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.secret
-            ).where(WebhookSubscription.id.in_({r.subscription_id for r in leased}))
+            select(s.id, s.url, s.secret, s.previous_secret, in_grace.label("in_grace")).where(
+                s.id.in_({r.subscription_id for r in leased})
+            )
         )
     }
     db.session.commit()
@@ -150,7 +162,7 @@ def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
             r.id,
             r.subscription_id,
             subscriptions[r.subscription_id].url,
-            subscriptions[r.subscription_id].secret,
+            _signing_secrets(subscriptions[r.subscription_id]),
             r.event_id,
             r.event_type,
             r.body,
@@ -161,20 +173,25 @@ def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
     ]
 
 
+def _signing_secrets(subscription: Row) -> tuple[str, ...]:
+    if subscription.in_grace:
+        return (subscription.secret, subscription.previous_secret)
+    return (subscription.secret,)
+
+
 def send(delivery: Claimed) -> Outcome:
-    """POST one delivery, signed; no database work (it runs in the worker's pool)."""
-    body = delivery.body.encode()
-    timestamp = int(time.time())
+    """POST one delivery, signed; no database work (it runs in the worker's pool). The event id
+    is the message id: the same on every retry, for receivers to drop duplicates."""
     headers = {
         "Content-Type": "application/json",
-        "X-EFI-Event-Id": delivery.event_id,
         "X-EFI-Event-Type": delivery.event_type,
-        "X-EFI-Timestamp": str(timestamp),
-        "X-EFI-Signature": sign(delivery.secret, timestamp, body),
+        **signature_headers(delivery.secrets, delivery.event_id, datetime.now(UTC), delivery.body),
     }
     started = time.perf_counter()
     try:
-        response = requests.post(delivery.url, data=body, headers=headers, timeout=TIMEOUT)
+        response = requests.post(
+            delivery.url, data=delivery.body.encode(), headers=headers, timeout=TIMEOUT
+        )
         status, error = (
             response.status_code,
             None if response.ok else f"HTTP {response.status_code}",
@@ -265,7 +282,7 @@ def _unless_database_down(work: Callable, fallback):
 
 def subscribe(actor: User, url: str, event_types: list[str]) -> tuple[WebhookSubscription, str]:
     """A new subscription and its secret, which is shown to the administrator once."""
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     subscription = WebhookSubscription(
         url=url, event_types=sorted(event_types), secret=secret, active=True, created_by=actor.id
     )
@@ -292,3 +309,22 @@ def unsubscribe(actor: User, subscription: WebhookSubscription) -> None:
         summary=f"Webhook to {subscription.url} stopped",
     )
     db.session.commit()
+
+
+def rotate_secret(actor: User, subscription: WebhookSubscription) -> str:
+    """A new secret, shown to the administrator once; the one it replaces keeps signing
+    alongside for ROTATION_GRACE (an earlier previous secret is dropped at once)."""
+    secret = new_secret()
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_until = utcnow() + ROTATION_GRACE
+    subscription.secret = secret
+    audit.record(
+        "webhook.rotate_secret",
+        user=actor,
+        record_type="webhook",
+        record_id=subscription.id,
+        summary=f"Webhook to {subscription.url}: new signing secret, the previous one signs "
+        f"until {subscription.previous_secret_until:%Y-%m-%d %H:%M} UTC",
+    )
+    db.session.commit()
+    return secret

@@ -128,9 +128,15 @@ def test_administrator_subscribes_a_webhook_to_one_event_type(page: Page, make_u
 
     page.get_by_label("CustomerUpdated", exact=True).check()
     page.get_by_role("button", name="Subscribe").click()
-    expect(page.locator(".secret")).to_be_visible()
+    expect(page.locator(".secret")).to_have_text(re.compile(r"^whsec_"))
+    first = page.locator(".secret").inner_text()
     row = page.get_by_role("row").filter(has_text="http://127.0.0.1:9/hooks/efi")
     expect(row.get_by_role("cell").nth(1)).to_have_text("CustomerUpdated")
+
+    row.get_by_role("button", name="Rotate secret").click()
+    expect(page.get_by_role("alert")).to_contain_text("signed with the previous secret as well")
+    expect(page.locator(".secret")).to_have_text(re.compile(r"^whsec_"))
+    assert page.locator(".secret").inner_text() != first
 
     row.get_by_role("button", name="Stop").click()
     expect(page.get_by_role("row").filter(has_text="127.0.0.1:9")).to_contain_text("stopped")

@@ -11,7 +11,7 @@ from collections import defaultdict
 import pika
 from sqlalchemy import select
 
-from portal.events.broker import EXCHANGE, RabbitPublisher
+from portal.events.broker import EXCHANGE, Message, RabbitPublisher
 from portal.events.consumer import consume_queue
 from portal.events.models import InboxEvent, OutboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM, emit
@@ -62,6 +62,21 @@ def test_published_events_come_back_from_the_exchange_in_envelopes(broker_url, c
     assert [m["payload"]["n"] for m in received] == list(range(10))
     pending = select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
     assert db.session.scalars(pending).all() == []
+
+
+def test_heartbeats_keep_an_idle_connection_open_and_rabbitmq_closes_one_without(broker_url):
+    tended, left = (RabbitPublisher(broker_url + "?heartbeat=1") for _ in range(2))
+    for publisher in (tended, left):
+        assert publisher.publish([Message("CustomerUpdated", b"{}", "hb")]) == [True]
+    connection, started = tended._socket, time.monotonic()
+    while left._usable() and time.monotonic() - started < 10:  # RabbitMQ gives up on it
+        tended.tend()
+        time.sleep(0.1)
+    assert time.monotonic() - started < 5  # two missed heartbeats and a little
+    assert tended._socket is connection
+    assert tended._usable()
+    for publisher in (tended, left):
+        publisher.close()
 
 
 def test_nothing_is_lost_or_reordered_across_a_broker_outage(

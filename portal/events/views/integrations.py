@@ -60,12 +60,19 @@ def token_revoke(token_id: str):
     return redirect_after_post("events.token_list")
 
 
-def _webhooks_page(form: WebhookForm, status: int = 200, secret: str | None = None, **context):
+def _webhooks_page(
+    form: WebhookForm,
+    status: int = 200,
+    secret: str | None = None,
+    rotated: WebhookSubscription | None = None,
+    **context,
+):
     return render(
         "events/webhooks.html",
         form=form,
         subscriptions=queries.subscriptions(),
         secret=secret,
+        rotated=rotated,
         status=status,
         **context,
     )
@@ -100,6 +107,17 @@ def webhook_stop(subscription_id: str):
     subscription = db.session.get(WebhookSubscription, subscription_id) or abort(404)
     webhooks.unsubscribe(current_user, subscription)
     return redirect_after_post("events.webhook_list")
+
+
+@bp.post("/integrations/webhooks/<subscription_id>/rotate")
+@require("admin:integrations:manage")
+def webhook_rotate(subscription_id: str):
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not subscription.active:
+        abort(404)
+    secret = webhooks.rotate_secret(current_user, subscription)
+    # Shown once, on this response only, like a new subscription's secret.
+    return _webhooks_page(WebhookForm(formdata=None), secret=secret, rotated=subscription)
 
 
 @bp.get("/integrations/webhooks/deliveries")

@@ -4,6 +4,8 @@ backoff, batches chained while the broker confirms."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -12,13 +14,14 @@ from sqlalchemy import insert, select, text, update
 
 from portal.events import relay as relay_module
 from portal.events import webhooks
-from portal.events.broker import BrokerUnavailable
+from portal.events.broker import BrokerUnavailable, RabbitPublisher
 from portal.events.models import OutboxEvent, WebhookDelivery
 from portal.events.outbox import SYSTEM, emit
-from portal.events.relay import Relay, backoff
+from portal.events.relay import Relay, backoff, run_forever
 from portal.extensions import db
 from portal.models import utcnow
 from tests.factories import events
+from tests.unit.events.test_broker import ScriptedBroker
 
 
 class Seen(list):
@@ -233,3 +236,41 @@ def test_relay_command_drains_the_outbox_once(runner):
     result = runner.invoke(args=["events", "relay", "--once"])
     assert result.exit_code == 0, result.output
     assert "relayed 1 events" in result.output
+
+
+def _run_for(relay: Relay, seconds: float, until=lambda: False) -> None:
+    deadline = time.monotonic() + seconds
+    run_forever(relay, interval=0.05, should_stop=lambda: until() or time.monotonic() > deadline)
+
+
+def test_the_worker_loop_sends_heartbeats_while_the_outbox_is_empty(seen):
+    fake = ScriptedBroker(heartbeat=1)
+    try:
+        _write(("a", 1))
+        _run_for(Relay(RabbitPublisher(fake.url)), 1.6)
+        assert fake.heartbeats >= 2
+        assert len(fake.connections) == 1
+        assert _statuses() == {1: "sent"}
+    finally:
+        fake.close()
+
+
+def test_while_the_broker_blocks_publishing_rows_wait_untouched_then_go_out(seen):
+    fake = ScriptedBroker()
+    relay = Relay(RabbitPublisher(fake.url + "?blocked_connection_timeout=0.1"))
+    try:
+        _write(("a", 1))
+        assert relay.run_once() == 1
+        fake.block("low on memory")
+        time.sleep(0.05)  # for the frame to reach the relay's socket
+        _write(("a", 2), ("b", 3))
+        unblock = threading.Timer(0.6, fake.unblock)
+        unblock.start()
+        _run_for(relay, 5, until=lambda: len(fake.received) == 3)
+        unblock.join()
+        assert _statuses() == {1: "sent", 2: "sent", 3: "sent"}
+        assert min(fake.received_at[1:]) > fake.unblocked_at  # nothing went out while blocked
+        assert {e.attempts for e in events()} == {0}  # waited, never counted as failed
+        assert len(fake.connections) == 1  # the unblock came on the connection that waited
+    finally:
+        fake.close()

@@ -1,4 +1,5 @@
-"""Webhooks: queued by the relay, signed, verified by a receiver on loopback, retried."""
+"""Webhooks: queued by the relay, signed, verified by a receiver on loopback with the Standard
+Webhooks library's own verifier, retried; a rotated secret signs alongside the new one."""
 
 from __future__ import annotations
 
@@ -6,23 +7,28 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from portal.events import webhooks
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.events.outbox import SYSTEM, emit
 from portal.events.relay import Relay
 from portal.extensions import db
+from portal.models import utcnow
 
 
 class Receiver:
-    """An HTTP endpoint on 127.0.0.1 that checks signatures as a subscriber would."""
+    """An HTTP endpoint on 127.0.0.1 that checks signatures as a subscriber would: with the
+    Standard Webhooks verifier and the secret it was given."""
 
     def __init__(self):
         self.secret = ""
+        self.headers: list[dict[str, str]] = []
         self.status = 200
         self.hang = threading.Event()  # set: answers only once `release` is set
         self.release = threading.Event()
@@ -34,13 +40,13 @@ class Receiver:
                 if receiver.hang.is_set():
                     receiver.release.wait(30)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                valid = webhooks.verify(
-                    receiver.secret,
-                    self.headers["X-EFI-Timestamp"],
-                    self.headers["X-EFI-Signature"],
-                    body,
-                    time.time(),
-                )
+                headers = dict(self.headers.items())
+                try:
+                    Webhook(receiver.secret).verify(body, headers)
+                    valid = True
+                except WebhookVerificationError:
+                    valid = False
+                receiver.headers.append(headers)
                 receiver.received.append((valid, json.loads(body)))
                 self.send_response(receiver.status if valid else 401)
                 self.end_headers()
@@ -76,12 +82,14 @@ def _segment_change() -> None:
 
 def test_a_segment_change_reaches_the_receiver_signed(staff, receiver):
     _subscribe(staff, receiver)
+    assert receiver.secret.startswith("whsec_")
     _segment_change()
     Relay().run_once()
     assert webhooks.run(until_idle=True) == 1  # only the subscribed type
     ((valid, body),) = receiver.received
     assert valid
     assert (body["type"], body["payload"]) == ("CustomerSegmentChanged", {"customerId": "cust-1"})
+    assert receiver.headers[0]["webhook-id"] == body["eventId"]  # the same on every retry
     delivery = db.session.scalars(select(WebhookDelivery)).one()
     assert (delivery.status, delivery.response_status) == ("sent", 200)
     assert delivery.response_ms is not None
@@ -168,14 +176,65 @@ def test_a_hanging_receiver_delays_neither_the_relay_nor_a_healthy_receiver(app,
         hanging.server.server_close()
 
 
-def test_signatures_fail_for_a_changed_body_or_an_old_timestamp():
-    body = b'{"a":1}'
-    now = int(time.time())
-    signature = webhooks.sign("s3cret", now, body)
-    assert webhooks.verify("s3cret", str(now), signature, body, now)
-    assert not webhooks.verify("s3cret", str(now), signature, b'{"a":2}', now)
-    assert not webhooks.verify("other", str(now), signature, body, now)
-    assert not webhooks.verify("s3cret", str(now), signature, body, now + 3600)
+def _verified(secret: str | bytes, body: str, headers: dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+def test_the_verifier_refuses_a_changed_body_id_or_secret_and_an_old_timestamp():
+    secret, body = webhooks.new_secret(), '{"a":1}'
+    headers = webhooks.signature_headers([secret], "evt-1", datetime.now(UTC), body)
+    assert _verified(secret, body, headers)
+    assert not _verified(secret, '{"a":2}', headers)
+    assert not _verified(secret, body, headers | {"webhook-id": "evt-2"})
+    assert not _verified(webhooks.new_secret(), body, headers)
+    old = datetime.now(UTC) - timedelta(hours=1)
+    assert not _verified(secret, body, webhooks.signature_headers([secret], "evt-1", old, body))
+
+
+def test_a_secret_from_before_standard_webhooks_signs_with_its_text_as_the_key():
+    legacy, body = "Zk3-pre_standard_token_urlsafe_secret", '{"a":1}'
+    headers = webhooks.signature_headers([legacy], "evt-1", datetime.now(UTC), body)
+    assert _verified(legacy.encode(), body, headers)
+
+
+def test_after_a_rotation_both_secrets_verify_until_the_grace_period_ends(staff, receiver):
+    subscription, old_secret = webhooks.subscribe(staff, receiver.url, ["CustomerSegmentChanged"])
+    new_secret = webhooks.rotate_secret(staff, subscription)
+    assert new_secret != old_secret
+    _segment_change()
+    Relay().run_once()
+    for secret in (old_secret, new_secret):  # a receiver that moved over, one that has not yet
+        receiver.secret = secret
+        db.session.execute(
+            update(WebhookDelivery).values(status="pending", next_attempt_at=utcnow())
+        )
+        db.session.commit()
+        assert webhooks.run(until_idle=True) == 1
+        assert receiver.received[-1][0], secret
+    assert len(receiver.headers[-1]["webhook-signature"].split(" ")) == 2
+
+    subscription.previous_secret_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    _segment_change()
+    Relay().run_once()
+    receiver.secret = old_secret
+    assert webhooks.run(until_idle=True) == 1
+    assert receiver.received[-1][0] is False  # the grace period is over
+    assert len(receiver.headers[-1]["webhook-signature"].split(" ")) == 1
+
+
+def test_a_second_rotation_drops_the_first_secret_at_once(staff):
+    subscription, first = webhooks.subscribe(staff, "http://127.0.0.1:9/hook", ["CustomerUpdated"])
+    second = webhooks.rotate_secret(staff, subscription)
+    third = webhooks.rotate_secret(staff, subscription)
+    db.session.expire_all()
+    stored = db.session.get(WebhookSubscription, subscription.id)
+    assert (stored.secret, stored.previous_secret) == (third, second)
+    assert first not in (stored.secret, stored.previous_secret)
 
 
 def test_the_webhook_command_sends_what_is_due(runner, staff, receiver):

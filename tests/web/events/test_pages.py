@@ -78,6 +78,26 @@ def test_a_webhook_subscription_is_registered_and_stopped(client, login_as):
     assert client.get("/admin/integrations/webhooks/deliveries").status_code == 200
 
 
+def test_a_rotated_webhook_secret_is_shown_once_and_a_stopped_one_cannot_rotate(client, login_as):
+    login_as("administrator")
+    created = client.post(
+        "/admin/integrations/webhooks",
+        data={"url": "http://127.0.0.1:9/hook", "event_types": ["CustomerSegmentChanged"]},
+    )
+    first = created.text.split('class="secret">')[1].split("<")[0]
+    assert first.startswith("whsec_")
+    subscription = db.session.scalars(select(WebhookSubscription)).one()
+    rotated = client.post(f"/admin/integrations/webhooks/{subscription.id}/rotate")
+    assert rotated.status_code == 200
+    second = rotated.text.split('class="secret">')[1].split("<")[0]
+    assert second.startswith("whsec_")
+    assert second != first
+    assert "signed with the previous secret as well" in rotated.text
+    assert second not in client.get("/admin/integrations/webhooks").text
+    client.post(f"/admin/integrations/webhooks/{subscription.id}/stop")
+    assert client.post(f"/admin/integrations/webhooks/{subscription.id}/rotate").status_code == 404
+
+
 def test_one_scope_or_one_event_type_is_enough_and_none_is_refused(client, login_as):
     """Ticking every box must not be demanded by the browser; the server wants at least one."""
     login_as("administrator")
