@@ -420,7 +420,9 @@ declare_free("segment_recompute_run", "Timing of recompute runs", "actor")
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
-declare_free("webhook_subscription", CONFIG, "url", "event_types", "secret", "created_by")
+declare_free(
+    "webhook_subscription", CONFIG, "url", "event_types", "secret", "previous_secret", "created_by"
+)
 declare_free(
     "inbox_event",
     "Ids and types of events already applied (deduplication)",
