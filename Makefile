@@ -57,8 +57,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# One pytest worker per core, each on a database of its own; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+
 test: install assets lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench} $(PY) -m bench
