@@ -7,15 +7,22 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 DEMO_CUSTOMERS ?= 2000
 
-.PHONY: run test install assets db seed lint format bench clean
+.PHONY: run test install lock assets db seed lint format bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the tree in requirements.lock, every file checked against its hash; then the portal
+# itself, whose dependencies that tree already holds.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# After changing a pin in pyproject.toml: resolve the whole tree again, for every platform.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command 'make lock' -o requirements.lock
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
@@ -50,8 +57,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# One pytest worker per core, each on a database of its own; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+
 test: install assets lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 bench: install
 	SECRET_KEY=$${SECRET_KEY:-bench} $(PY) -m bench

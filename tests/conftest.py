@@ -1,7 +1,8 @@
 """Fixtures in the style of the Flask tutorial: app, client, runner, and a sign-in helper.
 
 The schema is built by the migrations, once per run; each test leaves behind only the reference
-data those migrations wrote. SQLite by default, PostgreSQL when TEST_DATABASE_URL is set.
+data those migrations wrote. PostgreSQL when it answers on this machine, else SQLite (see
+`database_url`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +28,8 @@ from portal.security.permissions import STAFF_ROLES
 # Written by migrations and never changed by tests.
 REFERENCE_TABLES = {"alembic_version", "permission", "role", "role_permission"}
 DEFAULT_PASSWORD = "correct horse battery staple"
+# The production database, as CI and the machine set it up (trust authentication).
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,10 +47,51 @@ def cheap_password_hashes():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return (
-        os.environ.get("TEST_DATABASE_URL")
-        or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    """TEST_DATABASE_URL if set (`sqlite` for a throwaway SQLite file), else PostgreSQL on this
+    machine when it answers, else SQLite. Each xdist worker gets a database of its own."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured is None and _answers(DEFAULT_POSTGRES):
+        configured = DEFAULT_POSTGRES
+    if configured in (None, "sqlite"):
+        # xdist gives every worker a temporary directory of its own
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = sa.make_url(configured)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or not url.database or url.database == ":memory:":
+        return configured
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        return url.set(database=str(path.with_stem(f"{path.stem}_{worker}"))).render_as_string(
+            hide_password=False
+        )
+    url = url.set(database=f"{url.database}_{worker}")
+    _create_database(url)
+    return url.render_as_string(hide_password=False)
+
+
+def _answers(url: str) -> bool:
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 2}, poolclass=sa.NullPool)
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
+def _create_database(url: sa.URL) -> None:
+    """Create the worker's database on its server if missing (the schema is built later)."""
+    server = sa.create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool
     )
+    with server.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
 
 
 class PortalTestClient(FlaskClient):
@@ -102,6 +147,9 @@ def app_context(app) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
+    # Not a rolled-back outer transaction: requests run on connections of their own (the test
+    # client's threads, the live server) and the concurrency tests need several, so every test
+    # commits for real and its rows are deleted afterwards.
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:

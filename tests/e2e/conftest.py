@@ -3,7 +3,8 @@
 The live server runs in a thread of this process on the same database as the tests, so users
 made with `make_user` (committed) are visible to it. Single sign-on goes to a real OpenID
 provider (tests.oidc.SpecProvider, which behaves as the specification's defaults do) started
-once for the session.
+once for the session. Under xdist each worker has its own of all three (and its own database),
+each on a free port.
 
 Chromium is never downloaded: we use /usr/bin/chromium or $PORTAL_CHROMIUM. Without a browser
 the e2e tests are skipped on a developer's machine but fail under CI.

@@ -9,6 +9,7 @@ import time
 from collections import defaultdict
 
 import pika
+import pytest
 from sqlalchemy import select
 
 from portal.events.broker import EXCHANGE, Message, RabbitPublisher
@@ -19,6 +20,10 @@ from portal.events.relay import Relay, run_forever
 from portal.extensions import db
 from portal.segmentation.models import CustomerMetrics
 from tests.unit.events.messages import message
+
+# Each test binds a queue to the one exchange every relay publishes to, so another worker's
+# events would arrive in it: under xdist (`--dist loadgroup`) one worker runs them all.
+pytestmark = pytest.mark.xdist_group("rabbitmq")
 
 
 def _bind(channel, queue: str) -> None:
