@@ -15,10 +15,12 @@ from operator import itemgetter
 from psycopg import Copy
 from psycopg.types.json import Json
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     DateTime,
     Enum,
+    Integer,
     MetaData,
     String,
     Table,
@@ -217,3 +219,6 @@ def _copy_field(value) -> str:
 
 UUID_LENGTH = 36
 Uuid = String(UUID_LENGTH)
+# 64-bit ids for tables that grow without bound; SQLite only auto-increments an INTEGER
+# PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
