@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from portal.api.models import ApiToken
 from portal.events.models import (
     OutboxEvent,
     ParkedEvent,
@@ -82,10 +81,6 @@ def parked_page(status: str, page: int) -> Page:
         p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.awaits_order, p.status
     )
     return _paged(query.where(p.status == status), page, p.id.desc())
-
-
-def tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 
 
 def subscriptions() -> list[WebhookSubscription]:
