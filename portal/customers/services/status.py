@@ -139,8 +139,9 @@ def flag_inactive_customers(now: datetime | None = None) -> int:
         .values(flagged_inactive_at=now)
         .execution_options(synchronize_session=False)
     )
-    # One set-based re-evaluation of the accounts just flagged: no rule reads the flag itself,
-    # but their time-based fields (last order, customer since) have drifted since the last run.
+    # One set-based re-evaluation (segmentation listens) of the accounts just flagged: no rule
+    # reads the flag itself, but their time-based fields (last order, customer since) have
+    # drifted since the last run.
     customers_changed(where=Customer.flagged_inactive_at == now, now=now)
     audit.record(
         "customer.flag_inactive",
