@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     DateTime,
     Enum,
+    Integer,
     MetaData,
     String,
     TypeDecorator,
@@ -88,3 +90,6 @@ def among(column: ColumnElement, values: Collection) -> ColumnElement[bool]:
 
 UUID_LENGTH = 36
 Uuid = String(UUID_LENGTH)
+# 64-bit ids for tables that grow without bound; SQLite only auto-increments an INTEGER
+# PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")

@@ -11,4 +11,5 @@ from portal.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from portal.api import approvals, views  # noqa: E402, F401
+# the JSON API, and the token pages it adds to the administrators' Integrations section
+from portal.api import admin, approvals, views  # noqa: E402, F401

@@ -34,6 +34,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def listed() -> list[ApiToken]:
+    """Every token, newest first (the administrators' list)."""
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+
 def issue(actor: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
     """A new token for the system `name`; the clear token is returned once, never stored."""
     unknown = set(scopes) - set(SCOPES)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -31,9 +30,7 @@ from portal.compliance.values import (
     RetentionRule,
 )
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from portal.models import BigId, UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 
 
 class DataSubjectRequest(db.Model):

@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-# routes, bp.cli commands, and the listener that keeps the search index in step
-from portal.customers import cli, search_index, views  # noqa: E402, F401
+# routes, bp.cli commands, the consumed events' handlers and the search index's listener
+from portal.customers import cli, handlers, search_index, views  # noqa: E402, F401

@@ -1,5 +1,5 @@
-"""The Customer aggregate: the customer, its addresses, preferences, interactions and pending
-contact changes.
+"""The Customer aggregate: the customer, its addresses, preferences, interactions, pending
+contact changes and retention follow-ups.
 
 B2B identification lives in columns on `customer` (not in `type_data`): its shape is the same for
 all six business types, finance will filter by payment terms, and the two identifiers must be
@@ -23,7 +23,7 @@ from portal.customers.values import (
     InteractionType,
 )
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
+from portal.models import BigId, UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 from portal.security.crypto import EncryptedString
 
 CUSTOMER_ID_PREFIX = "cust-"
@@ -197,6 +197,21 @@ class Interaction(db.Model):
     details: Mapped[str] = mapped_column(Text, default="")
     # The staff user's id; no foreign key, the history outlives staff accounts.
     recorded_by: Mapped[str] = mapped_column(Uuid)
+
+
+class RetentionFollowUp(db.Model):
+    """SubscriptionCancelled: the customer is queued for a retention call."""
+
+    __tablename__ = "retention_follow_up"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    subscription_id: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(Text)
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PendingContactChange(db.Model):

@@ -5,14 +5,11 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     URLField,
 )
 from wtforms.validators import URL, DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.api.models import ApiToken
-from portal.api.tokens import SCOPES
 from portal.events.catalogue import PUBLISHED
 from portal.events.models import OutboxEvent, WebhookSubscription
 from portal.forms import Form, fits
@@ -63,19 +60,6 @@ class _AtLeastOne(DataRequired):
     def __init__(self, message: str):
         super().__init__(message)
         self.field_flags = {}
-
-
-class TokenForm(OnceForm):
-    name = StringField(
-        "Calling system",
-        validators=[DataRequired(), fits(ApiToken.name)],
-        description="order-service",
-    )
-    scopes = Checkboxes(
-        "Scopes",
-        choices=[SelectChoice(scope, f"{scope}: {text}") for scope, text in SCOPES.items()],
-        message="Choose at least one scope.",
-    )
 
 
 class WebhookForm(OnceForm):

@@ -4,10 +4,12 @@ Each event is validated, its effect applied and its eventId recorded in the inbo
 transaction: a redelivered event finds its id there and is acknowledged without effect. A
 refused event raises Refused; the queue consumer parks it, the HTTP endpoint answers 400/422.
 
-Batches (a queue batch, an HTTP array) take each run of consecutive OrderPlaced events at once
-(take_orders): one look-up of their eventIds and customers, the orders recorded set-based and
-their customers re-evaluated in one engine run, instead of one run per event (which cost
-~60 ms). The other types go one by one, in order, between the runs.
+What an event does is up to the areas that consume it (portal.events.handlers, one look-up per
+event type). Batches (a queue batch, an HTTP array) take each run of consecutive events of a
+type with a batch handler at once (take_run): for OrderPlaced, one look-up of their eventIds and
+customers, the orders recorded set-based and their customers re-evaluated in one engine run,
+instead of one run per event (which cost ~60 ms). The other types go one by one, in order,
+between the runs.
 """
 
 from __future__ import annotations
@@ -19,16 +21,14 @@ from contextlib import nullcontext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.customers.errors import DomainError, NotFound
-from portal.events.effects import EFFECTS, OrderNotPlaced, placed_order
+from portal.customers.errors import DomainError
+from portal.events.handlers import CONSUMERS, Awaiting, Consumer
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM
 from portal.events.schema import problems
 from portal.extensions import db
 from portal.limits import json_loads
 from portal.models import among, utcnow
-from portal.segmentation.behaviour import known_customers, record_orders_placed
-from portal.segmentation.models import CustomerOrder
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Refused(Exception):
 
 def _unknown(exc: DomainError) -> Refused:
     messages = [m for field in exc.errors.values() for m in field]
-    awaits = exc.order_id if isinstance(exc, OrderNotPlaced) else None
+    awaits = exc.awaits if isinstance(exc, Awaiting) else None
     return Refused(422, "the event refers to something unknown", messages, awaits)
 
 
@@ -90,11 +90,12 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
         return DUPLICATE
     try:
         with db.session.begin_nested() if isolated else nullcontext():
-            EFFECTS[event["type"]](event["payload"])
+            consumer = CONSUMERS[event["type"]]
+            consumer.apply(event["payload"])
             db.session.add(InboxEvent(event_id=event["eventId"], type=event["type"], source=source))
             db.session.flush()
-            if event["type"] == "OrderPlaced":
-                apply_awaited_cancellations([event["payload"]["orderId"]])
+            if consumer.releases:
+                apply_awaited([consumer.releases(event["payload"])])
     except DomainError as exc:
         raise _unknown(exc) from None
     except IntegrityError:
@@ -126,23 +127,30 @@ def park(
     return parked
 
 
-def apply_awaited_cancellations(order_ids: Iterable[str]) -> None:
-    """Apply the parked OrderCancelled events whose order is known now, in the open
-    transaction, and mark them replayed: a cancellation that overtook its order is not lost."""
+def apply_awaited(keys: Iterable[str], *, isolated: bool = False) -> None:
+    """Apply the parked events awaiting one of `keys` (an OrderCancelled that overtook its
+    order, see handlers.Awaiting) in the open transaction, and mark them replayed: such an
+    event is not lost. `isolated`: one still awaiting stays parked (a queue batch parks
+    before it knows which keys its events released)."""
     waiting = db.session.scalars(
         select(ParkedEvent)
-        .join(CustomerOrder, CustomerOrder.order_id == ParkedEvent.awaits_order)
-        .where(ParkedEvent.status == "parked", among(ParkedEvent.awaits_order, set(order_ids)))
+        .where(ParkedEvent.status == "parked", among(ParkedEvent.awaits_order, set(keys)))
         .order_by(ParkedEvent.id)
     ).all()
     for parked in waiting:
-        consume(decode(parked.body), parked.source)
+        try:
+            consume(decode(parked.body), parked.source, isolated=isolated)
+        except Refused as refused:
+            if not (isolated and refused.awaits_order):
+                raise
+            continue
         _mark(parked, "replayed", SYSTEM)
 
 
-def take_orders(events: list[dict], source: str) -> list[str | Refused]:
-    """Checked OrderPlaced events at once, in the open transaction: ACCEPTED, DUPLICATE (the
-    eventId is in the inbox or earlier in the list) or the Refused of each (unknown customer)."""
+def take_run(events: list[dict], source: str, consumer: Consumer) -> list[str | Refused]:
+    """Checked events of one batched type at once, in the open transaction: ACCEPTED, DUPLICATE
+    (the eventId is in the inbox or earlier in the list) or the Refused of each."""
+    assert consumer.batch is not None
     seen = set(
         db.session.scalars(
             select(InboxEvent.event_id).where(
@@ -150,25 +158,26 @@ def take_orders(events: list[dict], source: str) -> list[str | Refused]:
             )
         )
     )
-    customers = known_customers(e["payload"]["customerId"] for e in events)
+    refusals = consumer.batch.refusals([e["payload"] for e in events])
     outcomes: list[str | Refused] = []
     taken = []
-    for event in events:
+    for event, refusal in zip(events, refusals, strict=True):
         if event["eventId"] in seen:
             outcomes.append(DUPLICATE)
-        elif event["payload"]["customerId"] not in customers:
-            outcomes.append(_unknown(NotFound("customer")))
+        elif refusal is not None:
+            outcomes.append(_unknown(refusal))
         else:
             seen.add(event["eventId"])
             taken.append(event)
             outcomes.append(ACCEPTED)
     if taken:
-        record_orders_placed([placed_order(e["payload"]) for e in taken])
+        consumer.batch.apply([e["payload"] for e in taken])
         db.session.execute(
             insert(InboxEvent.__table__),
             [{"event_id": e["eventId"], "type": e["type"], "source": source} for e in taken],
         )
-        apply_awaited_cancellations(e["payload"]["orderId"] for e in taken)
+        if consumer.releases:
+            apply_awaited(consumer.releases(e["payload"]) for e in taken)
     return outcomes
 
 
@@ -187,18 +196,19 @@ def _one(event: dict, source: str, isolated: bool) -> str | Refused:
         return Refused(500, f"internal error: {exc.__class__.__name__}: {exc}")
 
 
-def _orders(events: list[dict], source: str, isolated: bool) -> list[str | Refused]:
+def _run(events: list[dict], source: str, isolated: bool) -> list[str | Refused]:
     if not events:
         return []
+    consumer = CONSUMERS[events[0]["type"]]
     if not isolated:
-        return take_orders(events, source)
+        return take_run(events, source, consumer)
     try:
         with db.session.begin_nested():
-            return take_orders(events, source)
+            return take_run(events, source, consumer)
     except OperationalError:
         raise
     except Exception:  # an eventId recorded concurrently, or a bug: find out one by one
-        log.info("a run of %d orders failed together; taking them one by one", len(events))
+        log.info("a run of %d events failed together; taking them one by one", len(events))
         return [_one(event, source, isolated) for event in events]
 
 
@@ -222,19 +232,21 @@ def _take(messages: list[object], source: str, *, isolated: bool) -> list[str | 
     """Apply the messages in order in the open transaction; ACCEPTED, DUPLICATE or the Refused
     of each. Not `isolated` (see consume), it stops at the first refusal."""
     outcomes: list[str | Refused] = []
-    orders: list[dict] = []
+    run: list[dict] = []
     for message in messages:
         event = _checked(message)
-        if isinstance(event, dict) and event["type"] == "OrderPlaced":
-            orders.append(event)
+        batched = isinstance(event, dict) and CONSUMERS[event["type"]].batch is not None
+        if batched and (not run or run[0]["type"] == event["type"]):
+            run.append(event)
             continue
-        done = _orders(orders, source, isolated)
-        done.append(_one(event, source, isolated) if isinstance(event, dict) else event)
+        done = _run(run, source, isolated)
+        run = [event] if batched else []
+        if not batched:
+            done.append(_one(event, source, isolated) if isinstance(event, dict) else event)
         outcomes += done
-        orders = []
         if not isolated and any(isinstance(o, Refused) for o in done):
             return outcomes
-    return outcomes + _orders(orders, source, isolated)
+    return outcomes + _run(run, source, isolated)
 
 
 def take_batch(bodies: list[bytes], source: str) -> list[str]:
@@ -248,7 +260,7 @@ def take_batch(bodies: list[bytes], source: str) -> list[str]:
             awaited.append(outcome.awaits_order)
     if any(awaited):  # the order may have come later in this very batch
         db.session.flush()
-        apply_awaited_cancellations(a for a in awaited if a)
+        apply_awaited((a for a in awaited if a), isolated=True)
     db.session.commit()
     return [PARKED if isinstance(o, Refused) else o for o in outcomes]
 

@@ -1,6 +1,5 @@
 """Event tables: the outbox the relay drains, the inbox that makes consumed events idempotent,
-the parked (dead-letter) events, the retention follow-up queue, and the webhook subscriptions
-with their delivery log."""
+the parked (dead-letter) events, and the webhook subscriptions with their delivery log."""
 
 from __future__ import annotations
 
@@ -21,11 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, utcnow
+from portal.models import BigId, UTCDateTime, Uuid, new_uuid, utcnow
 from portal.security.crypto import EncryptedString
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY.
-BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class OutboxEvent(db.Model):
@@ -97,21 +93,6 @@ class ParkedEvent(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="parked", index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(80))
-
-
-class RetentionFollowUp(db.Model):
-    """SubscriptionCancelled: the customer is queued for a retention call."""
-
-    __tablename__ = "retention_follow_up"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    customer_id: Mapped[str] = mapped_column(
-        ForeignKey("customer.id", ondelete="CASCADE"), index=True
-    )
-    subscription_id: Mapped[str] = mapped_column(String(80))
-    reason: Mapped[str | None] = mapped_column(Text)
-    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookSubscription(db.Model):

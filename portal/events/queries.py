@@ -7,12 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Row, func, select
 
-from portal.api.models import ApiToken
-from portal.customers.models import Customer
 from portal.events.models import (
     OutboxEvent,
     ParkedEvent,
-    RetentionFollowUp,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -84,21 +81,6 @@ def parked_page(status: str, page: int) -> Page:
         p.id, p.received_at, p.source, p.event_id, p.type, p.reason, p.awaits_order, p.status
     )
     return _paged(query.where(p.status == status), page, p.id.desc())
-
-
-def retention_follow_up_page(page: int) -> Page:
-    """The customers still to call after a SubscriptionCancelled, longest waiting first."""
-    f = RetentionFollowUp
-    query = (
-        select(f.id, f.flagged_at, f.customer_id, Customer.name, f.subscription_id, f.reason)
-        .join(Customer, Customer.id == f.customer_id)
-        .where(f.done_at.is_(None))
-    )
-    return _paged(query, page, f.flagged_at, f.id)
-
-
-def tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 
 
 def subscriptions() -> list[Row]:

@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("segmentation", __name__, url_prefix="/segments", cli_group="segments")
 
-from portal.segmentation import cli, views  # noqa: E402, F401  (routes and bp.cli commands)
+# routes, bp.cli commands, the consumed events' handlers and the customers_changed listener
+from portal.segmentation import cli, handlers, views  # noqa: E402, F401

@@ -1,14 +1,15 @@
 """Behaviour data kept up to date by the events the customer domain consumes.
 
-The event intake calls these functions: OrderPlaced → record_orders_placed (a whole run of
-consecutive orders at once: one engine run re-evaluates all their customers), OrderCancelled →
-record_order_cancelled, SubscriptionCreated/SubscriptionCancelled → set_subscription,
-MarketingCampaignEngagement → record_engagement, ProductReviewed, CustomerSupportTicketCreated
-and PaymentMethodAdded → record_activity. Each updates the metrics in SQL (an upsert that adds
-to the counters, no read-modify-write race), re-evaluates the customer's segment in the same
-transaction, and leaves the commit to the caller, so the intake can commit its inbox row, the
-metrics and the segment change together. Redelivered events are harmless: orders are keyed by
-their order id, and the callers de-duplicate the counters by event id.
+The consumed events' handlers (segmentation.handlers) call these: OrderPlaced →
+record_orders_placed (a whole run of consecutive orders at once: one engine run re-evaluates all
+their customers), OrderCancelled → record_order_cancelled, SubscriptionCreated/
+SubscriptionCancelled → set_subscription, MarketingCampaignEngagement → record_engagement,
+ProductReviewed, CustomerSupportTicketCreated and PaymentMethodAdded → record_activity. Each
+updates the metrics in SQL (an upsert that adds to the counters, no read-modify-write race),
+re-evaluates the customer's segment in the same transaction, and leaves the commit to the
+caller, so the intake can commit its inbox row, the metrics and the segment change together.
+Redelivered events are harmless: orders are keyed by their order id, and the callers
+de-duplicate the counters by event id.
 """
 
 from __future__ import annotations

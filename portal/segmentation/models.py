@@ -21,10 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import UTCDateTime, Uuid, new_uuid, string_enum, utcnow
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL needs 64 bits for history.
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from portal.models import BigId, UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 
 
 class SegmentType(StrEnum):

@@ -9,7 +9,7 @@ from portal.compliance import bp, queries
 from portal.compliance.forms import RetentionForm
 from portal.compliance.retention import DESCRIPTIONS, policies, save_policy
 from portal.compliance.values import RetentionRule
-from portal.events.queries import retention_follow_up_page
+from portal.customers.queries.retention import retention_follow_up_page
 from portal.htmx import redirect_after_post, render
 from portal.models import utcnow
 from portal.security.access import require

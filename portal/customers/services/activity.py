@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import or_, update
 
 from portal.customers.errors import DomainError, StaleVersion
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.rules import preference_errors
 from portal.customers.services._common import flush_or_stale, load_customer, record, use_case
@@ -14,7 +15,6 @@ from portal.customers.values import InteractionType, Preferences
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
-from portal.segmentation.engine import evaluate_customer
 
 # CustomerPreferencesUpdated is emitted once per category that changed.
 PREFERENCE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -92,9 +92,42 @@ def update_preferences(
     if changed:
         customer.preference = stored
         flush_or_stale(lambda: _stored_preferences(customer_id))
-        evaluate_customer(customer.id, actor_id=actor.id)
+        customers_changed([customer.id], actor_id=actor.id)
         db.session.commit()
     return stored
+
+
+def add_interaction(
+    customer_id: str,
+    kind: InteractionType,
+    summary: str,
+    at: datetime,
+    recorded_by: str,
+    *,
+    details: str = "",
+) -> Interaction:
+    """One line in the interaction history, in the open transaction; the customer's last
+    activity moves forward and a dormant flag is cleared."""
+    interaction = Interaction(
+        customer_id=customer_id,
+        type=kind,
+        occurred_at=at,
+        summary=summary,
+        details=details,
+        recorded_by=recorded_by,
+    )
+    db.session.add(interaction)
+    # A plain UPDATE: activity must not bump the version and make open edit forms stale.
+    db.session.execute(
+        update(Customer)
+        .where(
+            Customer.id == customer_id,
+            or_(Customer.last_activity_at.is_(None), Customer.last_activity_at < at),
+        )
+        .values(last_activity_at=at, flagged_inactive_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return interaction
 
 
 @use_case
@@ -119,24 +152,8 @@ def record_interaction(
         errors["occurred_at"] = ["An interaction cannot be in the future."]
     if errors:
         raise DomainError(errors)
-    interaction = Interaction(
-        customer_id=customer.id,
-        type=interaction_type,
-        occurred_at=occurred_at,
-        summary=summary.strip(),
-        details=details,
-        recorded_by=actor.id,
-    )
-    db.session.add(interaction)
-    # A plain UPDATE: activity must not bump the version and make open edit forms stale.
-    db.session.execute(
-        update(Customer)
-        .where(
-            Customer.id == customer.id,
-            or_(Customer.last_activity_at.is_(None), Customer.last_activity_at < occurred_at),
-        )
-        .values(last_activity_at=occurred_at, flagged_inactive_at=None)
-        .execution_options(synchronize_session=False)
+    interaction = add_interaction(
+        customer.id, interaction_type, summary.strip(), occurred_at, actor.id, details=details
     )
     record(
         actor,

@@ -11,6 +11,7 @@ from portal.customers.errors import (
     DomainError,
     StaleVersion,
 )
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, CustomerAddress
 from portal.customers.ports import AddressCheck, AddressVerifier, AddressVerifierUnavailable
 from portal.customers.services._common import (
@@ -24,7 +25,6 @@ from portal.customers.values import AddressData
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
-from portal.segmentation.engine import evaluate_customer
 
 
 def _check(address: AddressData, verifier: AddressVerifier | None) -> AddressCheck:
@@ -67,7 +67,7 @@ def _changed(actor: User, address: CustomerAddress, previous: dict, summary: str
         },
         details={"address_id": address.id},
     )
-    evaluate_customer(address.customer_id, actor_id=actor.id)
+    customers_changed([address.customer_id], actor_id=actor.id)
     db.session.commit()
 
 
@@ -108,7 +108,7 @@ def add_address(
         },
         details={"address_id": address.id},
     )
-    evaluate_customer(customer.id, actor_id=actor.id)
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return address
 

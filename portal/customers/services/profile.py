@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.customers.errors import DomainError, StaleVersion
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer
 from portal.customers.rules import (
     ErrorList,
@@ -32,7 +33,6 @@ from portal.customers.values import (
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
-from portal.segmentation.engine import evaluate_customer
 
 BUSINESS_DETAILS = (
     "legal_entity_name",
@@ -119,7 +119,7 @@ def register_customer(actor: User, data: NewCustomer) -> Customer:
             "createdAt": iso(now),
         },
     )
-    evaluate_customer(customer.id, actor_id=actor.id)
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer
 
@@ -199,7 +199,7 @@ def update_customer(
         },
         details={"fields": modified},
     )
-    evaluate_customer(customer.id, actor_id=actor.id)
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer
 

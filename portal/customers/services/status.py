@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 
 from portal.customers.errors import DomainError, StaleVersion
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer
 from portal.customers.rules import is_deactivation, is_reactivation, transition_errors
 from portal.customers.services._common import iso, load_customer, record, use_case
@@ -17,7 +18,6 @@ from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.security import audit
 from portal.security.models import User
-from portal.segmentation.engine import evaluate, evaluate_customer
 
 DORMANT_MONTHS = 24
 
@@ -99,7 +99,7 @@ def change_status(
         event_id=event_id,
         occurred_at=now,
     )
-    evaluate_customer(customer.id, actor_id=actor.id)
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer
 
@@ -139,9 +139,10 @@ def flag_inactive_customers(now: datetime | None = None) -> int:
         .values(flagged_inactive_at=now)
         .execution_options(synchronize_session=False)
     )
-    # One set-based re-evaluation of the accounts just flagged: no rule reads the flag itself,
-    # but their time-based fields (last order, customer since) have drifted since the last run.
-    evaluate(where=Customer.flagged_inactive_at == now, now=now)
+    # One set-based re-evaluation (segmentation listens) of the accounts just flagged: no rule
+    # reads the flag itself, but their time-based fields (last order, customer since) have
+    # drifted since the last run.
+    customers_changed(where=Customer.flagged_inactive_at == now, now=now)
     audit.record(
         "customer.flag_inactive",
         actor=SYSTEM,

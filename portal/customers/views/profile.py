@@ -22,13 +22,6 @@ from portal.htmx import render, see_other
 from portal.idempotency import create_once
 from portal.security import audit
 from portal.security.access import require
-from portal.segmentation.queries import customer_segment
-
-
-@bp.context_processor
-def segment_lookup() -> dict:
-    """The profile header shows the customer's primary segment, wherever it is rendered."""
-    return {"segment_of": customer_segment}
 
 
 def _new_page(customer_type, form, *, status=200, errors=(), block="content"):

@@ -7,6 +7,7 @@ from datetime import UTC
 from flask import abort, request
 from flask_login import current_user
 
+from portal.customers import bp as customers_bp
 from portal.customers.errors import DomainError
 from portal.customers.models import Customer
 from portal.extensions import db
@@ -16,6 +17,12 @@ from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
 from portal.segmentation.models import SegmentType
 from portal.segmentation.rules import describe
+
+
+@customers_bp.context_processor
+def segment_lookup() -> dict:
+    """The customer pages' profile header shows the customer's primary segment."""
+    return {"segment_of": queries.customer_segment}
 
 
 def _customer_or_404(customer_id: str) -> Customer:

@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from portal.customers.models import CustomerPreference, Interaction
+from portal.customers.models import CustomerPreference, Interaction, RetentionFollowUp
 from portal.events import intake
 from portal.events.catalogue import CONSUMED
-from portal.events.models import InboxEvent, ParkedEvent, RetentionFollowUp
+from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.schema import example, problems
 from portal.extensions import db
 from portal.segmentation.models import CustomerMetrics, CustomerOrder
