@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 
-from portal.customers.errors import NotFound
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.values import InteractionType
+from portal.domain import NotFound
 from portal.events.models import RetentionFollowUp
 from portal.events.outbox import SYSTEM
 from portal.extensions import db

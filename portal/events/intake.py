@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.customers.errors import DomainError, NotFound
+from portal.domain import DomainError, NotFound
 from portal.events.effects import EFFECTS, OrderNotPlaced, placed_order
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from portal.customers.errors import NON_FIELD, DomainError, NotFound
 from portal.customers.models import Customer
+from portal.domain import NON_FIELD, DomainError, NotFound
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.limits import column_text_error

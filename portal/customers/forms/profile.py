@@ -47,7 +47,6 @@ from portal.customers.values import (
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
 
-Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
 # A comma list as typed; the rules check its entries one by one.
 LIST_LONGEST = 2000
@@ -396,15 +395,3 @@ def status_form(customer, targets: Iterable[CustomerStatus], **kwargs) -> Status
     form = StatusForm(data={"version": customer.version_id}, **kwargs)
     form.status.choices = choices(sorted(targets), blank="Choose")
     return form
-
-
-def show_errors(form: Form, errors: Errors, rename: dict[str, str] | None = None) -> list:
-    """Put the domain's messages on the fields they concern; return the rest (form-level)."""
-    rest = []
-    for name, messages in errors.items():
-        field = form._fields.get((rename or {}).get(name, name))
-        if field is None or isinstance(field.widget, HiddenInput) or name == "csrf_token":
-            rest.extend(messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    return rest

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.customers.adapters import standardize
-from portal.customers.errors import NON_FIELD, DomainError
 from portal.customers.models import Customer
 from portal.customers.rules import (
     TYPE_FIELDS,
@@ -47,6 +46,7 @@ from portal.customers.values import (
     NewCustomer,
     ProfileChanges,
 )
+from portal.domain import NON_FIELD, DomainError
 from portal.extensions import db
 from portal.security import audit
 from portal.security.models import User

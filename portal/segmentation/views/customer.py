@@ -7,8 +7,8 @@ from datetime import UTC
 from flask import abort, request
 from flask_login import current_user
 
-from portal.customers.errors import DomainError
 from portal.customers.models import Customer
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.security.access import require

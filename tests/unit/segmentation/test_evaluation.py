@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.customers import services as customers
-from portal.customers.errors import DomainError
 from portal.customers.models import Customer
 from portal.customers.values import CustomerStatus, CustomerType
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour

@@ -1,0 +1,113 @@
+"""What every area's use cases share: the refusals they raise and the transaction boundary.
+
+A use case refuses with a DomainError whose `errors` map field names to messages (NON_FIELD for
+the whole form). The application's error handler (portal.errors) answers one that no view
+caught: NotFound → 404, Forbidden → 403, Conflict → 409, any other refusal → 422. A view that
+re-renders its form with the messages next to the fields catches the refusal itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Errors = dict[str, list[str]]
+
+# Messages that belong to the whole form rather than one field.
+NON_FIELD = "__all__"
+
+
+class DomainError(Exception):
+    """A use case refused; `errors` maps field names to messages. Nothing was saved."""
+
+    status = 422
+
+    def __init__(self, errors: Errors):
+        super().__init__(errors)
+        self.errors = errors
+
+    @classmethod
+    def on(cls, field: str, message: str) -> DomainError:
+        return cls({field: [message]})
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for messages in self.errors.values() for message in messages]
+
+
+class NotFound(DomainError):
+    """The record does not exist, or is not the caller's to see (→ 404)."""
+
+    status = 404
+
+    def __init__(self, what: str):
+        super().__init__({NON_FIELD: [f"No such {what}."]})
+
+
+class Forbidden(DomainError):
+    """The caller may not do this to this record (→ 403)."""
+
+    status = 403
+
+    def __init__(self, message: str = "You may not do this."):
+        super().__init__({NON_FIELD: [message]})
+
+
+class Conflict(DomainError):
+    """The record moved on since the page was drawn (→ 409)."""
+
+    status = 409
+
+    def __init__(self, message: str = "Someone else changed this meanwhile; reload it."):
+        super().__init__({NON_FIELD: [message]})
+
+
+class StaleVersion(Conflict):
+    """Someone saved the record after the form was loaded (→ 409).
+
+    `current` holds the record's values now (identifiers masked), `version` its version; both
+    are empty when the conflict was only noticed while writing.
+    """
+
+    def __init__(self, current: dict | None = None, version: int | None = None):
+        super().__init__("Someone else changed this record meanwhile; review their changes.")
+        self.current = current or {}
+        self.version = version
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """The transaction boundary of a use case: when it refuses, the session rolls back, so
+    nothing half-done is saved. A row another session changed between our read and our write
+    (the version check) becomes StaleVersion."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except DomainError:
+            db.session.rollback()
+            raise
+        except StaleDataError:
+            db.session.rollback()
+            raise StaleVersion() from None
+
+    return run
+
+
+def flush_or_stale(current: Callable[[], tuple[dict, int]]) -> None:
+    """Write now. When another request inserted the same row (same key) at the same moment,
+    this save is stale, not an error: StaleVersion with `current()`'s values and version."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise StaleVersion(*current()) from None
