@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.api.tokens import require_token
 from portal.approvals import queries, services
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import CURRENCY, format_amount
 from portal.approvals.values import Subject
 from portal.approvals.views._common import rates
+from portal.domain import DomainError
 from portal.errors import MESSAGES, error_response
 from portal.extensions import csrf, db
 from portal.idempotency import once_per_key

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.approvals.errors import NON_FIELD, DomainError
 from portal.approvals.models import ApprovalDelegation
 from portal.approvals.values import STAFF_SUBJECTS
+from portal.domain import NON_FIELD, DomainError, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode
-from portal.organizations.services._common import use_case
 from portal.security import audit
 from portal.security.models import User
 

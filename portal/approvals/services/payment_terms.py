@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import Group, Tier
 from portal.approvals.services.requests import Draft, submit_staff_request
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
 from portal.customers.values import CUSTOMER_NAME, PAYMENT_TERMS
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.organizations.models import OrganizationNode
 from portal.security.models import User

@@ -9,22 +9,21 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.approvals import directory, rules
-from portal.approvals.errors import NON_FIELD, Conflict, DomainError
 from portal.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep
 from portal.approvals.services._common import locked, record, start_tier, step, tier_state
 from portal.approvals.services.effects import apply_effect
 from portal.approvals.values import CLOSING, Action, Decision, Operator, Status, Subject
+from portal.domain import NON_FIELD, Conflict, DomainError, NotFound, StaleVersion, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
 from portal.organizations.rules import ancestor_paths
-from portal.organizations.services._common import use_case
 from portal.security.models import User
 
 MAX_COMMENT = 2000
+DECIDED_MEANWHILE = "Someone decided this request meanwhile; reload it."
 
 
 @dataclass(frozen=True)
@@ -296,13 +295,13 @@ def decide(
     arguments = (actor, request_id, decision, comment, round_, tier, now or utcnow())
     try:
         return _decide(*arguments)
-    except (StaleDataError, IntegrityError):
+    except (StaleVersion, IntegrityError):  # use_case turns a stale row into StaleVersion
         db.session.rollback()
     try:
         return _decide(*arguments)
-    except (StaleDataError, IntegrityError):
+    except (StaleVersion, IntegrityError):
         db.session.rollback()
-        raise Conflict() from None
+        raise Conflict(DECIDED_MEANWHILE) from None
 
 
 @use_case
@@ -314,12 +313,12 @@ def _decide(actor, request_id, decision, comment, round_, tier, now) -> Approval
         raise DomainError.on("comment", f"Keep it under {MAX_COMMENT} characters.")
     request = locked(request_id)
     if request is None:
-        raise DomainError.on(NON_FIELD, "There is no such request.")
+        raise NotFound("request")
     if _repeated(actor, request.id, decision, round_, tier):
         db.session.rollback()
         return request
     if request.status != Status.PENDING.value or (request.round, request.tier) != (round_, tier):
-        raise Conflict()
+        raise Conflict(DECIDED_MEANWHILE)
     state = tier_state(request)
     delegators = directory.delegators_of(actor.id, request, now.date())
     try:

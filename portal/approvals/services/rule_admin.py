@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from portal.approvals import directory, rules
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRule
 from portal.approvals.values import Operator, Subject
+from portal.domain import DomainError, use_case
 from portal.extensions import db
 from portal.limits import column_range_error, column_text_error
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode, OrganizationRole
-from portal.organizations.services._common import use_case
 from portal.security import audit
 from portal.security.models import User
 

@@ -9,10 +9,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.approvals import bp, directory, queries, services
-from portal.approvals.errors import DomainError
 from portal.approvals.forms import ButtonForm, DelegationForm
 from portal.approvals.models import ApprovalDelegation
-from portal.approvals.views._common import done, refuse
+from portal.approvals.views._common import done
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import create_once
@@ -85,7 +85,7 @@ def delegation_list():
                     lambda _: url_for("approvals.delegation_list"),
                 )
             except DomainError as refusal:
-                refuse(form, refusal)
+                form.show_errors(refusal.errors)
             else:
                 return done("Delegated.", "approvals.delegation_list")
         status = 422

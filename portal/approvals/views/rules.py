@@ -7,12 +7,12 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.approvals import bp, directory, queries, services
-from portal.approvals.errors import DomainError
 from portal.approvals.forms import CURRENCIES, ButtonForm, rule_draft
 from portal.approvals.models import ApprovalRule
 from portal.approvals.rules import Group, Tier, chain_from_json, format_amount, format_major
 from portal.approvals.values import DeadlineUnit, Operator, Subject
 from portal.approvals.views._common import done
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import OnceForm, create_once

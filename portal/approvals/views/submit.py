@@ -7,12 +7,12 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.approvals import bp, services
-from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.forms import PaymentTermsForm, RequestForm
 from portal.approvals.rules import format_major
 from portal.approvals.values import Status, Subject
-from portal.approvals.views._common import done, done_at, load_request_or_404, rates, refuse
+from portal.approvals.views._common import done, done_at, load_request_or_404, rates
 from portal.customers.models import Customer
+from portal.domain import Conflict, DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import create_once
@@ -49,7 +49,7 @@ def purchase_order_new(node_id: str):
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
-            refuse(form, refusal)
+            form.show_errors(refusal.errors)
         else:
             created = outcome.created
             state = (
@@ -85,7 +85,7 @@ def request_edit(request_id: str):
             try:
                 services.resubmit(current_user, approval.id, draft, rates=rates())
             except DomainError as refusal:
-                refuse(form, refusal)
+                form.show_errors(refusal.errors)
                 if isinstance(refusal, Conflict):
                     return render(
                         "approvals/request_form.html", status=409, form=form, approval=approval
@@ -114,7 +114,7 @@ def payment_terms_change(customer_id: str):
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
-            refuse(form, refusal)
+            form.show_errors(refusal.errors)
         else:
             return done_at("The change waits for finance.", outcome.location)
     status = 422 if request.method == "POST" else 200

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.approvals import services
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalAssignee, ApprovalRequest, ApprovalStep
 from portal.approvals.values import Decision, Status
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.security.models import User
 from tests.factories import events

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from portal.approvals import services
-from portal.approvals.errors import DomainError
 from portal.approvals.values import Decision, Status
 from portal.customers.models import Customer
+from portal.domain import DomainError
 from portal.extensions import db
 from tests.factories import events
 

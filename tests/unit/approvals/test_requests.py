@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.approvals import services
-from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.models import ApprovalAssignee, ApprovalStep
 from portal.approvals.values import Decision, Status
+from portal.domain import Conflict, DomainError
 from portal.extensions import db
 from portal.models import utcnow
 from tests.factories import events
