@@ -1,9 +1,10 @@
 """What every area's use cases share: the refusals they raise and the transaction boundary.
 
-A use case refuses with a DomainError whose `errors` map field names to messages (NON_FIELD for
-the whole form). The application's error handler (portal.errors) answers one that no view
-caught: NotFound → 404, Forbidden → 403, Conflict → 409, any other refusal → 422. A view that
-re-renders its form with the messages next to the fields catches the refusal itself.
+Every refusal carries `errors`, field names mapped to messages (NON_FIELD for the whole form):
+DomainError (the input breaks a rule → 422), NotFound (→ 404), Forbidden (→ 403) and Conflict
+(the record moved on → 409; StaleVersion for an edit of an old version). A view that re-renders
+its form catches DomainError and shows the messages next to the fields; the application's error
+handler (portal.errors) answers every refusal no view caught, as a page, a fragment or JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ Errors = dict[str, list[str]]
 NON_FIELD = "__all__"
 
 
-class DomainError(Exception):
+class Refusal(Exception):
     """A use case refused; `errors` maps field names to messages. Nothing was saved."""
 
     status = 422
@@ -36,7 +37,7 @@ class DomainError(Exception):
         self.errors = errors
 
     @classmethod
-    def on(cls, field: str, message: str) -> DomainError:
+    def on(cls, field: str, message: str) -> Refusal:
         return cls({field: [message]})
 
     @property
@@ -44,7 +45,11 @@ class DomainError(Exception):
         return [message for messages in self.errors.values() for message in messages]
 
 
-class NotFound(DomainError):
+class DomainError(Refusal):
+    """The input breaks a rule (→ 422): the messages belong next to the fields named."""
+
+
+class NotFound(Refusal):
     """The record does not exist, or is not the caller's to see (→ 404)."""
 
     status = 404
@@ -53,7 +58,7 @@ class NotFound(DomainError):
         super().__init__({NON_FIELD: [f"No such {what}."]})
 
 
-class Forbidden(DomainError):
+class Forbidden(Refusal):
     """The caller may not do this to this record (→ 403)."""
 
     status = 403
@@ -62,7 +67,7 @@ class Forbidden(DomainError):
         super().__init__({NON_FIELD: [message]})
 
 
-class Conflict(DomainError):
+class Conflict(Refusal):
     """The record moved on since the page was drawn (→ 409)."""
 
     status = 409
@@ -93,7 +98,7 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except DomainError:
+        except Refusal:
             db.session.rollback()
             raise
         except StaleDataError:

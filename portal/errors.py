@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.domain import DomainError
+from portal.domain import Refusal
 from portal.extensions import db
 from portal.htmx import render
 
@@ -63,8 +63,8 @@ def register_error_handlers(app: Flask) -> None:
             exc.code or 500, exc.description if exc.code in (400, 409, 422) else None
         )
 
-    @app.errorhandler(DomainError)
-    def refused(exc: DomainError):
+    @app.errorhandler(Refusal)
+    def refused(exc: Refusal):
         # A refusal no view re-rendered as its form: NotFound 404, Forbidden 403, Conflict 409,
         # any other 422, with the service's messages, as a page, a fragment or JSON.
         db.session.rollback()

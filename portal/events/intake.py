@@ -19,7 +19,7 @@ from contextlib import nullcontext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.domain import DomainError, NotFound
+from portal.domain import NotFound
 from portal.events.effects import EFFECTS, OrderNotPlaced, placed_order
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM
@@ -58,7 +58,7 @@ class Refused(Exception):
         return "; ".join([self.reason, *self.details])
 
 
-def _unknown(exc: DomainError) -> Refused:
+def _unknown(exc: NotFound) -> Refused:
     messages = [m for field in exc.errors.values() for m in field]
     awaits = exc.order_id if isinstance(exc, OrderNotPlaced) else None
     return Refused(422, "the event refers to something unknown", messages, awaits)
@@ -95,7 +95,7 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
             db.session.flush()
             if event["type"] == "OrderPlaced":
                 apply_awaited_cancellations([event["payload"]["orderId"]])
-    except DomainError as exc:
+    except NotFound as exc:
         raise _unknown(exc) from None
     except IntegrityError:
         if not isolated:

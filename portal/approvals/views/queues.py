@@ -159,6 +159,6 @@ def request_cancel(request_id: str):
         abort(400)
     try:
         services.cancel(current_user, approval.id)
-    except DomainError as refusal:
-        return _request_page(approval, status=409 if isinstance(refusal, Conflict) else 422)
+    except (Conflict, DomainError) as refusal:
+        return _request_page(approval, status=refusal.status)
     return done("Request cancelled.", "approvals.request_detail", request_id=approval.id)

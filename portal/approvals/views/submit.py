@@ -84,7 +84,7 @@ def request_edit(request_id: str):
         if form.validate_on_submit() and (draft := _draft(form)):
             try:
                 services.resubmit(current_user, approval.id, draft, rates=rates())
-            except DomainError as refusal:
+            except (Conflict, DomainError) as refusal:
                 form.show_errors(refusal.errors)
                 if isinstance(refusal, Conflict):
                     return render(

@@ -117,9 +117,8 @@ def _button_post(customer_id: str, address_id: str, use_case):
         return _list_with_problems(customer, address, form.errors, status=422)
     try:
         use_case(current_user, customer.id, address.id, expected_version=form.version.data)
-    except DomainError as exc:
-        status = 409 if isinstance(exc, StaleVersion) else 422
-        return _list_with_problems(customer, address, exc.errors, status=status)
+    except (StaleVersion, DomainError) as exc:
+        return _list_with_problems(customer, address, exc.errors, status=exc.status)
     return _list(customer)
 
 

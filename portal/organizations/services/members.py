@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.auth.services import end_all_sessions
-from portal.domain import NON_FIELD, Conflict, DomainError, use_case
+from portal.domain import NON_FIELD, Conflict, DomainError, Refusal, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import rules
@@ -31,7 +31,7 @@ INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 12
 
 
-class InvitationInvalid(DomainError):
+class InvitationInvalid(Refusal):
     """The link is unknown, used, revoked or expired: the same answer for all four (→ 404)."""
 
     status = 404

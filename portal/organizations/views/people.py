@@ -32,6 +32,7 @@ from portal.organizations.forms import (
 from portal.organizations.models import OrganizationRole
 from portal.organizations.permissions import ORG_PERMISSIONS, ROLE_TEMPLATES, TEMPLATES_BY_KEY
 from portal.organizations.ports import LogInvitationSender
+from portal.organizations.services.members import InvitationInvalid
 from portal.organizations.values import MemberStatus
 from portal.organizations.views._common import done, done_at, node_page
 from portal.security.access import public
@@ -126,7 +127,7 @@ def invitation_accept(token: str):
     form = AcceptForm()
     try:
         invitation = services.open_invitation(token, utcnow())
-    except DomainError as error:
+    except InvitationInvalid as error:
         return render("organizations/accept.html", form=None, error=error, status=404)
     if request.method == "GET":
         form.name.data = invitation.name

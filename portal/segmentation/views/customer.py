@@ -79,8 +79,7 @@ def customer_override(customer_id: str):
             form.until.data.replace(tzinfo=UTC),
         )
     except DomainError as refused:
-        for name, messages in refused.errors.items():
-            getattr(form, name, form.justification).errors = list(messages)
+        form.show_errors(refused.errors)
         return _panel(_customer_or_404(customer_id), form, status=422)
     if is_htmx():  # the form swaps the panel in place: send the updated panel itself
         return _panel(_customer_or_404(customer_id))

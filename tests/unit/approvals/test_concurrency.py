@@ -14,7 +14,7 @@ from flask import current_app
 from portal.approvals import services
 from portal.approvals.models import ApprovalAssignee, ApprovalRequest, ApprovalStep
 from portal.approvals.values import Decision, Status
-from portal.domain import DomainError
+from portal.domain import Refusal
 from portal.extensions import db
 from portal.security.models import User
 from tests.factories import events
@@ -35,7 +35,7 @@ def at_once(user_ids, request_id):
                 barrier.wait()
                 services.decide(user, request_id, Decision.APPROVE, "", round_=1, tier=0)
                 return "ok"
-            except DomainError as refused:
+            except Refusal as refused:
                 return type(refused).__name__
             finally:
                 db.session.remove()

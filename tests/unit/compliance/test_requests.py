@@ -15,7 +15,7 @@ from portal.compliance import services
 from portal.compliance.export import path_of
 from portal.compliance.services import NewRequest
 from portal.compliance.values import Channel, Jurisdiction, RequestStatus, RequestType
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import AuditEntry
@@ -128,7 +128,7 @@ def test_export_contains_every_category_with_art15_facts_and_no_tax_id(officer, 
     services.record_download(officer, export.id)
     export.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    with pytest.raises(DomainError):
+    with pytest.raises(NotFound):
         services.record_download(officer, export.id)
 
 
