@@ -44,6 +44,15 @@ class Refusal(Exception):
     def messages(self) -> list[str]:
         return [message for messages in self.errors.values() for message in messages]
 
+    @property
+    def problems(self) -> list[str]:
+        """The messages for a JSON answer: each prefixed by the field it concerns."""
+        return [
+            message if field == NON_FIELD else f"{field}: {message}"
+            for field, messages in self.errors.items()
+            for message in messages
+        ]
+
 
 class DomainError(Refusal):
     """The input breaks a rule (→ 422): the messages belong next to the fields named."""

@@ -32,10 +32,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, detail: str | None = None):
+def error_response(status: int, detail: str | None = None, problems: list[str] | None = None):
     title, message = MESSAGES.get(status, (f"Error {status}", ""))
     if _wants_json():
-        response = jsonify(error={"status": status, "title": title, "detail": detail or message})
+        error = {"status": status, "title": title, "detail": detail or message}
+        if problems is not None:
+            error["problems"] = problems
+        response = jsonify(error=error)
         response.status_code = status
         return response
     return render(
@@ -68,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
         # A refusal no view re-rendered as its form: NotFound 404, Forbidden 403, Conflict 409,
         # any other 422, with the service's messages, as a page, a fragment or JSON.
         db.session.rollback()
-        return error_response(exc.status, " ".join(exc.messages))
+        return error_response(exc.status, " ".join(exc.messages), exc.problems)
 
     @app.errorhandler(DataError)
     def value_refused(exc: DataError):

@@ -16,7 +16,6 @@ from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import CURRENCY, format_amount
 from portal.approvals.values import Subject
 from portal.approvals.views._common import rates
-from portal.domain import DomainError
 from portal.errors import MESSAGES, error_response
 from portal.extensions import csrf, db
 from portal.idempotency import once_per_key
@@ -162,7 +161,7 @@ def request_create():
         currency=fields["currency"],
         lines=fields["lines"],
     )
-    try:
+    try:  # a refusal is answered by the error handler, with its status and problems
         created = services.submit(
             requester,
             node,
@@ -171,9 +170,6 @@ def request_create():
             source=g.api_token.name,
             external_ref=fields["reference"],
         )
-    except DomainError as refusal:
-        problems = [f"{k}: {m}" for k, messages in refusal.errors.items() for m in messages]
-        return _problem(422, "The request was refused.", problems)
     except IntegrityError:  # the same reference arrived at the same moment on another call
         db.session.rollback()
         return _problem(409, "This reference is being submitted right now; retry to read it.")

@@ -56,7 +56,14 @@ def test_a_conflict_is_a_409_fragment_for_htmx(client, revoke_url):
 def test_a_conflict_is_a_409_json_error_when_json_is_asked_for(client, revoke_url):
     again = client.post(revoke_url, headers={"Accept": "application/json"})
     assert again.status_code == 409
-    assert again.json == {"error": {"status": 409, "title": "Changed meanwhile", "detail": ALREADY}}
+    assert again.json == {
+        "error": {
+            "status": 409,
+            "title": "Changed meanwhile",
+            "detail": ALREADY,
+            "problems": [ALREADY],
+        }
+    }
 
 
 def test_not_found_is_a_404_with_its_message(client, login_as):
