@@ -20,6 +20,7 @@ from portal.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 Errors = dict[str, list[str]]
 
@@ -96,6 +97,14 @@ class StaleVersion(Conflict):
         super().__init__("Someone else changed this record meanwhile; review their changes.")
         self.current = current or {}
         self.version = version
+
+
+def load(model: type[T], key: str | None, what: str) -> T:
+    """The `model` row whose primary key is `key`; NotFound(what) when there is none."""
+    found = db.session.get(model, key) if key else None
+    if found is None:
+        raise NotFound(what)
+    return found
 
 
 def use_case(function: Callable[P, R]) -> Callable[P, R]:

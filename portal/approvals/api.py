@@ -164,7 +164,7 @@ def request_create():
     try:  # a refusal is answered by the error handler, with its status and problems
         created = services.submit(
             requester,
-            node,
+            node.id,
             draft,
             rates=rates(),
             source=g.api_token.name,

@@ -15,7 +15,7 @@ from portal.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep
 from portal.approvals.services._common import locked, record, start_tier, step, tier_state
 from portal.approvals.services.effects import apply_effect
 from portal.approvals.values import CLOSING, Action, Decision, Operator, Status, Subject
-from portal.domain import NON_FIELD, Conflict, DomainError, NotFound, StaleVersion, use_case
+from portal.domain import NON_FIELD, Conflict, DomainError, NotFound, StaleVersion, load, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
@@ -130,7 +130,7 @@ def _requested(actor: User | None, request: ApprovalRequest, summary: str) -> No
 @use_case
 def submit(
     requester: User,
-    node: OrganizationNode,
+    node_id: str,
     draft: Draft,
     *,
     rates: Mapping[str, str],
@@ -138,9 +138,10 @@ def submit(
     external_ref: str | None = None,
     now: datetime | None = None,
 ) -> ApprovalRequest:
-    """Create the request at `node` and route it. A calling system's repeated reference
+    """Create the request at the node and route it. A calling system's repeated reference
     returns the request it created the first time."""
     now = now or utcnow()
+    node = load(OrganizationNode, node_id, "node")
     if external_ref:
         existing = db.session.scalar(
             select(ApprovalRequest).where(
@@ -171,10 +172,11 @@ def submit(
 
 @use_case
 def submit_staff_request(
-    actor: User, node: OrganizationNode | None, draft: Draft, chain: rules.Chain, now=None
+    actor: User, node_id: str | None, draft: Draft, chain: rules.Chain, now=None
 ) -> ApprovalRequest:
     """A request with a fixed chain decided by EFI staff (payment terms by finance)."""
     now = now or utcnow()
+    node = load(OrganizationNode, node_id, "node") if node_id else None
     request = ApprovalRequest(
         organization_id=node.organization_id if node else None,
         node_id=node.id if node else None,

@@ -19,7 +19,6 @@ from portal.idempotency import create_once
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
 from portal.security.access import require
-from portal.security.models import User
 from portal.security.permissions import SIGNED_IN
 
 
@@ -76,8 +75,8 @@ def delegation_list():
                     form,
                     lambda: services.delegate(
                         current_user,
-                        cover.organization,
-                        db.session.get(User, form.delegate.data),
+                        cover.organization.id if cover.organization else None,
+                        form.delegate.data,
                         form.starts_on.data,
                         form.ends_on.data,
                         form.reason.data or "",
@@ -107,5 +106,5 @@ def delegation_revoke(delegation_id: str):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.revoke_delegation(current_user, delegation)
+    services.revoke_delegation(current_user, delegation.id)
     return done("Delegation revoked.", "approvals.delegation_list")

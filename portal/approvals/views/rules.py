@@ -109,11 +109,11 @@ def _save(node, rule=None):
             create_once(
                 current_user,
                 once,
-                lambda: services.save_rule(current_user, node, draft),
+                lambda: services.save_rule(current_user, node.id, draft),
                 lambda _: listed,
             )
         else:
-            services.save_rule(current_user, node, draft, rule)
+            services.save_rule(current_user, node.id, draft, rule.id)
     except DomainError as refusal:
         return _editor(node, draft, rule, 422, refusal.errors)
     return done(f"Saved the rule {draft.name.strip()}.", "approvals.rule_list", node_id=node.id)
@@ -144,5 +144,5 @@ def rule_delete(rule_id: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
     name = rule.name
-    services.delete_rule(current_user, rule)
+    services.delete_rule(current_user, rule.id)
     return done(f"Deleted the rule {name}.", "approvals.rule_list", node_id=node.id)

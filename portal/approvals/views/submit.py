@@ -45,7 +45,7 @@ def purchase_order_new(node_id: str):
             outcome = create_once(
                 current_user,
                 form,
-                lambda: services.submit(current_user, node, draft, rates=rates()),
+                lambda: services.submit(current_user, node.id, draft, rates=rates()),
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
@@ -109,7 +109,7 @@ def payment_terms_change(customer_id: str):
                 current_user,
                 form,
                 lambda: services.request_payment_terms(
-                    current_user, customer, form.payment_terms.data
+                    current_user, customer.id, form.payment_terms.data
                 ),
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )

@@ -60,7 +60,7 @@ def test_two_groups_decided_at_once_advance_the_tier_exactly_once(staff, org, pe
         tier(roles(org["root"], "Approver"), roles(org["root"], "Admin")),
         tier(roles(org["root"], "Admin")),
     )
-    request = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    request = services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
     results = at_once([people["approver"].id, people["admin"].id], request.id)
     assert results == ["ok", "ok"]
     db.session.expire_all()
@@ -78,7 +78,7 @@ def test_two_groups_decided_at_once_advance_the_tier_exactly_once(staff, org, pe
 @pytest.mark.parametrize("attempt", range(5))
 def test_two_approvers_of_one_group_record_one_decision(staff, org, people, attempt):
     po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
-    request = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    request = services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
     results = at_once([people["approver"].id, people["approver2"].id], request.id)
     assert sorted(results) in (["Conflict", "ok"], ["DomainError", "ok"])
     db.session.expire_all()
