@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from portal.customers.models import Customer
-from portal.domain import Conflict, DomainError, NotFound, use_case
+from portal.domain import Conflict, DomainError, load, use_case
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.limits import column_text_error
@@ -53,9 +53,7 @@ class SegmentInput:
 @use_case
 def save_segment(actor: User, segment_id: str | None, data: SegmentInput) -> Segment:
     """Create or change a segment; every save is a new rule version with its diff."""
-    segment = db.session.get(Segment, segment_id) if segment_id else None
-    if segment_id and segment is None:
-        raise NotFound("segment")
+    segment = load(Segment, segment_id, "segment") if segment_id else None
     errors: dict[str, list[str]] = {}
     name = data.name.strip()
     if not name:
@@ -138,9 +136,7 @@ def override_segment(
     actor: User, customer_id: str, segment_id: str, justification: str, until: datetime
 ) -> CustomerSegment:
     """Put a customer into a segment by hand until `until`; recomputes leave it alone till then."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("customer")
+    customer = load(Customer, customer_id, "customer")
     segment = db.session.get(Segment, segment_id)
     now = utcnow()
     errors: dict[str, list[str]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.customers.models import Customer, CustomerAddress
-from portal.domain import NotFound
+from portal.domain import NotFound, load
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.security import audit
@@ -16,10 +16,7 @@ SECRET_FIELDS = frozenset({"tax_id", "registration_number"})
 
 
 def load_customer(customer_id: str) -> Customer:
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("customer")
-    return customer
+    return load(Customer, customer_id, "customer")
 
 
 def load_address(customer_id: str, address_id: str) -> CustomerAddress:
