@@ -11,7 +11,7 @@ from datetime import date
 
 from portal.approvals.models import ApprovalDelegation
 from portal.approvals.values import STAFF_SUBJECTS
-from portal.domain import NON_FIELD, DomainError, load, use_case
+from portal.domain import NON_FIELD, DomainError, Forbidden, load, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
@@ -95,7 +95,7 @@ def delegate(
 def revoke_delegation(actor: User, delegation_id: str) -> None:
     delegation = load(ApprovalDelegation, delegation_id, "delegation")
     if delegation.delegator_id != actor.id:
-        raise DomainError.on(NON_FIELD, "Only the person who delegated can revoke it.")
+        raise Forbidden("Only the person who delegated can revoke it.")
     delegation.revoked_at = utcnow()
     audit.record(
         "approval.delegation_revoked",

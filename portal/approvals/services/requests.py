@@ -15,7 +15,16 @@ from portal.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep
 from portal.approvals.services._common import locked, record, start_tier, step, tier_state
 from portal.approvals.services.effects import apply_effect
 from portal.approvals.values import CLOSING, Action, Decision, Operator, Status, Subject
-from portal.domain import NON_FIELD, Conflict, DomainError, NotFound, StaleVersion, load, use_case
+from portal.domain import (
+    NON_FIELD,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    load,
+    use_case,
+)
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
@@ -199,7 +208,7 @@ def submit_staff_request(
 
 def _own(actor: User, request: ApprovalRequest, *states: Status) -> None:
     if request.requester_id != actor.id:
-        raise DomainError.on(NON_FIELD, "Only the requester can do this.")
+        raise Forbidden("Only the requester can do this.")
     if request.status not in {s.value for s in states}:
         raise Conflict(f"This request is {Status(request.status).label.lower()} now.")
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.approvals import services
 from portal.approvals.models import ApprovalAssignee, ApprovalStep
 from portal.approvals.values import Decision, Status
-from portal.domain import Conflict, DomainError
+from portal.domain import Conflict, DomainError, Forbidden
 from portal.extensions import db
 from portal.models import utcnow
 from tests.factories import events
@@ -138,7 +138,7 @@ def test_changes_requested_then_resubmitted_restarts_the_chain_and_keeps_history
 
 def test_only_the_requester_resubmits_or_cancels(two_tiers, org, people):
     request = submit(people, org)
-    with pytest.raises(DomainError, match="Only the requester"):
+    with pytest.raises(Forbidden, match="Only the requester"):
         services.cancel(people["approver"], request.id)
     with pytest.raises(Conflict):
         services.resubmit(people["buyer"], request.id, po(1), rates={})

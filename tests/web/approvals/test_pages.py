@@ -178,6 +178,15 @@ def test_cancel(client, pending, people):
     assert db.session.get(ApprovalRequest, pending.id).status == Status.CANCELLED
 
 
+def test_only_the_requester_may_cancel_the_others_are_forbidden(client, pending, people):
+    as_(client, people["approver"])
+    refused = client.post(f"/approvals/requests/{pending.id}/cancel")
+    assert refused.status_code == 403
+    assert "Only the requester can do this." in refused.text
+    db.session.expire_all()
+    assert db.session.get(ApprovalRequest, pending.id).status == Status.PENDING
+
+
 def editor_form(org, **extra):
     data = {
         "name": "Large orders",
