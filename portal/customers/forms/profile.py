@@ -23,7 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
@@ -200,6 +200,10 @@ class VersionField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(STALE_FORM) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # not a number: said once, not again by the checks
+            raise StopValidation()
 
 
 def blank_to_none(value):
