@@ -259,7 +259,7 @@ register(
         C.EVENTS,
         fields=_text("body", "reason"),
         link=_mentions("body"),
-        plain=("source", "event_id", "type", "status", "resolved_by"),
+        plain=("source", "event_id", "type", "status", "resolved_by", "awaits_order"),
     )
 )
 
