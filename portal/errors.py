@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.domain import Refusal
 from portal.extensions import db
 from portal.htmx import render
 
@@ -69,6 +70,13 @@ def register_error_handlers(app: Flask) -> None:
             (name, value) for name, value in exc.get_headers() if name.lower() != "content-type"
         )
         return response
+
+    @app.errorhandler(Refusal)
+    def refused(exc: Refusal):
+        # A refusal no view re-rendered as its form: NotFound 404, Forbidden 403, Conflict 409,
+        # any other 422, with the service's messages, as a page, a fragment or JSON.
+        db.session.rollback()
+        return error_response(exc.status, " ".join(exc.messages), exc.problems)
 
     @app.errorhandler(DataError)
     def value_refused(exc: DataError):

@@ -11,7 +11,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms.validators import NumberRange, ValidationError
+from wtforms.widgets import HiddenInput
 
+from portal.domain import Errors
 from portal.limits import NUL_MESSAGE, integer_range, max_length, text_error
 
 
@@ -47,3 +49,17 @@ class Form(FlaskForm):
                 field.errors = [NUL_MESSAGE]  # other messages about such a value are noise
                 valid = False
         return valid
+
+    def show_errors(self, errors: Errors, rename: dict[str, str] | None = None) -> list[str]:
+        """Put a refusal's messages next to the fields they concern (`rename` maps the
+        service's names to this form's); the rest, about the whole form or a hidden field
+        (a version), join `form_errors` and are returned."""
+        rest = []
+        for name, messages in errors.items():
+            field = self._fields.get((rename or {}).get(name, name))
+            if field is None or isinstance(field.widget, HiddenInput):
+                rest.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]
+        self.form_errors.extend(rest)
+        return rest

@@ -59,7 +59,7 @@ def build_world() -> World:
     miami = db.session.scalar(sa.select(OrganizationNode).where(OrganizationNode.code == "MIA"))
     approvals.submit(
         buyer,
-        miami,
+        miami.id,
         approvals.Draft(
             Subject.PURCHASE_ORDER,
             "Walk-in freezer",

@@ -45,7 +45,7 @@ def approval_submit():
         lines=body.get("lines", []),
     )
     created = services.submit(
-        requester, node, draft, rates=rates(), source=source, external_ref=reference
+        requester, node.id, draft, rates=rates(), source=source, external_ref=reference
     )
     return jsonify(queries.approval(created)), 200 if known else 201
 

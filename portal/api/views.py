@@ -14,7 +14,6 @@ from portal.errors import error_response
 from portal.events import intake
 from portal.extensions import db
 from portal.idempotency import once_per_key
-from portal.organizations.errors import DomainError
 from portal.security.access import public
 
 
@@ -26,12 +25,6 @@ def invalid(refusal: Invalid):
 @bp.errorhandler(intake.Refused)
 def event_refused(refused: intake.Refused):
     return error_response(refused.status, refused.reason, refused.details)
-
-
-@bp.errorhandler(DomainError)
-def refused(refusal: DomainError):
-    found = [f"{field}: {m}" for field, messages in refusal.errors.items() for m in messages]
-    return error_response(422, "The request was refused.", found)
 
 
 @bp.errorhandler(IntegrityError)

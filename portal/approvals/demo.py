@@ -41,7 +41,7 @@ def seed_demo_approvals() -> None:
     actor = db.session.scalar(select(User).where(User.email == email))
     save_rule(
         actor,
-        east,
+        east.id,
         RuleDraft(
             name="Large orders in the East",
             subject=Subject.PURCHASE_ORDER,

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal.customers.errors import NotFound
 from portal.customers.models import Customer, CustomerPreference, RetentionFollowUp
 from portal.customers.services.activity import add_interaction
 from portal.customers.values import InteractionType
+from portal.domain import NotFound
 from portal.events.handlers import handles, moment
 from portal.events.outbox import SYSTEM
 from portal.extensions import db

@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.customers.errors import DomainError
+from portal.domain import Refusal
 from portal.events.handlers import CONSUMERS, Awaiting, Consumer
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM
@@ -58,7 +58,7 @@ class Refused(Exception):
         return "; ".join([self.reason, *self.details])
 
 
-def _unknown(exc: DomainError) -> Refused:
+def _unknown(exc: Refusal) -> Refused:
     messages = [m for field in exc.errors.values() for m in field]
     awaits = exc.awaits if isinstance(exc, Awaiting) else None
     return Refused(422, "the event refers to something unknown", messages, awaits)
@@ -96,7 +96,7 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
             db.session.flush()
             if consumer.releases:
                 apply_awaited([consumer.releases(event["payload"])])
-    except DomainError as exc:
+    except Refusal as exc:
         raise _unknown(exc) from None
     except IntegrityError:
         if not isolated:

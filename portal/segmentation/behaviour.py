@@ -22,8 +22,8 @@ from enum import StrEnum
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.customers.errors import NotFound
 from portal.customers.models import Customer
+from portal.domain import NotFound
 from portal.extensions import db
 from portal.models import among
 from portal.segmentation.engine import evaluate, evaluate_customer

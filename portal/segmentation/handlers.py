@@ -8,7 +8,7 @@ customers' hook, in that service's transaction.
 from __future__ import annotations
 
 from portal.customers import hooks
-from portal.customers.errors import NotFound
+from portal.domain import NotFound
 from portal.events.handlers import Awaiting, Batch, handles, handles_in_batches, moment, releases
 from portal.extensions import db
 from portal.segmentation import behaviour

@@ -2,7 +2,7 @@
 priorities, override a customer's segment, run the full recompute, read notifications.
 
 Each takes the acting user first, checks the rules, writes audit and events in one transaction
-and commits; a refusal raises DomainError (→ 422) and nothing is saved.
+and commits; a refusal raises DomainError (→ 422), NotFound or Conflict and nothing is saved.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from portal.customers.errors import NON_FIELD, DomainError, NotFound
 from portal.customers.models import Customer
+from portal.domain import Conflict, DomainError, load, use_case
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.limits import column_text_error
@@ -50,16 +50,10 @@ class SegmentInput:
     rule: dict  # a draft: rules.validate turns it into the stored form
 
 
-def _refuse(errors: dict[str, list[str]]):
-    db.session.rollback()
-    raise DomainError(errors)
-
-
+@use_case
 def save_segment(actor: User, segment_id: str | None, data: SegmentInput) -> Segment:
     """Create or change a segment; every save is a new rule version with its diff."""
-    segment = db.session.get(Segment, segment_id) if segment_id else None
-    if segment_id and segment is None:
-        raise NotFound("segment")
+    segment = load(Segment, segment_id, "segment") if segment_id else None
     errors: dict[str, list[str]] = {}
     name = data.name.strip()
     if not name:
@@ -81,7 +75,7 @@ def save_segment(actor: User, segment_id: str | None, data: SegmentInput) -> Seg
         except rules.RuleInvalid as invalid:
             errors.update({path: [message] for path, message in invalid.errors.items()})
     if errors:
-        _refuse(errors)
+        raise DomainError(errors)
     previous = current_version(segment) if segment else None
     if segment is None:
         ensure_fallbacks(actor.id)
@@ -106,6 +100,7 @@ def save_segment(actor: User, segment_id: str | None, data: SegmentInput) -> Seg
     return segment
 
 
+@use_case
 def reorder_segments(actor: User, segment_type: SegmentType, ordered_ids: list[str]) -> None:
     """Give the ordinary segments of a type priorities 1..n in the order given."""
     segments = {
@@ -117,7 +112,7 @@ def reorder_segments(actor: User, segment_type: SegmentType, ordered_ids: list[s
         )
     }
     if sorted(ordered_ids) != sorted(segments):
-        _refuse({NON_FIELD: ["The list of segments changed meanwhile; reload and try again."]})
+        raise Conflict("The list of segments changed meanwhile; reload and try again.")
     for priority, segment_id in enumerate(ordered_ids, start=1):
         segments[segment_id].priority = priority
     audit.record(
@@ -136,13 +131,12 @@ def _segment_payload(segment: Segment | None) -> dict | None:
     return {"segmentType": segment.segment_type, "specificSegment": segment.name}
 
 
+@use_case
 def override_segment(
     actor: User, customer_id: str, segment_id: str, justification: str, until: datetime
 ) -> CustomerSegment:
     """Put a customer into a segment by hand until `until`; recomputes leave it alone till then."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("customer")
+    customer = load(Customer, customer_id, "customer")
     segment = db.session.get(Segment, segment_id)
     now = utcnow()
     errors: dict[str, list[str]] = {}
@@ -156,7 +150,7 @@ def override_segment(
     elif (until - now).days > MAX_OVERRIDE_DAYS:
         errors["until"] = [f"An override lasts at most {MAX_OVERRIDE_DAYS} days."]
     if errors:
-        _refuse(errors)
+        raise DomainError(errors)
     evaluate([customer_id], actor_id=actor.id, now=now)  # an assignment to replace
     assignment = db.session.get(CustomerSegment, customer_id)
     db.session.refresh(assignment)

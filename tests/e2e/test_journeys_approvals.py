@@ -117,7 +117,7 @@ def test_an_approver_in_two_organisations_decides_one_then_a_delegate_decides(
     ):
         buyer = external(org["miami"], "Buyer")
         for text in descriptions:
-            services.submit(buyer, org["miami"], po(750_000, description=text), rates={})
+            services.submit(buyer, org["miami"].id, po(750_000, description=text), rates={})
 
     # Zoe's queue holds the requests of both organisations; she approves one.
     arrive(page, zoe)
@@ -169,7 +169,7 @@ def test_finance_approves_payment_terms_then_a_colleague_decides_in_their_place(
                 contact=ContactInfo(email=email, phone="+18765550000"),
             ),
         )
-        services.request_payment_terms(staff, customer, "NET_60")
+        services.request_payment_terms(staff, customer.id, "NET_60")
     fiona = make_user("finance", name="Fiona Finance")
     sam = make_user("support", name="Sam Support")
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.approvals.errors import NON_FIELD, DomainError
 from portal.approvals.models import ApprovalDelegation
 from portal.approvals.values import STAFF_SUBJECTS
+from portal.domain import NON_FIELD, DomainError, Forbidden, load, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode
-from portal.organizations.services._common import use_case
 from portal.security import audit
 from portal.security.models import User
 
@@ -48,14 +47,18 @@ def _check_staff_cover(actor: User, delegate_to: User | None) -> None:
 @use_case
 def delegate(
     actor: User,
-    organization: OrganizationNode | None,
-    delegate_to: User | None,
+    organization_id: str | None,
+    delegate_id: str | None,
     starts_on: date,
     ends_on: date,
     reason: str = "",
 ) -> ApprovalDelegation:
-    """`organization` None: a staff approver's cover by a colleague, for what staff decide."""
+    """`organization_id` None: a staff approver's cover by a colleague, for what staff decide."""
     today = utcnow().date()
+    organization = (
+        load(OrganizationNode, organization_id, "organisation") if organization_id else None
+    )
+    delegate_to = db.session.get(User, delegate_id) if delegate_id else None
     if organization is None:
         _check_staff_cover(actor, delegate_to)
     else:
@@ -89,9 +92,10 @@ def delegate(
 
 
 @use_case
-def revoke_delegation(actor: User, delegation: ApprovalDelegation) -> None:
+def revoke_delegation(actor: User, delegation_id: str) -> None:
+    delegation = load(ApprovalDelegation, delegation_id, "delegation")
     if delegation.delegator_id != actor.id:
-        raise DomainError.on(NON_FIELD, "Only the person who delegated can revoke it.")
+        raise Forbidden("Only the person who delegated can revoke it.")
     delegation.revoked_at = utcnow()
     audit.record(
         "approval.delegation_revoked",

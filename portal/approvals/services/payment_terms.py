@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import Group, Tier
 from portal.approvals.services.requests import Draft, submit_staff_request
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
 from portal.customers.values import CUSTOMER_NAME, PAYMENT_TERMS
+from portal.domain import DomainError, load
 from portal.extensions import db
 from portal.organizations.models import OrganizationNode
 from portal.security.models import User
@@ -21,7 +21,8 @@ FINANCE = STAFF_SUBJECTS[Subject.PAYMENT_TERMS.value]
 FINANCE_CHAIN = (Tier(groups=(Group(staff_permission=FINANCE),)),)
 
 
-def request_payment_terms(actor: User, customer: Customer, terms: str) -> ApprovalRequest:
+def request_payment_terms(actor: User, customer_id: str, terms: str) -> ApprovalRequest:
+    customer = load(Customer, customer_id, "customer")
     if not customer.customer_type.is_b2b:
         raise DomainError.on("payment_terms", "Only business customers have payment terms.")
     if terms not in PAYMENT_TERMS:
@@ -37,12 +38,12 @@ def request_payment_terms(actor: User, customer: Customer, terms: str) -> Approv
     )
     if pending:
         raise DomainError.on("payment_terms", "A change of these terms already waits for finance.")
-    organization = db.session.scalar(
-        select(OrganizationNode).where(OrganizationNode.customer_id == customer.id)
+    organization_id = db.session.scalar(
+        select(OrganizationNode.id).where(OrganizationNode.customer_id == customer.id)
     )
     draft = Draft(
         Subject.PAYMENT_TERMS,
         f"Payment terms of {CUSTOMER_NAME}: {customer.payment_terms or 'none'} → {terms}",
         target={"customer_id": customer.id, "payment_terms": terms},
     )
-    return submit_staff_request(actor, organization, draft, FINANCE_CHAIN)
+    return submit_staff_request(actor, organization_id, draft, FINANCE_CHAIN)

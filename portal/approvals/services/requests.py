@@ -9,22 +9,30 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.approvals import directory, rules
-from portal.approvals.errors import NON_FIELD, Conflict, DomainError
 from portal.approvals.models import ApprovalRequest, ApprovalRule, ApprovalStep
 from portal.approvals.services._common import locked, record, start_tier, step, tier_state
 from portal.approvals.services.effects import apply_effect
 from portal.approvals.values import CLOSING, Action, Decision, Operator, Status, Subject
+from portal.domain import (
+    NON_FIELD,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    load,
+    use_case,
+)
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
 from portal.organizations.rules import ancestor_paths
-from portal.organizations.services._common import use_case
 from portal.security.models import User
 
 MAX_COMMENT = 2000
+DECIDED_MEANWHILE = "Someone decided this request meanwhile; reload it."
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,7 @@ def _requested(actor: User | None, request: ApprovalRequest, summary: str) -> No
 @use_case
 def submit(
     requester: User,
-    node: OrganizationNode,
+    node_id: str,
     draft: Draft,
     *,
     rates: Mapping[str, str],
@@ -139,9 +147,10 @@ def submit(
     external_ref: str | None = None,
     now: datetime | None = None,
 ) -> ApprovalRequest:
-    """Create the request at `node` and route it. A calling system's repeated reference
+    """Create the request at the node and route it. A calling system's repeated reference
     returns the request it created the first time."""
     now = now or utcnow()
+    node = load(OrganizationNode, node_id, "node")
     if external_ref:
         existing = db.session.scalar(
             select(ApprovalRequest).where(
@@ -172,10 +181,11 @@ def submit(
 
 @use_case
 def submit_staff_request(
-    actor: User, node: OrganizationNode | None, draft: Draft, chain: rules.Chain, now=None
+    actor: User, node_id: str | None, draft: Draft, chain: rules.Chain, now=None
 ) -> ApprovalRequest:
     """A request with a fixed chain decided by EFI staff (payment terms by finance)."""
     now = now or utcnow()
+    node = load(OrganizationNode, node_id, "node") if node_id else None
     request = ApprovalRequest(
         organization_id=node.organization_id if node else None,
         node_id=node.id if node else None,
@@ -198,7 +208,7 @@ def submit_staff_request(
 
 def _own(actor: User, request: ApprovalRequest, *states: Status) -> None:
     if request.requester_id != actor.id:
-        raise DomainError.on(NON_FIELD, "Only the requester can do this.")
+        raise Forbidden("Only the requester can do this.")
     if request.status not in {s.value for s in states}:
         raise Conflict(f"This request is {Status(request.status).label.lower()} now.")
 
@@ -296,13 +306,13 @@ def decide(
     arguments = (actor, request_id, decision, comment, round_, tier, now or utcnow())
     try:
         return _decide(*arguments)
-    except (StaleDataError, IntegrityError):
+    except (StaleVersion, IntegrityError):  # use_case turns a stale row into StaleVersion
         db.session.rollback()
     try:
         return _decide(*arguments)
-    except (StaleDataError, IntegrityError):
+    except (StaleVersion, IntegrityError):
         db.session.rollback()
-        raise Conflict() from None
+        raise Conflict(DECIDED_MEANWHILE) from None
 
 
 @use_case
@@ -314,12 +324,12 @@ def _decide(actor, request_id, decision, comment, round_, tier, now) -> Approval
         raise DomainError.on("comment", f"Keep it under {MAX_COMMENT} characters.")
     request = locked(request_id)
     if request is None:
-        raise DomainError.on(NON_FIELD, "There is no such request.")
+        raise NotFound("request")
     if _repeated(actor, request.id, decision, round_, tier):
         db.session.rollback()
         return request
     if request.status != Status.PENDING.value or (request.round, request.tier) != (round_, tier):
-        raise Conflict()
+        raise Conflict(DECIDED_MEANWHILE)
     state = tier_state(request)
     delegators = directory.delegators_of(actor.id, request, now.date())
     try:

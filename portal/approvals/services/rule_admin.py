@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from portal.approvals import directory, rules
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalRule
 from portal.approvals.values import Operator, Subject
+from portal.domain import DomainError, NotFound, load, use_case
 from portal.extensions import db
 from portal.limits import column_range_error, column_text_error
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode, OrganizationRole
-from portal.organizations.services._common import use_case
 from portal.security import audit
 from portal.security.models import User
 
@@ -72,9 +71,14 @@ def _errors(node: OrganizationNode, draft: RuleDraft) -> dict[str, list[str]]:
 
 @use_case
 def save_rule(
-    actor: User, node: OrganizationNode, draft: RuleDraft, rule: ApprovalRule | None = None
+    actor: User, node_id: str, draft: RuleDraft, rule_id: str | None = None
 ) -> ApprovalRule:
-    """Create a rule at `node`, or replace `rule` (pending requests keep their snapshot)."""
+    """Create a rule at the node, or replace the rule `rule_id` there (pending requests keep
+    their snapshot)."""
+    node = load(OrganizationNode, node_id, "node")
+    rule = load(ApprovalRule, rule_id, "rule") if rule_id else None
+    if rule is not None and rule.node_id != node.id:
+        raise NotFound("rule")
     if errors := _errors(node, draft):
         raise DomainError(errors)
     if rule is None:
@@ -106,7 +110,8 @@ def save_rule(
 
 
 @use_case
-def delete_rule(actor: User, rule: ApprovalRule) -> None:
+def delete_rule(actor: User, rule_id: str) -> None:
+    rule = load(ApprovalRule, rule_id, "rule")
     audit.record(
         "approval.rule_deleted",
         user=actor,

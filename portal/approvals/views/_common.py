@@ -13,9 +13,6 @@ from portal.approvals.values import Status
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.models import utcnow
-from portal.organizations.views._common import refuse
-
-__all__ = ["done", "load_request_or_404", "may_decide", "refuse"]
 
 
 def load_request_or_404(request_id: str) -> ApprovalRequest:

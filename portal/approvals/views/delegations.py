@@ -9,17 +9,16 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.approvals import bp, directory, queries, services
-from portal.approvals.errors import DomainError
 from portal.approvals.forms import ButtonForm, DelegationForm
 from portal.approvals.models import ApprovalDelegation
-from portal.approvals.views._common import done, refuse
+from portal.approvals.views._common import done
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import create_once
 from portal.models import utcnow
 from portal.organizations.models import OrganizationNode
 from portal.security.access import require
-from portal.security.models import User
 from portal.security.permissions import SIGNED_IN
 
 
@@ -76,8 +75,8 @@ def delegation_list():
                     form,
                     lambda: services.delegate(
                         current_user,
-                        cover.organization,
-                        db.session.get(User, form.delegate.data),
+                        cover.organization.id if cover.organization else None,
+                        form.delegate.data,
                         form.starts_on.data,
                         form.ends_on.data,
                         form.reason.data or "",
@@ -85,7 +84,7 @@ def delegation_list():
                     lambda _: url_for("approvals.delegation_list"),
                 )
             except DomainError as refusal:
-                refuse(form, refusal)
+                form.show_errors(refusal.errors)
             else:
                 return done("Delegated.", "approvals.delegation_list")
         status = 422
@@ -107,5 +106,5 @@ def delegation_revoke(delegation_id: str):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.revoke_delegation(current_user, delegation)
+    services.revoke_delegation(current_user, delegation.id)
     return done("Delegation revoked.", "approvals.delegation_list")

@@ -6,10 +6,10 @@ from flask import abort, make_response, request
 from flask_login import current_user
 
 from portal.approvals import bp, queries, rules, services
-from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.forms import ButtonForm, DecisionForm, FilterForm
 from portal.approvals.values import Decision, Status
-from portal.approvals.views._common import done, load_request_or_404, may_decide, refuse
+from portal.approvals.views._common import done, load_request_or_404, may_decide
+from portal.domain import Conflict, DomainError
 from portal.htmx import render
 from portal.models import utcnow
 from portal.security.access import require
@@ -138,10 +138,10 @@ def decide(request_id: str):
             tier=form.tier.data,
         )
     except Conflict as conflict:
-        refuse(form, conflict)
+        form.show_errors(conflict.errors)
         return _dialog(load_request_or_404(request_id), form, decision, 409)
     except DomainError as refusal:
-        refuse(form, refusal)
+        form.show_errors(refusal.errors)
         return _dialog(approval, form, decision, 422)
     return done(
         f"{decision.value.replace('_', ' ').capitalize()}: {queries.title(decided)}. "
@@ -159,6 +159,6 @@ def request_cancel(request_id: str):
         abort(400)
     try:
         services.cancel(current_user, approval.id)
-    except DomainError as refusal:
-        return _request_page(approval, status=409 if isinstance(refusal, Conflict) else 422)
+    except (Conflict, DomainError) as refusal:
+        return _request_page(approval, status=refusal.status)
     return done("Request cancelled.", "approvals.request_detail", request_id=approval.id)

@@ -7,12 +7,12 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.approvals import bp, directory, queries, services
-from portal.approvals.errors import DomainError
 from portal.approvals.forms import CURRENCIES, ButtonForm, rule_draft
 from portal.approvals.models import ApprovalRule
 from portal.approvals.rules import Group, Tier, chain_from_json, format_amount, format_major
 from portal.approvals.values import DeadlineUnit, Operator, Subject
 from portal.approvals.views._common import done
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import OnceForm, create_once
@@ -109,11 +109,11 @@ def _save(node, rule=None):
             create_once(
                 current_user,
                 once,
-                lambda: services.save_rule(current_user, node, draft),
+                lambda: services.save_rule(current_user, node.id, draft),
                 lambda _: listed,
             )
         else:
-            services.save_rule(current_user, node, draft, rule)
+            services.save_rule(current_user, node.id, draft, rule.id)
     except DomainError as refusal:
         return _editor(node, draft, rule, 422, refusal.errors)
     return done(f"Saved the rule {draft.name.strip()}.", "approvals.rule_list", node_id=node.id)
@@ -144,5 +144,5 @@ def rule_delete(rule_id: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
     name = rule.name
-    services.delete_rule(current_user, rule)
+    services.delete_rule(current_user, rule.id)
     return done(f"Deleted the rule {name}.", "approvals.rule_list", node_id=node.id)

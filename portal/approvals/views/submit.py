@@ -7,13 +7,13 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.approvals import bp, services
-from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.forms import PaymentTermsForm, RequestForm
 from portal.approvals.fx import rates
 from portal.approvals.rules import format_major
 from portal.approvals.values import Status, Subject
-from portal.approvals.views._common import done, done_at, load_request_or_404, refuse
+from portal.approvals.views._common import done, done_at, load_request_or_404
 from portal.customers.models import Customer
+from portal.domain import Conflict, DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import create_once
@@ -46,11 +46,11 @@ def purchase_order_new(node_id: str):
             outcome = create_once(
                 current_user,
                 form,
-                lambda: services.submit(current_user, node, draft, rates=rates()),
+                lambda: services.submit(current_user, node.id, draft, rates=rates()),
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
-            refuse(form, refusal)
+            form.show_errors(refusal.errors)
         else:
             created = outcome.created
             state = (
@@ -85,8 +85,8 @@ def request_edit(request_id: str):
         if form.validate_on_submit() and (draft := _draft(form)):
             try:
                 services.resubmit(current_user, approval.id, draft, rates=rates())
-            except DomainError as refusal:
-                refuse(form, refusal)
+            except (Conflict, DomainError) as refusal:
+                form.show_errors(refusal.errors)
                 if isinstance(refusal, Conflict):
                     return render(
                         "approvals/request_form.html", status=409, form=form, approval=approval
@@ -110,12 +110,12 @@ def payment_terms_change(customer_id: str):
                 current_user,
                 form,
                 lambda: services.request_payment_terms(
-                    current_user, customer, form.payment_terms.data
+                    current_user, customer.id, form.payment_terms.data
                 ),
                 lambda created: url_for("approvals.request_detail", request_id=created.id),
             )
         except DomainError as refusal:
-            refuse(form, refusal)
+            form.show_errors(refusal.errors)
         else:
             return done_at("The change waits for finance.", outcome.location)
     status = 422 if request.method == "POST" else 200

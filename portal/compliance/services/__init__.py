@@ -1,6 +1,6 @@
 """Compliance use cases (CustomerDataComplianceService). Each takes the acting officer first,
 checks the rules, writes the timeline, the audit entry and any event in one transaction, and
-commits; a refusal raises ComplianceError and saves nothing."""
+commits; a refusal raises DomainError and saves nothing."""
 
 from portal.compliance.services.fulfilment import (
     approve_erasure,

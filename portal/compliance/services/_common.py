@@ -5,24 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from portal.compliance.deadlines import Deadlines, deadlines_for
-from portal.compliance.errors import ComplianceError, NotFound
 from portal.compliance.models import DataSubjectRequest, RequestEvent
 from portal.compliance.values import RequestStatus
-from portal.extensions import db
+from portal.domain import load
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import User
-from portal.services import rolls_back_on
-
-# Roll back when the use case refuses, so nothing half-done is saved.
-use_case = rolls_back_on(ComplianceError)
 
 
 def load_request(request_id: str) -> DataSubjectRequest:
-    found = db.session.get(DataSubjectRequest, request_id)
-    if found is None:
-        raise NotFound("request")
-    return found
+    return load(DataSubjectRequest, request_id, "request")
 
 
 def deadlines_of(request: DataSubjectRequest) -> Deadlines:

@@ -7,16 +7,17 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from portal.compliance.errors import ComplianceError
 from portal.compliance.models import ConsentRecord
 from portal.compliance.values import ConsentChannel, ConsentPurpose
 from portal.customers.models import Customer
+from portal.domain import DomainError, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import User
 
 
+@use_case
 def record_consent(
     actor: User,
     customer_id: str,
@@ -28,9 +29,9 @@ def record_consent(
 ) -> ConsentRecord:
     """Grant or withdraw in one step; withdrawing is exactly as easy as granting."""
     if db.session.get(Customer, customer_id) is None:
-        raise ComplianceError.on("customer_id", "No customer has this id.")
+        raise DomainError.on("customer_id", "No customer has this id.")
     if not notice_version.strip():
-        raise ComplianceError.on("notice_version", "Which version of the notice was shown?")
+        raise DomainError.on("notice_version", "Which version of the notice was shown?")
     record = ConsentRecord(
         customer_id=customer_id,
         purpose=purpose,

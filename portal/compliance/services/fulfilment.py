@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.compliance import erasure, export
-from portal.compliance.errors import NON_FIELD, ComplianceError
 from portal.compliance.models import DataExport, DataSubjectRequest
 from portal.compliance.rules import transition_error
-from portal.compliance.services._common import load_request, log, use_case
+from portal.compliance.services._common import load_request, log
 from portal.compliance.values import (
     EXPORT_TYPES,
     CompletionStatus,
@@ -18,6 +17,7 @@ from portal.compliance.values import (
     RequestStatus,
     RequestType,
 )
+from portal.domain import NON_FIELD, DomainError, NotFound, use_case
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.models import new_uuid, utcnow
@@ -27,13 +27,13 @@ from portal.security.passwords import verify_password
 
 def _workable(request: DataSubjectRequest, *types: RequestType) -> None:
     if request.request_type not in types:
-        raise ComplianceError.on(NON_FIELD, f"This is a {request.request_type.label} request.")
+        raise DomainError.on(NON_FIELD, f"This is a {request.request_type.label} request.")
     if request.verified_at is None:
-        raise ComplianceError.on(NON_FIELD, "Verify the requester's identity first.")
+        raise DomainError.on(NON_FIELD, "Verify the requester's identity first.")
     if request.customer_id is None:
-        raise ComplianceError.on(NON_FIELD, "Match the request to a customer first.")
+        raise DomainError.on(NON_FIELD, "Match the request to a customer first.")
     if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
-        raise ComplianceError.on(NON_FIELD, f"The request is {request.status.label.lower()}.")
+        raise DomainError.on(NON_FIELD, f"The request is {request.status.label.lower()}.")
 
 
 @use_case
@@ -44,7 +44,7 @@ def plan_erasure(
     request = load_request(request_id)
     _workable(request, RequestType.ERASURE)
     if scope is ErasureScope.PARTIAL and not categories:
-        raise ComplianceError.on("categories", "Choose the data categories to erase.")
+        raise DomainError.on("categories", "Choose the data categories to erase.")
     request.erasure_scope = scope
     request.erasure_categories = (
         [c.value for c in DataCategory]
@@ -70,9 +70,9 @@ def approve_erasure(actor: User, request_id: str) -> DataSubjectRequest:
     """The second officer's approval of a FULL erasure (never the officer who planned it)."""
     request = load_request(request_id)
     if request.status is not RequestStatus.AWAITING_APPROVAL:
-        raise ComplianceError.on(NON_FIELD, "Nothing is awaiting approval.")
+        raise DomainError.on(NON_FIELD, "Nothing is awaiting approval.")
     if actor.id == request.approval_requested_by:
-        raise ComplianceError.on(NON_FIELD, "A second officer must approve, not the planner.")
+        raise DomainError.on(NON_FIELD, "A second officer must approve, not the planner.")
     request.approved_by = actor.id
     request.approved_at = utcnow()
     log(actor, request, "erasure_approved", "Full erasure approved", to=RequestStatus.IN_PROGRESS)
@@ -82,11 +82,11 @@ def approve_erasure(actor: User, request_id: str) -> DataSubjectRequest:
 
 def _reauthenticated(actor: User, password: str) -> None:
     if actor.password_hash is None:
-        raise ComplianceError.on(
+        raise DomainError.on(
             "password", "Your account signs in by SSO; sign in again through SSO to confirm."
         )
     if not verify_password(actor.password_hash, password):
-        raise ComplianceError.on("password", "That is not your password.")
+        raise DomainError.on("password", "That is not your password.")
 
 
 @use_case
@@ -96,11 +96,11 @@ def execute_erasure(actor: User, request_id: str, password: str) -> DataSubjectR
     _workable(request, RequestType.ERASURE)
     _reauthenticated(actor, password)
     if request.erasure_scope is None:
-        raise ComplianceError.on(NON_FIELD, "Plan the erasure first.")
+        raise DomainError.on(NON_FIELD, "Plan the erasure first.")
     if request.erasure_scope is ErasureScope.FULL and request.approved_by in (None, actor.id):
-        raise ComplianceError.on(NON_FIELD, "A full erasure needs a second officer's approval.")
+        raise DomainError.on(NON_FIELD, "A full erasure needs a second officer's approval.")
     if error := transition_error(request.status, RequestStatus.COMPLETED, True):
-        raise ComplianceError.on(NON_FIELD, error)
+        raise DomainError.on(NON_FIELD, error)
 
     now = utcnow()
     categories = [DataCategory(c) for c in request.erasure_categories]
@@ -172,15 +172,15 @@ def complete(actor: User, request_id: str, note: str) -> DataSubjectRequest:
     """Close a request that needed no erasure: the answer was sent or the change made."""
     request = load_request(request_id)
     if request.request_type is RequestType.ERASURE:
-        raise ComplianceError.on(NON_FIELD, "An erasure completes when it is executed.")
+        raise DomainError.on(NON_FIELD, "An erasure completes when it is executed.")
     if error := transition_error(
         request.status, RequestStatus.COMPLETED, request.verified_at is not None
     ):
-        raise ComplianceError.on(NON_FIELD, error)
+        raise DomainError.on(NON_FIELD, error)
     if request.request_type in EXPORT_TYPES and not db.session.scalar(
         select(DataExport.id).where(DataExport.request_id == request.id).limit(1)
     ):
-        raise ComplianceError.on(NON_FIELD, "Create the export before completing.")
+        raise DomainError.on(NON_FIELD, "Create the export before completing.")
     request.completion_status = CompletionStatus.SUCCESS
     request.completed_at = utcnow()
     log(actor, request, "completed", note.strip(), to=RequestStatus.COMPLETED)
@@ -190,10 +190,10 @@ def complete(actor: User, request_id: str, note: str) -> DataSubjectRequest:
 
 @use_case
 def record_download(actor: User, export_id: str) -> DataExport:
-    """Count and audit a download; refuse expired or erased exports (→ 404 in the view)."""
+    """Count and audit a download; an expired or erased export is NotFound (→ 404)."""
     found = db.session.get(DataExport, export_id)
     if found is None or found.deleted_at is not None or found.expires_at < utcnow():
-        raise ComplianceError.on(NON_FIELD, "This export has expired.")
+        raise NotFound("export")
     found.downloads += 1
     log(actor, load_request(found.request_id), "export_downloaded", found.file_name)
     db.session.commit()

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.compliance.deadlines import can_extend
-from portal.compliance.errors import NON_FIELD, ComplianceError
 from portal.compliance.models import DataSubjectRequest
 from portal.compliance.rules import SPECIAL, legal_basis_for, transition_error
-from portal.compliance.services._common import deadlines_of, load_request, log, today, use_case
+from portal.compliance.services._common import deadlines_of, load_request, log, today
 from portal.compliance.values import (
     CLOSED_STATUSES,
     Channel,
@@ -18,6 +17,7 @@ from portal.compliance.values import (
     RequestType,
 )
 from portal.customers.models import Customer
+from portal.domain import NON_FIELD, DomainError, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
@@ -38,16 +38,16 @@ class NewRequest:
 
 def _check_customer(customer_id: str | None) -> None:
     if customer_id and db.session.get(Customer, customer_id) is None:
-        raise ComplianceError.on("customer_id", "No customer has this id.")
+        raise DomainError.on("customer_id", "No customer has this id.")
 
 
 @use_case
 def receive_request(actor: User, new: NewRequest) -> DataSubjectRequest:
     """Record a request as received; the legal clock runs from `received_at`."""
     if new.received_at > utcnow():
-        raise ComplianceError.on("received_at", "A request cannot be received in the future.")
+        raise DomainError.on("received_at", "A request cannot be received in the future.")
     if not new.requester_name.strip():
-        raise ComplianceError.on("requester_name", "Who made the request?")
+        raise DomainError.on("requester_name", "Who made the request?")
     _check_customer(new.customer_id)
     request = DataSubjectRequest(
         customer_id=new.customer_id or None,
@@ -79,7 +79,7 @@ def receive_request(actor: User, new: NewRequest) -> DataSubjectRequest:
 
 def _open(request: DataSubjectRequest) -> None:
     if request.status in CLOSED_STATUSES:
-        raise ComplianceError.on(NON_FIELD, f"The request is {request.status.label.lower()}.")
+        raise DomainError.on(NON_FIELD, f"The request is {request.status.label.lower()}.")
 
 
 @use_case
@@ -90,9 +90,9 @@ def verify_identity(
     request = load_request(request_id)
     _open(request)
     if not method.strip():
-        raise ComplianceError.on("method", "Say how the identity was verified.")
+        raise DomainError.on("method", "Say how the identity was verified.")
     if not evidence.strip():
-        raise ComplianceError.on("evidence", "Describe the evidence seen.")
+        raise DomainError.on("evidence", "Describe the evidence seen.")
     _check_customer(customer_id)
     if customer_id:
         request.customer_id = customer_id
@@ -116,9 +116,9 @@ def change_status(
     """The plain moves (verifying, in progress, on hold, cancelled); others have their own."""
     request = load_request(request_id)
     if new in SPECIAL:
-        raise ComplianceError.on("status", f"Use the {new.label.lower()} action instead.")
+        raise DomainError.on("status", f"Use the {new.label.lower()} action instead.")
     if error := transition_error(request.status, new, request.verified_at is not None):
-        raise ComplianceError.on("status", error)
+        raise DomainError.on("status", error)
     log(actor, request, "status_changed", note.strip(), to=new)
     db.session.commit()
     return request
@@ -130,7 +130,7 @@ def acknowledge(actor: User, request_id: str) -> DataSubjectRequest:
     request = load_request(request_id)
     _open(request)
     if request.acknowledged_at is not None:
-        raise ComplianceError.on(NON_FIELD, "Receipt was already acknowledged.")
+        raise DomainError.on(NON_FIELD, "Receipt was already acknowledged.")
     request.acknowledged_at = utcnow()
     log(actor, request, "acknowledged", "Receipt confirmed to the requester")
     db.session.commit()
@@ -142,9 +142,9 @@ def deny(actor: User, request_id: str, reason: str) -> DataSubjectRequest:
     """Refuse the request; the reason is required and is what the reply tells the person."""
     request = load_request(request_id)
     if not reason.strip():
-        raise ComplianceError.on("reason", "Give the reason for the denial; the reply needs it.")
+        raise DomainError.on("reason", "Give the reason for the denial; the reply needs it.")
     if error := transition_error(request.status, RequestStatus.DENIED, True):
-        raise ComplianceError.on(NON_FIELD, error)
+        raise DomainError.on(NON_FIELD, error)
     request.denial_reason = reason.strip()
     request.completed_at = utcnow()
     log(actor, request, "denied", reason.strip(), to=RequestStatus.DENIED)
@@ -159,18 +159,16 @@ def extend(actor: User, request_id: str, reason: str) -> DataSubjectRequest:
     request = load_request(request_id)
     _open(request)
     if not can_extend(request.jurisdiction):
-        raise ComplianceError.on(NON_FIELD, "Internal-policy requests cannot be extended.")
+        raise DomainError.on(NON_FIELD, "Internal-policy requests cannot be extended.")
     if request.extended_at is not None:
-        raise ComplianceError.on(NON_FIELD, "The deadline was already extended once.")
+        raise DomainError.on(NON_FIELD, "The deadline was already extended once.")
     limit = deadlines_of(request).extension_deadline
     if limit is not None and today() > limit:
-        raise ComplianceError.on(
-            NON_FIELD, f"An extension had to be decided by {limit.isoformat()}."
-        )
+        raise DomainError.on(NON_FIELD, f"An extension had to be decided by {limit.isoformat()}.")
     if not reason.strip():
-        raise ComplianceError.on("reason", "Give the reason for the extension.")
+        raise DomainError.on("reason", "Give the reason for the extension.")
     if error := transition_error(request.status, RequestStatus.EXTENDED, True):
-        raise ComplianceError.on(NON_FIELD, error)
+        raise DomainError.on(NON_FIELD, error)
     request.extended_at = utcnow()
     request.extension_reason = reason.strip()
     due = deadlines_of(request).legal_due

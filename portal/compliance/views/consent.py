@@ -10,11 +10,11 @@ from flask import abort
 from flask_login import current_user
 
 from portal.compliance import bp
-from portal.compliance.errors import ComplianceError
 from portal.compliance.forms import ConsentForm
 from portal.compliance.services.consent import consent_history, consent_states, record_consent
 from portal.compliance.values import ConsentChannel, ConsentPurpose
 from portal.customers.queries.profile import customer_or_404
+from portal.domain import DomainError
 from portal.htmx import redirect_after_post, render
 from portal.security.access import require
 
@@ -58,6 +58,6 @@ def consent_record(customer_id: str, purpose: str, decision: str):
             channel=ConsentChannel(form.channel.data),
             notice_version=form.notice_version.data,
         )
-    except ComplianceError as exc:
+    except DomainError as exc:
         return _panel(customer, form, status=422, errors=exc.errors)
     return redirect_after_post("compliance.consent", customer_id=customer.id)

@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from portal.compliance import bp, queries, services
 from portal.compliance.deadlines import due_label
-from portal.compliance.errors import ComplianceError, NotFound
 from portal.compliance.export import path_of
 from portal.compliance.forms import (
     ButtonForm,
@@ -28,6 +27,7 @@ from portal.compliance.forms import (
 from portal.compliance.rules import manual_targets
 from portal.compliance.services._common import deadlines_of, load_request, today
 from portal.compliance.values import DataCategory, ErasureScope, RequestStatus
+from portal.domain import DomainError
 from portal.htmx import redirect_after_post, render, see_other
 from portal.idempotency import create_once
 from portal.models import utcnow
@@ -62,7 +62,7 @@ def request_new():
 @require(MANAGE)
 def request_create():
     form = RequestForm()
-    errors: dict = {}
+    errors: list[str] = []
     if form.validate():
         try:
             outcome = create_once(
@@ -71,19 +71,11 @@ def request_create():
                 lambda: services.receive_request(current_user, form.new_request(utcnow())),
                 lambda created: url_for("compliance.request_detail", request_id=created.id),
             )
-        except ComplianceError as exc:
-            errors = exc.errors
+        except DomainError as exc:
+            errors = form.show_errors(exc.errors)
         else:
             return see_other(outcome.location)
-    for name, messages in errors.items():
-        if name in form:
-            form[name].errors = list(messages)
-    return render(
-        "compliance/request_new.html",
-        form=form,
-        errors=[m for n, ms in errors.items() if n not in form for m in ms],
-        status=422,
-    )
+    return render("compliance/request_new.html", form=form, errors=errors, status=422)
 
 
 def _forms(found) -> dict:
@@ -126,33 +118,22 @@ def _page(found, *, status: int = 200, failed: tuple[str, object] | None = None,
     )
 
 
-def _load(request_id: str):
-    try:
-        return load_request(request_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/requests/<request_id>")
 @require(MANAGE)
 def request_detail(request_id: str):
-    return _page(_load(request_id))
+    return _page(load_request(request_id))
 
 
 def _act(request_id: str, name: str, form, call: Callable[[], object]) -> Response:
     """Validate `form`, run the use case, and go back to the request page (422 on refusal)."""
-    found = _load(request_id)
+    found = load_request(request_id)
     if not form.validate():
         return _page(found, status=422, failed=(name, form))
     try:
         call()
-    except NotFound:
-        abort(404)
-    except ComplianceError as exc:
-        for field, messages in exc.errors.items():
-            if field in form:
-                form[field].errors = list(messages)
-        return _page(_load(request_id), status=422, failed=(name, form), errors=exc.errors)
+    except DomainError as exc:
+        form.show_errors(exc.errors)
+        return _page(load_request(request_id), status=422, failed=(name, form), errors=exc.errors)
     return redirect_after_post("compliance.request_detail", request_id=request_id)
 
 
@@ -290,7 +271,7 @@ def export_create(request_id: str):
 @bp.get("/requests/<request_id>/receipt")
 @require(MANAGE)
 def erasure_receipt(request_id: str):
-    found = _load(request_id)
+    found = load_request(request_id)
     if not found.receipt:
         abort(404)
     body = json.dumps(found.receipt, indent=2)
@@ -304,10 +285,7 @@ def erasure_receipt(request_id: str):
 @bp.get("/exports/<export_id>")
 @require(MANAGE)
 def export_download(export_id: str):
-    try:
-        found = services.record_download(current_user, export_id)
-    except ComplianceError:
-        abort(404)
+    found = services.record_download(current_user, export_id)
     # Read at once (exports are small) so no file handle outlives the request.
     return send_file(
         io.BytesIO(path_of(found).read_bytes()),

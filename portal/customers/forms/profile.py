@@ -23,7 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
@@ -48,7 +48,6 @@ from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
 from portal.limits import integer_range
 
-Errors = dict[str, list[str]]
 IDENTIFIERS = ("tax_id", "registration_number")
 # A comma list as typed; the rules check its entries one by one.
 LIST_LONGEST = 2000
@@ -203,6 +202,10 @@ class VersionField(IntegerField):
         # beyond the column's range is as altered as no number at all
         if self.data is not None and not 0 <= self.data <= integer_range(Customer.version_id)[1]:
             raise ValueError(STALE_FORM)
+
+    def pre_validate(self, form):
+        if self.process_errors:  # not a number: said once, not again by the checks
+            raise StopValidation()
 
 
 def blank_to_none(value):
@@ -398,15 +401,3 @@ def status_form(customer, targets: Iterable[CustomerStatus], **kwargs) -> Status
     form = StatusForm(data={"version": customer.version_id}, **kwargs)
     form.status.choices = choices(sorted(targets), blank="Choose")
     return form
-
-
-def show_errors(form: Form, errors: Errors, rename: dict[str, str] | None = None) -> list:
-    """Put the domain's messages on the fields they concern; return the rest (form-level)."""
-    rest = []
-    for name, messages in errors.items():
-        field = form._fields.get((rename or {}).get(name, name))
-        if field is None or isinstance(field.widget, HiddenInput) or name == "csrf_token":
-            rest.extend(messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    return rest

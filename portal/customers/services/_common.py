@@ -1,64 +1,22 @@
-"""What every customer use case shares: loading, the transaction boundary, payload shapes."""
+"""What every customer use case shares: loading, payload shapes, the audit entry and event."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
-from portal.customers.errors import DomainError, NotFound, StaleVersion
 from portal.customers.models import Customer, CustomerAddress
+from portal.domain import NotFound, load
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.security import audit
 from portal.security.models import User
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 MASK = "***"  # tax ids and registration numbers never leave the database in clear
 SECRET_FIELDS = frozenset({"tax_id", "registration_number"})
 
 
-def use_case(function: Callable[P, R]) -> Callable[P, R]:
-    """Roll the session back when the use case refuses, so nothing half-done is saved.
-
-    A row another session changed between our read and our write becomes StaleVersion.
-    """
-
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except DomainError:
-            db.session.rollback()
-            raise
-        except StaleDataError:
-            db.session.rollback()
-            raise StaleVersion() from None
-
-    return run
-
-
-def flush_or_stale(current: Callable[[], tuple[dict, int]]) -> None:
-    """Write now. When another request inserted the same row (same key) at the same moment,
-    this save is stale, not an error: StaleVersion with `current()`'s values and version."""
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise StaleVersion(*current()) from None
-
-
 def load_customer(customer_id: str) -> Customer:
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("customer")
-    return customer
+    return load(Customer, customer_id, "customer")
 
 
 def load_address(customer_id: str, address_id: str) -> CustomerAddress:

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, CustomerPreference, Interaction
 from portal.customers.rules import preference_errors
-from portal.customers.services._common import flush_or_stale, load_customer, record, use_case
+from portal.customers.services._common import load_customer, record
 from portal.customers.values import InteractionType, Preferences
+from portal.domain import DomainError, StaleVersion, flush_or_stale, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User

@@ -5,12 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from portal.customers.adapters import address_verifier
-from portal.customers.errors import (
-    NON_FIELD,
-    AddressVerificationUnavailable,
-    DomainError,
-    StaleVersion,
-)
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, CustomerAddress
 from portal.customers.ports import AddressCheck, AddressVerifier, AddressVerifierUnavailable
@@ -19,12 +13,17 @@ from portal.customers.services._common import (
     load_address,
     load_customer,
     record,
-    use_case,
 )
 from portal.customers.values import AddressData
+from portal.domain import NON_FIELD, DomainError, StaleVersion, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User
+
+
+class AddressVerificationUnavailable(DomainError):
+    def __init__(self):
+        super().__init__({NON_FIELD: ["Addresses cannot be checked right now; try again soon."]})
 
 
 def _check(address: AddressData, verifier: AddressVerifier | None) -> AddressCheck:

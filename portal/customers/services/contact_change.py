@@ -11,18 +11,16 @@ from datetime import datetime
 from flask import current_app
 
 from portal.customers.adapters import notifier as configured_notifier
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
 from portal.customers.services._common import (
-    flush_or_stale,
     iso,
     load_customer,
     record,
-    use_case,
 )
 from portal.customers.values import CODE_LIFETIME, CODE_MAX_ATTEMPTS, ContactField
+from portal.domain import DomainError, StaleVersion, flush_or_stale, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.customers.adapters import standardize
-from portal.customers.errors import NON_FIELD, DomainError
 from portal.customers.models import Customer
 from portal.customers.rules import (
     TYPE_FIELDS,
@@ -47,6 +46,7 @@ from portal.customers.values import (
     NewCustomer,
     ProfileChanges,
 )
+from portal.domain import NON_FIELD, DomainError, Refusal
 from portal.extensions import db
 from portal.security import audit
 from portal.security.models import User
@@ -262,12 +262,12 @@ class _Importer:
             return RowReport(line, Outcome.CREATE)
         try:
             customer = register_customer(self.actor, data)
-        except DomainError as exc:
+        except Refusal as exc:
             return RowReport(line, Outcome.ERROR, errors=exc.errors)
         if address is not None:
             try:
                 add_address(self.actor, customer.id, address)
-            except DomainError as exc:  # the verifier refused what the format check accepted
+            except Refusal as exc:  # the verifier refused what the format check accepted
                 return RowReport(line, Outcome.CREATE, customer.id, exc.errors)
         return RowReport(line, Outcome.CREATE, customer.id)
 
@@ -298,7 +298,7 @@ class _Importer:
         version = customer.version_id
         try:
             updated = update_customer(self.actor, customer_id, changes, version)
-        except DomainError as exc:
+        except Refusal as exc:
             return RowReport(line, Outcome.ERROR, customer_id, exc.errors)
         outcome = Outcome.UPDATE if updated.version_id != version else Outcome.UNCHANGED
         return RowReport(line, outcome, customer_id)

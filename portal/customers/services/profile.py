@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer
 from portal.customers.rules import (
@@ -22,7 +21,6 @@ from portal.customers.services._common import (
     load_customer,
     public,
     record,
-    use_case,
 )
 from portal.customers.values import (
     BusinessIdentification,
@@ -30,6 +28,7 @@ from portal.customers.values import (
     NewCustomer,
     ProfileChanges,
 )
+from portal.domain import DomainError, StaleVersion, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import User

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import func, update
 
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer
 from portal.customers.rules import is_deactivation, is_reactivation, transition_errors
-from portal.customers.services._common import iso, load_customer, record, use_case
+from portal.customers.services._common import iso, load_customer, record
 from portal.customers.values import CustomerStatus
+from portal.domain import DomainError, StaleVersion, use_case
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
 from portal.models import new_uuid, utcnow

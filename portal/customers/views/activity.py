@@ -6,14 +6,12 @@ from flask import abort, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.forms.activity import (
     ContactChangeForm,
     ContactCodeForm,
     InteractionForm,
     preferences_form,
 )
-from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import customer_or_404, pending_contact_changes
 from portal.customers.services.activity import preference_values
 from portal.customers.values import ContactField, InteractionType
@@ -24,6 +22,7 @@ from portal.customers.views._sections import (
     saved,
     section,
 )
+from portal.domain import DomainError, StaleVersion
 from portal.idempotency import create_once
 from portal.security.access import require
 
@@ -67,7 +66,7 @@ def preferences_update(customer_id: str):
             reload=url_for("customers.preferences_edit", customer_id=customer.id),
         )
     except DomainError as exc:
-        return _preferences_form(customer, form, status=422, errors=show_errors(form, exc.errors))
+        return _preferences_form(customer, form, status=422, errors=form.show_errors(exc.errors))
     return saved("customers/_preferences.html", customer, target="preferences", tab="preferences")
 
 
@@ -105,7 +104,7 @@ def interaction_create(customer_id: str):
             lambda _: url_for("customers.profile", customer_id=customer.id, tab="interactions"),
         )
     except DomainError as exc:
-        return _interactions(customer, form, status=422, errors=show_errors(form, exc.errors))
+        return _interactions(customer, form, status=422, errors=form.show_errors(exc.errors))
     context, _ = interactions_context(customer, {})
     return saved(
         "customers/_interactions.html",
@@ -186,7 +185,7 @@ def contact_change_request(customer_id: str, field: str):
             ),
         )
     except DomainError as exc:
-        errors = show_errors(form, exc.errors, rename={contact_field.value: "value"})
+        errors = form.show_errors(exc.errors, rename={contact_field.value: "value"})
         return _change_form(customer, contact_field, form, status=422, errors=errors)
     return saved(
         "customers/_profile_contact.html",
@@ -208,7 +207,7 @@ def contact_change_confirm(customer_id: str, field: str):
     try:
         services.confirm_contact_change(current_user, customer.id, contact_field, form.code.data)
     except DomainError as exc:
-        errors = show_errors(form, exc.errors)
+        errors = form.show_errors(exc.errors)
         return _contact(customer, status=422, errors=errors, **{contact_field.value: form})
     return saved(
         "customers/_profile_contact.html",

@@ -8,11 +8,10 @@ from flask import url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.forms.addresses import AddressActionForm, address_form
-from portal.customers.forms.profile import show_errors
 from portal.customers.queries.profile import address_or_404, customer_or_404
 from portal.customers.views._sections import conflict, saved, section
+from portal.domain import DomainError, StaleVersion
 from portal.idempotency import create_once
 from portal.security.access import require
 
@@ -68,7 +67,7 @@ def address_create(customer_id: str):
             lambda _: url_for("customers.profile", customer_id=customer.id, tab="addresses"),
         )
     except DomainError as exc:
-        return _form(customer, form, status=422, errors=show_errors(form, exc.errors))
+        return _form(customer, form, status=422, errors=form.show_errors(exc.errors))
     return _list(customer)
 
 
@@ -103,7 +102,7 @@ def address_update(customer_id: str, address_id: str):
             ),
         )
     except DomainError as exc:
-        errors = show_errors(form, exc.errors)
+        errors = form.show_errors(exc.errors)
         return _form(customer, form, address=address, status=422, errors=errors)
     return _list(customer)
 
@@ -118,9 +117,8 @@ def _button_post(customer_id: str, address_id: str, use_case):
         return _list_with_problems(customer, address, form.errors, status=422)
     try:
         use_case(current_user, customer.id, address.id, expected_version=form.version.data)
-    except DomainError as exc:
-        status = 409 if isinstance(exc, StaleVersion) else 422
-        return _list_with_problems(customer, address, exc.errors, status=status)
+    except (StaleVersion, DomainError) as exc:
+        return _list_with_problems(customer, address, exc.errors, status=exc.status)
     return _list(customer)
 
 

@@ -6,18 +6,17 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.forms.profile import (
     TypeChoiceForm,
     new_customer_form,
     parse_type,
     profile_form,
-    show_errors,
     status_form,
 )
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.rules import TRANSITIONS, new_customer_errors
 from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
+from portal.domain import DomainError, StaleVersion
 from portal.htmx import render, see_other
 from portal.idempotency import create_once
 from portal.security import audit
@@ -62,7 +61,7 @@ def customer_create():
             lambda customer: url_for("customers.profile", customer_id=customer.id),
         )
     except DomainError as exc:
-        rest = show_errors(form, exc.errors)
+        rest = form.show_errors(exc.errors)
         return _new_page(customer_type, form, status=422, errors=rest)
     return see_other(profile.location)
 
@@ -77,7 +76,7 @@ def customer_validate():
     if name not in form._fields or name == "csrf_token":
         abort(400)
     if form.validate() and customer_type is not None:
-        show_errors(form, new_customer_errors(form.new_customer()))
+        form.show_errors(new_customer_errors(form.new_customer()))
     return render("customers/_profile_field.html", field=form[name])
 
 
@@ -147,7 +146,7 @@ def profile_update(customer_id: str):
             reload=url_for("customers.profile_edit", customer_id=customer.id),
         )
     except DomainError as exc:
-        return _details_form(customer, form, status=422, errors=show_errors(form, exc.errors))
+        return _details_form(customer, form, status=422, errors=form.show_errors(exc.errors))
     return saved(
         "customers/_profile_details.html", customer, target="profile-details", tab="overview"
     )
@@ -204,7 +203,7 @@ def status_change(customer_id: str):
             reload=url_for("customers.status_edit", customer_id=customer.id),
         )
     except DomainError as exc:
-        return _status_form(customer, form, status=422, errors=show_errors(form, exc.errors))
+        return _status_form(customer, form, status=422, errors=form.show_errors(exc.errors))
     return saved(
         "customers/_profile_status.html", customer, target="profile-status", tab="overview"
     )

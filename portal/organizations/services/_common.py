@@ -1,5 +1,5 @@
-"""What every organisation use case shares: the transaction boundary, audit + event, and what
-the acting user holds at a node."""
+"""What every organisation use case shares: audit + event, and what the acting user holds at a
+node."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ from datetime import date
 
 from portal.events.outbox import emit
 from portal.organizations import queries, rules
-from portal.organizations.errors import DomainError
 from portal.organizations.events import AGGREGATE
 from portal.organizations.models import OrganizationNode
 from portal.organizations.permissions import ORG_PERMISSIONS, VIEW
 from portal.organizations.values import EXTERNAL, HISTORY
 from portal.security import audit
 from portal.security.models import User
-from portal.services import rolls_back_on
-
-# Roll back when the use case refuses, so nothing half-done is saved.
-use_case = rolls_back_on(DomainError)
 
 
 def held_at(user: User, organization_id: str, path: str, today: date) -> set[str]:

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.auth.services import end_all_sessions
+from portal.domain import NON_FIELD, Conflict, DomainError, Refusal, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import rules
-from portal.organizations.errors import NON_FIELD, DomainError, InvitationInvalid
 from portal.organizations.models import (
     Invitation,
     OrganizationMember,
@@ -21,7 +21,7 @@ from portal.organizations.models import (
     RoleAssignment,
 )
 from portal.organizations.ports import InvitationSender
-from portal.organizations.services._common import record, use_case
+from portal.organizations.services._common import record
 from portal.organizations.values import EXTERNAL, HISTORY, MemberStatus
 from portal.security import audit
 from portal.security.models import User
@@ -29,6 +29,17 @@ from portal.security.passwords import hash_password, verify_password
 
 INVITATION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 12
+
+
+class InvitationInvalid(Refusal):
+    """The link is unknown, used, revoked or expired: the same answer for all four (→ 404)."""
+
+    status = 404
+
+    def __init__(self):
+        super().__init__(
+            {NON_FIELD: ["This invitation link is not valid any more. Ask for a new one."]}
+        )
 
 
 def token_hash(token: str) -> str:
@@ -181,7 +192,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 @use_case
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     if invitation.accepted_at or invitation.revoked_at:
-        raise DomainError.on(NON_FIELD, "This invitation was already used or revoked.")
+        raise Conflict("This invitation was already used or revoked.")
     invitation.revoked_at = utcnow()
     audit.record(
         "org.invitation_revoked",

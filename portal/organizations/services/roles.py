@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.domain import NON_FIELD, DomainError, use_case
 from portal.extensions import db
 from portal.organizations import rules
-from portal.organizations.errors import NON_FIELD, DomainError
 from portal.organizations.models import OrganizationNode, OrganizationRole
-from portal.organizations.services._common import record, use_case
+from portal.organizations.services._common import record
 from portal.security.models import User
 
 

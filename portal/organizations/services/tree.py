@@ -9,10 +9,10 @@ import string
 from sqlalchemy import func, select, update
 
 from portal.customers.models import Customer
+from portal.domain import NON_FIELD, DomainError, use_case
 from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.organizations import queries, rules
-from portal.organizations.errors import NON_FIELD, DomainError
 from portal.organizations.models import (
     SEGMENT_WIDTH,
     OrganizationNode,
@@ -20,7 +20,7 @@ from portal.organizations.models import (
     RoleAssignment,
 )
 from portal.organizations.permissions import ROLE_TEMPLATES
-from portal.organizations.services._common import record, use_case
+from portal.organizations.services._common import record
 from portal.organizations.values import (
     ATTRIBUTES,
     MASK,

@@ -1,4 +1,4 @@
-"""What the organisation pages share: the node page context and refusals as 422."""
+"""What the organisation pages share: the node page context and the answer after a post."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from portal.extensions import db
 from portal.htmx import is_htmx, render
 from portal.organizations import queries, rules
 from portal.organizations.access import held, highest_viewable
-from portal.organizations.errors import NON_FIELD, DomainError
 from portal.organizations.models import OrganizationNode
 
 TABS = {"details": "Details", "members": "Members", "chart": "Org chart", "history": "History"}
@@ -51,16 +50,6 @@ def node_page(
         tabs=TABS,
         **context,
     )
-
-
-def refuse(form, error: DomainError) -> None:
-    """Put the service's messages next to the fields of `form`."""
-    for field, messages in error.errors.items():
-        target = getattr(form, field, None) if field != NON_FIELD else None
-        if target is not None:
-            target.errors = [*target.errors, *messages] if target.errors else list(messages)
-        else:
-            form.form_errors.extend(messages)
 
 
 def done(message: str, endpoint: str, **values):

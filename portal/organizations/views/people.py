@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import create_once
@@ -20,7 +21,6 @@ from portal.organizations.access import (
     load_role_or_404,
     require_org,
 )
-from portal.organizations.errors import DomainError
 from portal.organizations.forms import (
     AcceptForm,
     AssignForm,
@@ -32,8 +32,9 @@ from portal.organizations.forms import (
 from portal.organizations.models import OrganizationRole
 from portal.organizations.permissions import ORG_PERMISSIONS, ROLE_TEMPLATES, TEMPLATES_BY_KEY
 from portal.organizations.ports import LogInvitationSender
+from portal.organizations.services.members import InvitationInvalid
 from portal.organizations.values import MemberStatus
-from portal.organizations.views._common import done, done_at, node_page, refuse
+from portal.organizations.views._common import done, done_at, node_page
 from portal.security.access import public
 
 sender = LogInvitationSender()
@@ -101,7 +102,7 @@ def invitation_create(node_id: str):
                 lambda _: url_for("organizations.node_members", node_id=node.id),
             )
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done(
                 f"Invitation sent to {form.email.data}.",
@@ -116,10 +117,7 @@ def invitation_create(node_id: str):
 def invitation_revoke(invitation_id: str):
     invitation, node = load_invitation_or_404(invitation_id, "org:members:invite")
     if ButtonForm().validate_on_submit():
-        try:
-            services.revoke_invitation(current_user, invitation)
-        except DomainError:
-            abort(409)
+        services.revoke_invitation(current_user, invitation)
     return done("Invitation revoked.", "organizations.node_members", node_id=node.id)
 
 
@@ -129,7 +127,7 @@ def invitation_accept(token: str):
     form = AcceptForm()
     try:
         invitation = services.open_invitation(token, utcnow())
-    except DomainError as error:
+    except InvitationInvalid as error:
         return render("organizations/accept.html", form=None, error=error, status=404)
     if request.method == "GET":
         form.name.data = invitation.name
@@ -137,7 +135,7 @@ def invitation_accept(token: str):
         try:
             services.accept_invitation(token, form.name.data, form.password.data)
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done("Welcome! Sign in with your e-mail and new password.", "auth.sign_in")
     status = 422 if request.method == "POST" else 200
@@ -191,7 +189,7 @@ def assignment_create(member_id: str):
                     lambda _: url_for("organizations.member_detail", member_id=member.id),
                 )
             except DomainError as error:
-                refuse(form, error)
+                form.show_errors(error.errors)
             else:
                 return done(
                     f"{role.name} at {node.name} assigned.",
@@ -212,7 +210,7 @@ def assignment_revoke(assignment_id: str):
             services.revoke_role(current_user, assignment, held(node))
         except DomainError as error:
             member, root = load_member_or_404(member_id, "org:view")
-            refuse(form, error)
+            form.show_errors(error.errors)
             return _member_page(member, root, 422, button=form)
     return done("Role revoked.", "organizations.member_detail", member_id=member_id)
 
@@ -226,7 +224,7 @@ def member_end_date(member_id: str):
         try:
             services.set_end_date(current_user, member, form.end_date.data)
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done("Saved.", "organizations.member_detail", member_id=member.id)
     return _member_page(member, root, 422, end=form)
@@ -242,7 +240,7 @@ def member_status(member_id: str):
         try:
             services.set_member_status(current_user, member, MemberStatus(wanted))
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done(
                 f"Member {wanted.lower()}.", "organizations.member_detail", member_id=member.id
@@ -294,7 +292,7 @@ def _save(root, role, form):
         else:
             save()
     except DomainError as error:
-        refuse(form, error)
+        form.show_errors(error.errors)
         return _role_page(root, role, form, 422)
     return done_at(f"Role {form.name.data.strip()} saved.", listed)
 

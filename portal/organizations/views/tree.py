@@ -6,6 +6,7 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from portal.domain import DomainError
 from portal.htmx import is_htmx, render
 from portal.idempotency import create_once
 from portal.organizations import bp, queries, rules, services
@@ -14,7 +15,6 @@ from portal.organizations.access import (
     load_node_or_404,
     require_org,
 )
-from portal.organizations.errors import DomainError
 from portal.organizations.forms import (
     AttributeForm,
     ButtonForm,
@@ -25,7 +25,7 @@ from portal.organizations.forms import (
     SearchForm,
 )
 from portal.organizations.values import ATTRIBUTES, CHOICES, NodeStatus, NodeType
-from portal.organizations.views._common import done, done_at, node_page, refuse, tree_top
+from portal.organizations.views._common import done, done_at, node_page, tree_top
 
 
 @bp.get("/")
@@ -63,7 +63,7 @@ def organization_create():
                 lambda root: url_for("organizations.node_detail", node_id=root.id),
             )
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done_at(f"Created {form.name.data.strip()}.", outcome.location)
     return render(
@@ -172,7 +172,7 @@ def node_add(node_id: str):
                 lambda child: url_for("organizations.node_detail", node_id=child.id),
             )
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done_at(f"Added {form.name.data.strip()}.", outcome.location)
     return _details(parent, 422, child=form)
@@ -187,7 +187,7 @@ def node_rename(node_id: str):
         try:
             services.rename_node(current_user, node, form.name.data, form.code.data)
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done("Saved.", "organizations.node_detail", node_id=node.id)
     return _details(node, 422, rename=form)
@@ -207,7 +207,7 @@ def node_move(node_id: str):
             try:
                 services.move_node(current_user, node, target)
             except DomainError as error:
-                refuse(form, error)
+                form.show_errors(error.errors)
             else:
                 return done(
                     f"Moved under {target.name}.", "organizations.node_detail", node_id=node.id
@@ -225,7 +225,7 @@ def node_status(node_id: str):
         try:
             count = services.set_subtree_status(current_user, node, NodeStatus(wanted))
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done(
                 f"{count} nodes now {wanted.lower()}.", "organizations.node_detail", node_id=node.id
@@ -248,7 +248,7 @@ def attribute_override(node_id: str, field: str):
         try:
             services.override_attribute(current_user, node, field, form.value.data or "")
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done(
                 f"{ATTRIBUTES[field]} overridden here.",
@@ -267,7 +267,7 @@ def attribute_clear(node_id: str, field: str):
         try:
             services.clear_override(current_user, node, field)
         except DomainError as error:
-            refuse(form, error)
+            form.show_errors(error.errors)
         else:
             return done(
                 f"{ATTRIBUTES[field]} inherited again.",

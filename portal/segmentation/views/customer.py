@@ -8,8 +8,8 @@ from flask import abort, request
 from flask_login import current_user
 
 from portal.customers import bp as customers_bp
-from portal.customers.errors import DomainError
 from portal.customers.models import Customer
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx, redirect_after_post, render
 from portal.security.access import require
@@ -86,8 +86,7 @@ def customer_override(customer_id: str):
             form.until.data.replace(tzinfo=UTC),
         )
     except DomainError as refused:
-        for name, messages in refused.errors.items():
-            getattr(form, name, form.justification).errors = list(messages)
+        form.show_errors(refused.errors)
         return _panel(_customer_or_404(customer_id), form, status=422)
     if is_htmx():  # the form swaps the panel in place: send the updated panel itself
         return _panel(_customer_or_404(customer_id))

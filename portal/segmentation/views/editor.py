@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal.customers.errors import NON_FIELD, DomainError
+from portal.domain import NON_FIELD, DomainError
 from portal.extensions import db
 from portal.htmx import render
 from portal.idempotency import OnceForm, create_once

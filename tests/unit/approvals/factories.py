@@ -29,7 +29,7 @@ def po_rule(
     """Purchase orders over `over` minor units of `currency` at `node` need `tiers`."""
     return services.save_rule(
         actor,
-        node,
+        node.id,
         services.RuleDraft(
             name=fields.pop("name", "Large orders"),
             subject=Subject.PURCHASE_ORDER,

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.approvals import services
-from portal.approvals.errors import DomainError
 from portal.approvals.models import ApprovalAssignee, ApprovalRequest, ApprovalStep
 from portal.approvals.values import Decision, Status
+from portal.domain import Refusal
 from portal.extensions import db
 from portal.security.models import User
 from tests.factories import events
@@ -35,7 +35,7 @@ def at_once(user_ids, request_id):
                 barrier.wait()
                 services.decide(user, request_id, Decision.APPROVE, "", round_=1, tier=0)
                 return "ok"
-            except DomainError as refused:
+            except Refusal as refused:
                 return type(refused).__name__
             finally:
                 db.session.remove()
@@ -60,7 +60,7 @@ def test_two_groups_decided_at_once_advance_the_tier_exactly_once(staff, org, pe
         tier(roles(org["root"], "Approver"), roles(org["root"], "Admin")),
         tier(roles(org["root"], "Admin")),
     )
-    request = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    request = services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
     results = at_once([people["approver"].id, people["admin"].id], request.id)
     assert results == ["ok", "ok"]
     db.session.expire_all()
@@ -78,7 +78,7 @@ def test_two_groups_decided_at_once_advance_the_tier_exactly_once(staff, org, pe
 @pytest.mark.parametrize("attempt", range(5))
 def test_two_approvers_of_one_group_record_one_decision(staff, org, people, attempt):
     po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
-    request = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    request = services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
     results = at_once([people["approver"].id, people["approver2"].id], request.id)
     assert sorted(results) in (["Conflict", "ok"], ["DomainError", "ok"])
     db.session.expire_all()

@@ -45,7 +45,7 @@ def submit_with_deadline(staff, org, people, hours=4, **fields):
         tier(roles(org["root"], "Approver"), deadline=hours, unit=DeadlineUnit.WORKING_HOURS),
         **fields,
     )
-    return services.submit(people["buyer"], org["miami"], po(750_000), rates={}, now=MONDAY_9)
+    return services.submit(people["buyer"], org["miami"].id, po(750_000), rates={}, now=MONDAY_9)
 
 
 def test_nothing_happens_before_three_quarters_of_the_time(staff, org, people, notifier):

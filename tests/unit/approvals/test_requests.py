@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.approvals import services
-from portal.approvals.errors import Conflict, DomainError
 from portal.approvals.models import ApprovalAssignee, ApprovalStep
 from portal.approvals.values import Decision, Status
+from portal.domain import Conflict, DomainError, Forbidden
 from portal.extensions import db
 from portal.models import utcnow
 from tests.factories import events
@@ -29,7 +29,7 @@ def two_tiers(staff, org, people):
 
 
 def submit(people, org, amount=750_000, currency="USD"):
-    return services.submit(people["buyer"], org["miami"], po(amount, currency), rates=RATES)
+    return services.submit(people["buyer"], org["miami"].id, po(amount, currency), rates=RATES)
 
 
 def decide(user, request, decision=Decision.APPROVE, comment=""):
@@ -87,7 +87,7 @@ def test_both_tiers_approve(two_tiers, org, people):
 
 def test_the_requester_never_approves_their_own_request(staff, org, people):
     po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
-    request = services.submit(people["approver"], org["miami"], po(750_000), rates={})
+    request = services.submit(people["approver"], org["miami"].id, po(750_000), rates={})
     with pytest.raises(DomainError, match="you submitted"):
         decide(people["approver"], request)
 
@@ -138,7 +138,7 @@ def test_changes_requested_then_resubmitted_restarts_the_chain_and_keeps_history
 
 def test_only_the_requester_resubmits_or_cancels(two_tiers, org, people):
     request = submit(people, org)
-    with pytest.raises(DomainError, match="Only the requester"):
+    with pytest.raises(Forbidden, match="Only the requester"):
         services.cancel(people["approver"], request.id)
     with pytest.raises(Conflict):
         services.resubmit(people["buyer"], request.id, po(1), rates={})
@@ -162,7 +162,7 @@ def test_a_delegate_decides_on_behalf_of_an_absent_approver(staff, org, people):
     deputy = people["buyer2"] = _viewer(org)
     today = utcnow().date()
     services.delegate(
-        people["admin"], org["root"], deputy, today, today + timedelta(days=3), "Holiday"
+        people["admin"], org["root"].id, deputy.id, today, today + timedelta(days=3), "Holiday"
     )
     request = submit(people, org)
     request = decide(deputy, request)
@@ -174,12 +174,16 @@ def test_a_delegate_decides_on_behalf_of_an_absent_approver(staff, org, people):
 def test_delegation_needs_authority_and_a_member_and_an_open_period(org, people):
     today = utcnow().date()
     with pytest.raises(DomainError, match="no approval authority"):
-        services.delegate(people["buyer"], org["root"], people["approver"], today, today)
+        services.delegate(people["buyer"], org["root"].id, people["approver"].id, today, today)
     with pytest.raises(DomainError):
-        services.delegate(people["approver"], org["root"], people["approver"], today, today)
+        services.delegate(people["approver"], org["root"].id, people["approver"].id, today, today)
     with pytest.raises(DomainError):
         services.delegate(
-            people["approver"], org["root"], people["buyer"], date(2020, 1, 1), date(2020, 1, 2)
+            people["approver"],
+            org["root"].id,
+            people["buyer"].id,
+            date(2020, 1, 1),
+            date(2020, 1, 2),
         )
 
 
@@ -239,7 +243,7 @@ def test_every_step_is_audited_with_whom_it_was_for(staff, org, people):
     po_rule(staff, org["east"], tier(roles(org["root"], "Admin")))
     deputy = _viewer(org)
     today = utcnow().date()
-    services.delegate(people["admin"], org["root"], deputy, today, today)
+    services.delegate(people["admin"], org["root"].id, deputy.id, today, today)
     request = submit(people, org)
     decide(deputy, request)
     trail = {

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from portal.compliance import services
-from portal.compliance.errors import ComplianceError
 from portal.compliance.services import NewRequest
 from portal.compliance.values import (
     Channel,
@@ -19,6 +18,7 @@ from portal.compliance.values import (
     RequestStatus,
     RequestType,
 )
+from portal.domain import DomainError
 from portal.models import utcnow
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import events
@@ -96,12 +96,12 @@ def test_partial_erasure_touches_only_the_chosen_categories(officer, everywhere)
 def test_full_erasure_needs_a_second_officer_and_the_password(officer, second_officer, everywhere):
     request = _erasure_request(officer, everywhere)
     services.plan_erasure(officer, request.id, ErasureScope.FULL, [])
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.approve_erasure(officer, request.id)
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.execute_erasure(officer, request.id, DEFAULT_PASSWORD)
     services.approve_erasure(second_officer, request.id)
-    with pytest.raises(ComplianceError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.execute_erasure(officer, request.id, "wrong password")
     assert "password" in refused.value.errors
     assert everywhere.email in dump_database()
@@ -119,5 +119,5 @@ def test_erasure_waits_for_identity_verification(officer, everywhere):
             customer_id=everywhere.id,
         ),
     )
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.plan_erasure(officer, request.id, ErasureScope.PARTIAL, [DataCategory.CONTACT])

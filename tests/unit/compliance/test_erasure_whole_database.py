@@ -142,7 +142,7 @@ def _fill(staff, finance) -> str:
         notice_version="2026-01",
     )
     create_organization(staff, customer.id, NAME, "WBD")
-    asked = approvals.request_payment_terms(staff, customer, "NET_60")
+    asked = approvals.request_payment_terms(staff, customer.id, "NET_60")
     approvals.decide(
         finance,
         asked.id,

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.compliance import services
-from portal.compliance.errors import ComplianceError
 from portal.compliance.export import path_of
 from portal.compliance.services import NewRequest
 from portal.compliance.values import Channel, Jurisdiction, RequestStatus, RequestType
+from portal.domain import DomainError, NotFound
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security.models import AuditEntry
@@ -48,7 +48,7 @@ def test_a_request_for_an_unknown_person_is_received_and_audited(officer):
 def test_no_work_before_verification_but_the_clock_runs_from_receipt(officer):
     received = utcnow() - timedelta(days=5)
     request = _receive(officer, received_at=received)
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.change_status(officer, request.id, RequestStatus.IN_PROGRESS)
     services.change_status(officer, request.id, RequestStatus.VERIFYING, "Asked for ID")
     verified = services.verify_identity(officer, request.id, "Passport", "Copy checked")
@@ -58,37 +58,37 @@ def test_no_work_before_verification_but_the_clock_runs_from_receipt(officer):
 
 def test_denial_needs_a_reason(officer):
     request = _receive(officer)
-    with pytest.raises(ComplianceError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.deny(officer, request.id, "  ")
     assert "reason" in refused.value.errors
     denied = services.deny(officer, request.id, "Manifestly unfounded: repeated request")
     assert denied.status is RequestStatus.DENIED
     assert denied.denial_reason == "Manifestly unfounded: repeated request"
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.change_status(officer, request.id, RequestStatus.IN_PROGRESS)
 
 
 def test_gdpr_extension_once_with_a_reason_before_the_first_month_ends(officer):
     request = _receive(officer)
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.extend(officer, request.id, "")
     extended = services.extend(officer, request.id, "Complex: records in three systems")
     assert extended.status is RequestStatus.EXTENDED
     assert extended.events[-1].note.startswith("Complex")
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.extend(officer, request.id, "Again")
 
 
 def test_no_extension_after_the_first_month(officer):
     request = _receive(officer, received_at=utcnow() - timedelta(days=40))
-    with pytest.raises(ComplianceError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.extend(officer, request.id, "Too late")
     assert "had to be decided" in str(refused.value.errors)
 
 
 def test_internal_policy_requests_are_never_extended(officer):
     request = _receive(officer, jurisdiction=Jurisdiction.INTERNAL)
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.extend(officer, request.id, "Busy")
 
 
@@ -128,14 +128,14 @@ def test_export_contains_every_category_with_art15_facts_and_no_tax_id(officer, 
     services.record_download(officer, export.id)
     export.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    with pytest.raises(ComplianceError):
+    with pytest.raises(NotFound):
         services.record_download(officer, export.id)
 
 
 def test_completing_an_access_request_needs_its_export(officer, everywhere):
     request = _receive(officer, customer_id=everywhere.id)
     services.verify_identity(officer, request.id, "ID card", "Seen")
-    with pytest.raises(ComplianceError):
+    with pytest.raises(DomainError):
         services.complete(officer, request.id, "Sent")
     services.create_export(officer, request.id)
     done = services.complete(officer, request.id, "Sent by e-mail")

@@ -4,15 +4,11 @@ import pytest
 
 from portal.customers import services
 from portal.customers.adapters import HttpAddressVerifier, OfflineAddressVerifier
-from portal.customers.errors import (
-    AddressVerificationUnavailable,
-    DomainError,
-    NotFound,
-    StaleVersion,
-)
 from portal.customers.models import CustomerAddress
 from portal.customers.ports import AddressCheck
+from portal.customers.services.addresses import AddressVerificationUnavailable
 from portal.customers.values import AddressType
+from portal.domain import DomainError, NotFound, StaleVersion
 from portal.extensions import db
 from tests.factories import address, events
 

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.customers import services
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import PendingContactChange
 from portal.customers.values import CODE_MAX_ATTEMPTS, ContactField
+from portal.domain import DomainError, StaleVersion
 from portal.extensions import db
 from portal.models import utcnow
 from tests.factories import events

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.customers import services
-from portal.customers.errors import DomainError, StaleVersion
 from portal.customers.models import Customer
 from portal.customers.services._common import MASK
 from portal.customers.values import (
@@ -16,6 +15,7 @@ from portal.customers.values import (
     CustomerType,
     ProfileChanges,
 )
+from portal.domain import DomainError, StaleVersion
 from portal.events.catalogue import CATALOGUE
 from portal.events.models import OutboxEvent
 from portal.extensions import db

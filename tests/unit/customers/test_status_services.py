@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.customers import services
-from portal.customers.errors import DomainError
 from portal.customers.models import Customer
 from portal.customers.services.status import months_before
 from portal.customers.values import CustomerStatus as S
 from portal.customers.values import InteractionType
+from portal.domain import DomainError
 from portal.extensions import db
 from tests.factories import events, new_customer
 

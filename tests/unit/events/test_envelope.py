@@ -36,7 +36,7 @@ def test_occurred_at_never_runs_backwards_within_an_aggregate(staff, customer):
 def test_aggregate_and_actor_of_approval_and_membership_events_are_as_documented(staff):
     org = grill_group(staff)
     buyer = external(org["miami"], "Buyer", "buyer@grill.example")
-    approvals.submit(buyer, org["miami"], po(100), rates={})
+    approvals.submit(buyer, org["miami"].id, po(100), rates={})
     organizations.accept_invitation(invite(staff, org["miami"], "Buyer"), "Nia", "long password 1")
     events = _events()
     assert {"ApprovalRequested", "OrganizationMemberInvited", "OrganizationMemberJoined"} <= {

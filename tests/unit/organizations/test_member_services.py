@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal.domain import DomainError
 from portal.events.catalogue import ORGANIZATION_EVENTS as ORG_EVENTS
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import queries, services
-from portal.organizations.errors import DomainError, InvitationInvalid
 from portal.organizations.models import Invitation, OrganizationMember, RoleAssignment
+from portal.organizations.services.members import InvitationInvalid
 from portal.organizations.values import MemberStatus
 from portal.security.models import AuthSession, User
 from tests.conftest import DEFAULT_PASSWORD

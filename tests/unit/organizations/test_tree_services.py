@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from portal.domain import DomainError
 from portal.events.catalogue import ORGANIZATION_EVENTS as ORG_EVENTS
 from portal.extensions import db
 from portal.organizations import queries, rules, services
-from portal.organizations.errors import DomainError
 from portal.organizations.models import OrganizationNode, OrganizationRole
 from portal.organizations.values import NodeStatus, NodeType
 from portal.security.models import AuditEntry

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.customers.errors import NotFound
+from portal.domain import NotFound
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour

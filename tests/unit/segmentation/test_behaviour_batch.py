@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.customers import services as customers
-from portal.customers.errors import NotFound
+from portal.domain import NotFound
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour

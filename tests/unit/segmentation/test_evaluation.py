@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.customers import services as customers
-from portal.customers.errors import DomainError
 from portal.customers.models import Customer
 from portal.customers.values import CustomerStatus, CustomerType
+from portal.domain import Conflict, DomainError
 from portal.extensions import db
 from portal.models import utcnow
 from portal.segmentation import behaviour
@@ -25,7 +25,7 @@ from portal.segmentation.models import (
     SegmentType,
 )
 from portal.segmentation.rules import to_draft, validate
-from portal.segmentation.services import override_segment, recompute_all
+from portal.segmentation.services import override_segment, recompute_all, reorder_segments
 from tests.factories import address, events, new_customer
 from tests.unit.segmentation.conftest import all_of, any_of, cond, matching
 
@@ -264,6 +264,17 @@ def test_override_is_refused_without_justification_or_future_expiry(town, make_s
     with pytest.raises(DomainError) as refused:
         override_segment(staff, town["quiet"].id, b2b.id, " ", NOW - timedelta(days=1))
     assert set(refused.value.errors) == {"segment_id", "justification", "until"}
+
+
+def test_a_reorder_of_a_list_that_changed_meanwhile_is_a_conflict_and_moves_nothing(
+    make_segment, staff
+):
+    first = make_segment("First", all_of(cond("seating_capacity", "gte", "80")))
+    second = make_segment("Second", all_of(cond("seating_capacity", "gte", "20")))
+    priorities = (first.priority, second.priority)
+    with pytest.raises(Conflict):  # the error handler answers 409, not a 500 as before
+        reorder_segments(staff, SegmentType.B2C, [second.id])
+    assert (db.session.get(Segment, first.id).priority, second.priority) == priorities
 
 
 def test_attribute_change_moves_the_customer_at_once(town, make_segment, staff):

@@ -18,17 +18,17 @@ HX = {"HX-Request": "true"}
 def urls(staff, org, people, restaurant, make_user):
     """A URL for every GET route of the blueprint, with the HTMX targets its pages use."""
     today = utcnow().date()
-    services.delegate(people["approver"], org["root"], people["admin"], today, today)
-    services.delegate(make_user("finance"), None, staff, today, today)
+    services.delegate(people["approver"], org["root"].id, people["admin"].id, today, today)
+    services.delegate(make_user("finance"), None, staff.id, today, today)
     rule = po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
-    pending = services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    pending = services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
     changes = services.submit(
-        people["buyer"], org["miami"], po(800_000, description="Fryer"), rates={}
+        people["buyer"], org["miami"].id, po(800_000, description="Fryer"), rates={}
     )
     services.decide(
         people["approver"], changes.id, Decision.REQUEST_CHANGES, "Less", round_=1, tier=0
     )
-    terms = services.request_payment_terms(staff, restaurant, "NET_60")
+    terms = services.request_payment_terms(staff, restaurant.id, "NET_60")
     return {
         "approvals.delegation_list": [
             "/approvals/delegations",

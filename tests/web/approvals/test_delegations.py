@@ -56,12 +56,12 @@ def test_a_finance_approver_delegates_to_a_colleague(client, finance, colleague,
 def test_the_staff_delegate_decides_payment_terms_on_the_approvers_behalf(
     client, staff, restaurant, finance, colleague
 ):
-    terms = services.request_payment_terms(staff, restaurant, "NET_60")
+    terms = services.request_payment_terms(staff, restaurant.id, "NET_60")
     sign_in_client(client, colleague)
     assert client.get("/approvals/count").text == "0"
     assert "Approve</a>" not in client.get(f"/approvals/requests/{terms.id}").text
     today = utcnow().date()
-    services.delegate(finance, None, colleague, today, today + timedelta(days=3))
+    services.delegate(finance, None, colleague.id, today, today + timedelta(days=3))
 
     assert client.get("/approvals/count").text == "1"
     assert "Payment terms of Chez Lola" in client.get("/approvals/").text

@@ -17,7 +17,7 @@ from tests.web.approvals.test_pages import HX, as_, editor_form
 @pytest.fixture
 def pending(staff, org, people):
     po_rule(staff, org["east"], tier(roles(org["root"], "Approver")))
-    return services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    return services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def pending(staff, org, people):
     po_rule(
         staff, org["east"], tier(roles(org["root"], "Approver")), tier(roles(org["root"], "Admin"))
     )
-    return services.submit(people["buyer"], org["miami"], po(750_000), rates={})
+    return services.submit(people["buyer"], org["miami"].id, po(750_000), rates={})
 
 
 def as_(client, user):
@@ -178,6 +178,15 @@ def test_cancel(client, pending, people):
     assert db.session.get(ApprovalRequest, pending.id).status == Status.CANCELLED
 
 
+def test_only_the_requester_may_cancel_the_others_are_forbidden(client, pending, people):
+    as_(client, people["approver"])
+    refused = client.post(f"/approvals/requests/{pending.id}/cancel")
+    assert refused.status_code == 403
+    assert "Only the requester can do this." in refused.text
+    db.session.expire_all()
+    assert db.session.get(ApprovalRequest, pending.id).status == Status.PENDING
+
+
 def editor_form(org, **extra):
     data = {
         "name": "Large orders",
@@ -283,7 +292,7 @@ def test_finance_sees_a_payment_terms_change_waiting(client, staff, restaurant, 
 def test_filters_by_amount_in_a_currency_and_by_age(client, staff, org, people):
     po_rule(staff, org["east"], tier(roles(org["root"], "Approver")), over=0)
     for amount, text in ((900_000, "Big oven"), (100_000, "Small knife set")):
-        services.submit(people["buyer"], org["miami"], po(amount, description=text), rates={})
+        services.submit(people["buyer"], org["miami"].id, po(amount, description=text), rates={})
     as_(client, people["approver"])
     big = client.get("/approvals/?queue=waiting&min_amount=5,000.00&currency=USD").text
     assert "Big oven" in big
@@ -300,7 +309,9 @@ def test_a_delegate_sees_the_absent_approvers_requests_in_their_queue(client, pe
 
     deputy = external(org["miami"], "Viewer", "deputy@grill.example")
     today = utcnow().date()
-    services.delegate(people["approver"], org["root"], deputy, today, today + timedelta(days=1))
+    services.delegate(
+        people["approver"], org["root"].id, deputy.id, today, today + timedelta(days=1)
+    )
     as_(client, deputy)
     assert client.get("/approvals/count").text == "1"
     assert "Kitchen equipment" in client.get("/approvals/").text

@@ -31,7 +31,7 @@ def waiting(client, user) -> tuple[str, str]:
 
 def submitted(org, buyer, *descriptions):
     return [
-        services.submit(buyer, org["miami"], po(750_000, description=text), rates={})
+        services.submit(buyer, org["miami"].id, po(750_000, description=text), rates={})
         for text in descriptions
     ]
 
@@ -84,7 +84,7 @@ def across(staff):
     (in_z,) = submitted(z, external(z["miami"], "Buyer"), "Z combi oven")
     (in_g,) = submitted(g, external(g["miami"], "Buyer"), "G walk-in freezer")
     today = utcnow().date()
-    delegation = services.delegate(zoe, z["root"], colin, today, today + timedelta(days=7))
+    delegation = services.delegate(zoe, z["root"].id, colin.id, today, today + timedelta(days=7))
     return {"zoe": zoe, "colin": colin, "z": in_z, "g": in_g, "delegation": delegation}
 
 
@@ -117,9 +117,7 @@ def test_an_expired_delegation_grants_nothing(client, across):
 
 
 def test_a_revoked_delegation_grants_nothing(client, across):
-    services.revoke_delegation(
-        across["zoe"], db.session.get(ApprovalDelegation, across["delegation"].id)
-    )
+    services.revoke_delegation(across["zoe"], across["delegation"].id)
     count, _ = waiting(client, across["colin"])
     assert count == "0"
     assert client.get(f"/approvals/requests/{across['z'].id}").status_code == 404
