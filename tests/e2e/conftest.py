@@ -65,6 +65,25 @@ def oidc_provider() -> Iterator[SpecProvider]:
         yield provider
 
 
+def _static_read_whole(wsgi_app):
+    """Static files answered from memory, their file closed at once. The development server
+    leaves a file open when the browser drops the request mid-body (it left a page before its
+    scripts loaded), and the ResourceWarning that follows fails whichever test runs next."""
+
+    def serve(environ, start_response):
+        body = wsgi_app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close:
+                close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(app, make_app, oidc_provider) -> Iterator[str]:
     """Base URL of the portal (CSRF on, SSO configured) served in a daemon thread.
@@ -72,6 +91,7 @@ def live_server(app, make_app, oidc_provider) -> Iterator[str]:
     Depends on `app` so the schema is migrated before the first request.
     """
     live_app = make_app(WTF_CSRF_ENABLED=True, **sso_settings(oidc_provider.issuer))
+    live_app.wsgi_app = _static_read_whole(live_app.wsgi_app)
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
