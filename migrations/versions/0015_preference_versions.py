@@ -2,8 +2,8 @@
 editing the same customer's preferences, or asking for a new primary e-mail/phone at the same
 time, get a "changed meanwhile" answer (409) instead of one silently overwriting the other.
 
-Revision ID: 0017_preference_versions
-Revises: 0010_customer_search_terms
+Revision ID: 0015_preference_versions
+Revises: 0014_created_once
 Create Date: 2026-12-02
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_preference_versions"
-down_revision = "0011_created_once"
+revision = "0015_preference_versions"
+down_revision = "0014_created_once"
 branch_labels = None
 depends_on = None
 

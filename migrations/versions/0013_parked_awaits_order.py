@@ -1,8 +1,8 @@
 """An OrderCancelled that arrives before its order is parked with the order it awaits, and
 applied as soon as that order's OrderPlaced is taken in.
 
-Revision ID: 0014_parked_awaits_order
-Revises: 0015_staff_delegations
+Revision ID: 0013_parked_awaits_order
+Revises: 0012_staff_delegations
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_parked_awaits_order"
-down_revision = "0015_staff_delegations"
+revision = "0013_parked_awaits_order"
+down_revision = "0012_staff_delegations"
 branch_labels = None
 depends_on = None
 

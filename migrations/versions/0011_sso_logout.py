@@ -1,7 +1,7 @@
 """Single sign-on sessions keep the provider's ID token, the `id_token_hint` that
 RP-initiated logout sends to the provider's end-session endpoint at sign-out.
 
-Revision ID: 0013_sso_logout
+Revision ID: 0011_sso_logout
 Revises: 0010_customer_search_terms
 Create Date: 2026-12-02
 
@@ -10,7 +10,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_sso_logout"
+revision = "0011_sso_logout"
 down_revision = "0010_customer_search_terms"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """Webhook secrets rotate: the previous secret signs alongside the new one for a grace period.
 
-Revision ID: 0019_webhook_secret_rotation
-Revises: 0014_parked_awaits_order
+Revision ID: 0016_webhook_secret_rotation
+Revises: 0015_preference_versions
 Create Date: 2026-12-02
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_webhook_secret_rotation"
-down_revision = "0017_preference_versions"
+revision = "0016_webhook_secret_rotation"
+down_revision = "0015_preference_versions"
 branch_labels = None
 depends_on = None
 

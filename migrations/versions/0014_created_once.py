@@ -3,8 +3,8 @@
 A unique (actor, endpoint, key) decides between a request and its retry or double submit;
 the row is written in the create's own transaction (portal.idempotency).
 
-Revision ID: 0011_created_once
-Revises: 0014_parked_awaits_order
+Revision ID: 0014_created_once
+Revises: 0013_parked_awaits_order
 Create Date: 2026-12-02
 
 """
@@ -12,8 +12,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_created_once"
-down_revision = "0014_parked_awaits_order"
+revision = "0014_created_once"
+down_revision = "0013_parked_awaits_order"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Out of office for EFI staff: a staff approver (finance) delegates what staff decide to a
 colleague. Such a delegation belongs to no organisation, so its organisation may be empty.
 
-Revision ID: 0015_staff_delegations
-Revises: 0013_sso_logout
+Revision ID: 0012_staff_delegations
+Revises: 0011_sso_logout
 Create Date: 2026-12-02
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_staff_delegations"
-down_revision = "0013_sso_logout"
+revision = "0012_staff_delegations"
+down_revision = "0011_sso_logout"
 branch_labels = None
 depends_on = None
 
