@@ -82,9 +82,9 @@ def seed_demo_organization() -> list[DemoAccount]:
     root = services.create_organization(actor, customer.id, NAME, "CGG")
     nodes = {"CGG": root}
     for parent, node_type, name, code in NODES:
-        nodes[code] = services.add_node(actor, nodes[parent], node_type, name, code)
+        nodes[code] = services.add_node(actor, nodes[parent].id, node_type, name, code)
     for code, field, value in ATTRIBUTES:
-        services.override_attribute(actor, nodes[code], field, value)
+        services.override_attribute(actor, nodes[code].id, field, value)
     roles = {r.name: r for r in queries.roles(root.id)}
     for account, (code, role) in zip(ACCOUNTS, (("CGG", "Admin"), ("MIA", "Buyer")), strict=True):
         keep = _KeepLink()
