@@ -91,7 +91,7 @@ def seed_demo_organization() -> list[DemoAccount]:
         node = nodes[code]
         held = services.held_at(actor, root.id, node.path, utcnow().date())
         services.invite(
-            actor, node, account.email, account.role, roles[role], held, keep, lambda t: t
+            actor, node.id, account.email, account.role, roles[role].id, held, keep, lambda t: t
         )
         user = services.accept_invitation(keep.link, account.role, account.password)
         user.is_demo = True

@@ -94,7 +94,7 @@ def test_history_tab_shows_the_audit_trail(client, login_as, org, staff):
 def test_a_role_manager_cannot_create_a_role_beyond_their_own(app, staff, org):
     keeper_role = services.save_role(
         staff,
-        org["root"],
+        org["root"].id,
         None,
         "Role keeper",
         "",
@@ -104,9 +104,9 @@ def test_a_role_manager_cannot_create_a_role_beyond_their_own(app, staff, org):
     keeper = external(org["root"], "Viewer")
     services.assign_role(
         staff,
-        member_of(keeper),
-        keeper_role,
-        org["root"],
+        member_of(keeper).id,
+        keeper_role.id,
+        org["root"].id,
         {"org:view", "org:roles:manage"},
     )
     client = app.test_client()
