@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound
 from portal.events.catalogue import ORGANIZATION_EVENTS as ORG_EVENTS
 from portal.extensions import db
 from portal.models import utcnow
@@ -193,3 +193,23 @@ def test_member_changes_are_on_the_organisation_history(staff, org):
     services.set_member_status(staff, member_of(buyer).id, MemberStatus.INACTIVE)
     summaries = [row.summary for row in queries.history(org["root"].id)]
     assert f"{buyer.email} deactivated" in summaries
+
+
+def test_what_a_use_case_acts_on_is_found_by_id(staff, org):
+    """An id of nothing, or a role of another organisation, is NotFound and saves nothing."""
+    other = grill_group(staff, prefix="O")
+    with pytest.raises(NotFound):
+        services.save_role(
+            staff,
+            org["root"].id,
+            role(other["root"], "Buyer").id,
+            "Mine",
+            "",
+            ["org:view"],
+            {"org:view"},
+        )
+    with pytest.raises(NotFound):
+        services.revoke_invitation(staff, "no-such-invitation")
+    with pytest.raises(NotFound):
+        services.set_member_status(staff, "no-such-member", MemberStatus.INACTIVE)
+    assert role(other["root"], "Buyer").name == "Buyer"

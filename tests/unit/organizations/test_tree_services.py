@@ -148,3 +148,22 @@ def test_identifiers_are_masked_in_the_trail_and_the_outbox(staff, org):
         assert "12-3456789" not in str(event.payload)
     assert "12-3456789" not in str(list(db.session.scalars(sa.select(AuditEntry.summary))))
     assert events("OrganizationNodeUpdated")[0].payload["newValues"] == {"tax_id": "***"}
+
+
+def test_an_override_keeps_what_another_writer_saved_meanwhile(staff, org):
+    """The node is re-read when the use case locks it: a copy this session read before another
+    request saved its own override does not write that override away."""
+    miami = org["miami"]
+    assert miami.attributes == {}
+    with db.engine.begin() as other:
+        other.execute(
+            sa.update(OrganizationNode)
+            .where(OrganizationNode.id == miami.id)
+            .values(attributes={"billing_email": "ap@grill.example"})
+        )
+    services.override_attribute(staff, miami.id, "delivery_instructions", "Back door")
+    db.session.expire_all()
+    assert db.session.get(OrganizationNode, miami.id).attributes == {
+        "billing_email": "ap@grill.example",
+        "delivery_instructions": "Back door",
+    }
