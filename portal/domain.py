@@ -99,9 +99,17 @@ class StaleVersion(Conflict):
         self.version = version
 
 
-def load(model: type[T], key: str | None, what: str) -> T:
-    """The `model` row whose primary key is `key`; NotFound(what) when there is none."""
-    found = db.session.get(model, key) if key else None
+def load(model: type[T], key: str | None, what: str, *, lock: bool = False) -> T:
+    """The `model` row whose primary key is `key`; NotFound(what) when there is none.
+
+    `lock` re-reads it and holds it FOR UPDATE until commit (PostgreSQL; SQLite has one writer
+    at a time anyway), for a use case whose checks on the row's state must still hold when it
+    writes."""
+    found = (
+        db.session.get(model, key, with_for_update=lock or None, populate_existing=lock)
+        if key
+        else None
+    )
     if found is None:
         raise NotFound(what)
     return found

@@ -82,16 +82,16 @@ def seed_demo_organization() -> list[DemoAccount]:
     root = services.create_organization(actor, customer.id, NAME, "CGG")
     nodes = {"CGG": root}
     for parent, node_type, name, code in NODES:
-        nodes[code] = services.add_node(actor, nodes[parent], node_type, name, code)
+        nodes[code] = services.add_node(actor, nodes[parent].id, node_type, name, code)
     for code, field, value in ATTRIBUTES:
-        services.override_attribute(actor, nodes[code], field, value)
+        services.override_attribute(actor, nodes[code].id, field, value)
     roles = {r.name: r for r in queries.roles(root.id)}
     for account, (code, role) in zip(ACCOUNTS, (("CGG", "Admin"), ("MIA", "Buyer")), strict=True):
         keep = _KeepLink()
         node = nodes[code]
         held = services.held_at(actor, root.id, node.path, utcnow().date())
         services.invite(
-            actor, node, account.email, account.role, roles[role], held, keep, lambda t: t
+            actor, node.id, account.email, account.role, roles[role].id, held, keep, lambda t: t
         )
         user = services.accept_invitation(keep.link, account.role, account.password)
         user.is_demo = True

@@ -23,10 +23,10 @@ def revoke_url(client, login_as, staff):
     node = org["miami"]
     services.invite(
         staff,
-        node,
+        node.id,
         "new.buyer@grill.example",
         "New Buyer",
-        role(org["root"], "Buyer"),
+        role(org["root"], "Buyer").id,
         held_at(staff, node.organization_id, node.path, utcnow().date()),
         LogInvitationSender(),
         lambda token: f"https://portal.example/organizations/invitations/accept/{token}",

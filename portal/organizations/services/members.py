@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.auth.services import end_all_sessions
-from portal.domain import NON_FIELD, Conflict, DomainError, Refusal, use_case
+from portal.domain import NON_FIELD, Conflict, DomainError, Refusal, load, use_case
 from portal.extensions import db
 from portal.models import utcnow
 from portal.organizations import rules
@@ -64,18 +64,20 @@ def _same_org(node: OrganizationNode, *others) -> None:
 @use_case
 def invite(
     actor: User,
-    node: OrganizationNode,
+    node_id: str,
     email: str,
     name: str,
-    role: OrganizationRole,
+    role_id: str,
     held: set[str],
     sender: InvitationSender,
     link_for,
 ) -> Invitation:
-    """Create a single-use invitation to join with `role` at `node` and send its link.
+    """Create a single-use invitation to join with the role at the node and send its link.
 
     `link_for(token)` builds the absolute URL; only the token's hash is stored.
     """
+    node = load(OrganizationNode, node_id, "node")
+    role = load(OrganizationRole, role_id, "role")
     _same_org(node, role)
     _no_escalation(role, held)
     email = email.strip().lower()
@@ -190,7 +192,8 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 
 
 @use_case
-def revoke_invitation(actor: User, invitation: Invitation) -> None:
+def revoke_invitation(actor: User, invitation_id: str) -> None:
+    invitation = load(Invitation, invitation_id, "invitation", lock=True)
     if invitation.accepted_at or invitation.revoked_at:
         raise Conflict("This invitation was already used or revoked.")
     invitation.revoked_at = utcnow()
@@ -228,12 +231,15 @@ def _person(member: OrganizationMember) -> User:
 @use_case
 def assign_role(
     actor: User,
-    member: OrganizationMember,
-    role: OrganizationRole,
-    node: OrganizationNode,
+    member_id: str,
+    role_id: str,
+    node_id: str,
     held: set[str],
 ) -> RoleAssignment:
-    """Give `member` the role at `node`; `held` is what the actor holds at that node."""
+    """Give the member the role at the node; `held` is what the actor holds at that node."""
+    member = load(OrganizationMember, member_id, "member")
+    role = load(OrganizationRole, role_id, "role")
+    node = load(OrganizationNode, node_id, "node")
     _same_org(node, role, member)
     _no_escalation(role, held)
     assignment = _add_assignment(member, role.id, node, actor.email)
@@ -253,8 +259,9 @@ def assign_role(
 
 
 @use_case
-def revoke_role(actor: User, assignment: RoleAssignment, held: set[str]) -> None:
+def revoke_role(actor: User, assignment_id: str, held: set[str]) -> None:
     """Take a role back; revoking is handing out in reverse, so the same ceiling applies."""
+    assignment = load(RoleAssignment, assignment_id, "role assignment")
     role = db.session.get(OrganizationRole, assignment.role_id)
     node = db.session.get(OrganizationNode, assignment.node_id)
     member = db.session.get(OrganizationMember, assignment.member_id)
@@ -307,7 +314,8 @@ def _cut_off(member: OrganizationMember, reason: str) -> None:
 
 
 @use_case
-def set_end_date(actor: User, member: OrganizationMember, end_date: date | None) -> None:
+def set_end_date(actor: User, member_id: str, end_date: date | None) -> None:
+    member = load(OrganizationMember, member_id, "member", lock=True)
     if end_date is not None and end_date < member.start_date:
         raise DomainError.on("end_date", "The end date is before the start date.")
     member.end_date = end_date
@@ -318,7 +326,8 @@ def set_end_date(actor: User, member: OrganizationMember, end_date: date | None)
 
 
 @use_case
-def set_member_status(actor: User, member: OrganizationMember, status: MemberStatus) -> None:
+def set_member_status(actor: User, member_id: str, status: MemberStatus) -> None:
+    member = load(OrganizationMember, member_id, "member", lock=True)
     if member.user_id == actor.id:
         raise DomainError.on(NON_FIELD, "You cannot change your own membership.")
     member.status = status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.domain import NON_FIELD, DomainError, use_case
+from portal.domain import NON_FIELD, DomainError, NotFound, load, use_case
 from portal.extensions import db
 from portal.organizations import rules
 from portal.organizations.models import OrganizationNode, OrganizationRole
@@ -15,15 +15,19 @@ from portal.security.models import User
 @use_case
 def save_role(
     actor: User,
-    organization: OrganizationNode,
-    role: OrganizationRole | None,
+    organization_id: str,
+    role_id: str | None,
     name: str,
     description: str,
     permissions: list[str],
     held: set[str],
 ) -> OrganizationRole:
-    """Create (role=None) or change a custom role. `held` is what the actor holds at the
-    organisation's root: a role never grants more than its author has."""
+    """Create (role_id None) or change a custom role of the organisation. `held` is what the
+    actor holds at the organisation's root: a role never grants more than its author has."""
+    organization = load(OrganizationNode, organization_id, "organisation")
+    role = load(OrganizationRole, role_id, "role", lock=True) if role_id else None
+    if role is not None and role.organization_id != organization.id:
+        raise NotFound("role")
     if role is not None and role.predefined:
         raise DomainError.on(NON_FIELD, "Predefined roles cannot be changed; copy one instead.")
     name = name.strip()

@@ -9,7 +9,7 @@ import string
 from sqlalchemy import func, select, update
 
 from portal.customers.models import Customer
-from portal.domain import NON_FIELD, DomainError, use_case
+from portal.domain import NON_FIELD, DomainError, load, use_case
 from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.organizations import queries, rules
@@ -103,7 +103,8 @@ def create_organization(actor: User, customer_id: str, name: str, code: str) -> 
 
 
 @use_case
-def add_node(actor: User, parent: Node, node_type: NodeType, name: str, code: str) -> Node:
+def add_node(actor: User, parent_id: str, node_type: NodeType, name: str, code: str) -> Node:
+    parent = load(Node, parent_id, "node")
     errors = rules.node_errors(name, code)
     nesting = rules.nesting_error(parent.type, node_type)
     if nesting:
@@ -165,7 +166,8 @@ def _updated(actor: User, node: Node, action: str, summary: str, before: dict, a
 
 
 @use_case
-def rename_node(actor: User, node: Node, name: str, code: str) -> Node:
+def rename_node(actor: User, node_id: str, name: str, code: str) -> Node:
+    node = load(Node, node_id, "node", lock=True)
     errors = rules.node_errors(name, code)
     if errors:
         raise DomainError(errors)
@@ -182,7 +184,8 @@ def rename_node(actor: User, node: Node, name: str, code: str) -> Node:
 
 
 @use_case
-def override_attribute(actor: User, node: Node, field: str, value: str) -> Node:
+def override_attribute(actor: User, node_id: str, field: str, value: str) -> Node:
+    node = load(Node, node_id, "node", lock=True)
     value = value.strip()
     error = rules.attribute_error(field, value)
     if error:
@@ -204,7 +207,8 @@ def override_attribute(actor: User, node: Node, field: str, value: str) -> Node:
 
 
 @use_case
-def clear_override(actor: User, node: Node, field: str) -> Node:
+def clear_override(actor: User, node_id: str, field: str) -> Node:
+    node = load(Node, node_id, "node", lock=True)
     if field not in node.attributes:
         raise DomainError.on(NON_FIELD, "This node does not override that attribute.")
     before = _public(field, node.attributes[field])
@@ -215,7 +219,9 @@ def clear_override(actor: User, node: Node, field: str) -> Node:
 
 
 @use_case
-def move_node(actor: User, node: Node, new_parent: Node) -> Node:
+def move_node(actor: User, node_id: str, new_parent_id: str) -> Node:
+    node = load(Node, node_id, "node", lock=True)
+    new_parent = load(Node, new_parent_id, "node")
     if node.parent_id is None:
         raise DomainError.on("parent", "The organisation itself cannot be moved.")
     if new_parent.organization_id != node.organization_id:
@@ -268,8 +274,9 @@ def move_node(actor: User, node: Node, new_parent: Node) -> Node:
 
 
 @use_case
-def set_subtree_status(actor: User, node: Node, status: NodeStatus) -> int:
+def set_subtree_status(actor: User, node_id: str, status: NodeStatus) -> int:
     """Deactivate (or activate) the node and everything below it; returns how many changed."""
+    node = load(Node, node_id, "node")
     if status == NodeStatus.ACTIVE and node.parent_id:
         parent_status = db.session.scalar(select(Node.status).where(Node.id == node.parent_id))
         if parent_status != NodeStatus.ACTIVE:

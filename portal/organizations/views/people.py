@@ -89,10 +89,10 @@ def invitation_create(node_id: str):
                 form,
                 lambda: services.invite(
                     current_user,
-                    node,
+                    node.id,
                     form.email.data,
                     form.name.data,
-                    role,
+                    role.id,
                     held(node),
                     sender,
                     lambda token: url_for(
@@ -117,7 +117,7 @@ def invitation_create(node_id: str):
 def invitation_revoke(invitation_id: str):
     invitation, node = load_invitation_or_404(invitation_id, "org:members:invite")
     if ButtonForm().validate_on_submit():
-        services.revoke_invitation(current_user, invitation)
+        services.revoke_invitation(current_user, invitation.id)
     return done("Invitation revoked.", "organizations.node_members", node_id=node.id)
 
 
@@ -185,7 +185,9 @@ def assignment_create(member_id: str):
                 create_once(
                     current_user,
                     form,
-                    lambda: services.assign_role(current_user, member, role, node, held(node)),
+                    lambda: services.assign_role(
+                        current_user, member.id, role.id, node.id, held(node)
+                    ),
                     lambda _: url_for("organizations.member_detail", member_id=member.id),
                 )
             except DomainError as error:
@@ -207,7 +209,7 @@ def assignment_revoke(assignment_id: str):
     form = ButtonForm()
     if form.validate_on_submit():
         try:
-            services.revoke_role(current_user, assignment, held(node))
+            services.revoke_role(current_user, assignment.id, held(node))
         except DomainError as error:
             member, root = load_member_or_404(member_id, "org:view")
             form.show_errors(error.errors)
@@ -222,7 +224,7 @@ def member_end_date(member_id: str):
     form = EndDateForm()
     if form.validate_on_submit():
         try:
-            services.set_end_date(current_user, member, form.end_date.data)
+            services.set_end_date(current_user, member.id, form.end_date.data)
         except DomainError as error:
             form.show_errors(error.errors)
         else:
@@ -238,7 +240,7 @@ def member_status(member_id: str):
     wanted = request.form.get("status", "")
     if form.validate_on_submit() and wanted in MemberStatus.__members__:
         try:
-            services.set_member_status(current_user, member, MemberStatus(wanted))
+            services.set_member_status(current_user, member.id, MemberStatus(wanted))
         except DomainError as error:
             form.show_errors(error.errors)
         else:
@@ -277,8 +279,8 @@ def _save(root, role, form):
     def save():
         return services.save_role(
             current_user,
-            root,
-            role,
+            root.id,
+            role.id if role else None,
             form.name.data,
             form.description.data or "",
             form.permissions.data or [],

@@ -167,7 +167,11 @@ def node_add(node_id: str):
                 current_user,
                 form,
                 lambda: services.add_node(
-                    current_user, parent, NodeType(form.type.data), form.name.data, form.code.data
+                    current_user,
+                    parent.id,
+                    NodeType(form.type.data),
+                    form.name.data,
+                    form.code.data,
                 ),
                 lambda child: url_for("organizations.node_detail", node_id=child.id),
             )
@@ -185,7 +189,7 @@ def node_rename(node_id: str):
     form = RenameForm()
     if form.validate_on_submit():
         try:
-            services.rename_node(current_user, node, form.name.data, form.code.data)
+            services.rename_node(current_user, node.id, form.name.data, form.code.data)
         except DomainError as error:
             form.show_errors(error.errors)
         else:
@@ -205,7 +209,7 @@ def node_move(node_id: str):
         else:
             load_node_or_404(target.id, "org:nodes:edit")
             try:
-                services.move_node(current_user, node, target)
+                services.move_node(current_user, node.id, target.id)
             except DomainError as error:
                 form.show_errors(error.errors)
             else:
@@ -223,7 +227,7 @@ def node_status(node_id: str):
     wanted = request.form.get("status", "")
     if form.validate_on_submit() and wanted in NodeStatus.__members__:
         try:
-            count = services.set_subtree_status(current_user, node, NodeStatus(wanted))
+            count = services.set_subtree_status(current_user, node.id, NodeStatus(wanted))
         except DomainError as error:
             form.show_errors(error.errors)
         else:
@@ -246,7 +250,7 @@ def attribute_override(node_id: str, field: str):
     form = AttributeForm()
     if form.validate_on_submit():
         try:
-            services.override_attribute(current_user, node, field, form.value.data or "")
+            services.override_attribute(current_user, node.id, field, form.value.data or "")
         except DomainError as error:
             form.show_errors(error.errors)
         else:
@@ -265,7 +269,7 @@ def attribute_clear(node_id: str, field: str):
     form = ButtonForm()
     if form.validate_on_submit():
         try:
-            services.clear_override(current_user, node, field)
+            services.clear_override(current_user, node.id, field)
         except DomainError as error:
             form.show_errors(error.errors)
         else:

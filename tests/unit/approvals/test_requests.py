@@ -198,7 +198,7 @@ def test_a_rule_whose_tier_has_no_eligible_approver_is_refused(staff, org, peopl
 
     finance = org_services.save_role(
         staff,
-        org["root"],
+        org["root"].id,
         None,
         "Controller",
         "",

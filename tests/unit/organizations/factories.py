@@ -33,10 +33,10 @@ def organization(staff: User, name: str = "Caribbean Grill Group", code: str = "
 def grill_group(staff: User, prefix: str = "") -> dict[str, OrganizationNode]:
     """Caribbean Grill Group > East Division > Miami Beach > Kitchen, and a West Division."""
     root = organization(staff, f"{prefix}Caribbean Grill Group", f"{prefix}CGG")
-    east = services.add_node(staff, root, NodeType.DIVISION, "East Division", f"{prefix}EAST")
-    west = services.add_node(staff, root, NodeType.DIVISION, "West Division", f"{prefix}WEST")
-    miami = services.add_node(staff, east, NodeType.LOCATION, "Miami Beach", f"{prefix}MIA")
-    kitchen = services.add_node(staff, miami, NodeType.DEPARTMENT, "Kitchen", f"{prefix}MIA-K")
+    east = services.add_node(staff, root.id, NodeType.DIVISION, "East Division", f"{prefix}EAST")
+    west = services.add_node(staff, root.id, NodeType.DIVISION, "West Division", f"{prefix}WEST")
+    miami = services.add_node(staff, east.id, NodeType.LOCATION, "Miami Beach", f"{prefix}MIA")
+    kitchen = services.add_node(staff, miami.id, NodeType.DEPARTMENT, "Kitchen", f"{prefix}MIA-K")
     return {"root": root, "east": east, "west": west, "miami": miami, "kitchen": kitchen}
 
 

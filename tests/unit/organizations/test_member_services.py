@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from portal.domain import DomainError
+from portal.domain import DomainError, NotFound
 from portal.events.catalogue import ORGANIZATION_EVENTS as ORG_EVENTS
 from portal.extensions import db
 from portal.models import utcnow
@@ -43,10 +43,10 @@ def invite(actor, node, role_name, email="new.buyer@grill.example"):
     root = db.session.get(type(node), node.organization_id)
     services.invite(
         actor,
-        node,
+        node.id,
         email,
         "New Buyer",
-        role(root, role_name),
+        role(root, role_name).id,
         held(actor, node),
         outbox,
         lambda token: f"https://portal.example/organizations/invitations/accept/{token}",
@@ -88,9 +88,9 @@ def test_a_location_manager_cannot_hand_out_admin(staff, org):
     buyer = external(org["miami"], "Buyer")
     services.assign_role(
         manager,
-        member_of(buyer),
-        role(org["root"], "Approver"),
-        org["kitchen"],
+        member_of(buyer).id,
+        role(org["root"], "Approver").id,
+        org["kitchen"].id,
         held(manager, org["kitchen"]),
     )
 
@@ -99,7 +99,7 @@ def test_nobody_grants_more_than_they_hold(staff, org):
     root = org["root"]
     custom = services.save_role(
         staff,
-        root,
+        root.id,
         None,
         "Role keeper",
         "",
@@ -107,23 +107,23 @@ def test_nobody_grants_more_than_they_hold(staff, org):
         held(staff, root),
     )
     keeper = external(root, "Viewer")
-    services.assign_role(staff, member_of(keeper), custom, root, held(staff, root))
+    services.assign_role(staff, member_of(keeper).id, custom.id, root.id, held(staff, root))
     mine = held(keeper, root)
     assert mine == {"org:view", "org:roles:manage", "org:members:manage"}
 
     with pytest.raises(DomainError) as refused:
         services.save_role(
-            keeper, root, None, "Big buyer", "", ["org:view", "org:orders:create"], mine
+            keeper, root.id, None, "Big buyer", "", ["org:view", "org:orders:create"], mine
         )
     assert "org:orders:create" in refused.value.errors["permissions"][0]
     with pytest.raises(DomainError) as assigning:
-        services.assign_role(keeper, member_of(keeper), role(root, "Admin"), root, mine)
+        services.assign_role(keeper, member_of(keeper).id, role(root, "Admin").id, root.id, mine)
     assert "you do not hold" in assigning.value.errors["role"][0]
     with pytest.raises(DomainError):
         services.save_role(
-            keeper, root, custom, "Role keeper", "", ["org:view", "org:billing:view"], mine
+            keeper, root.id, custom.id, "Role keeper", "", ["org:view", "org:billing:view"], mine
         )
-    small = services.save_role(keeper, root, None, "Looker", "", ["org:view"], mine)
+    small = services.save_role(keeper, root.id, None, "Looker", "", ["org:view"], mine)
     assert small.permissions == ["org:view"]
     assert set(events("OrganizationRoleSaved")[0].payload) == set(
         ORG_EVENTS["OrganizationRoleSaved"].fields
@@ -134,8 +134,8 @@ def test_predefined_roles_are_not_edited(staff, org):
     with pytest.raises(DomainError):
         services.save_role(
             staff,
-            org["root"],
-            role(org["root"], "Buyer"),
+            org["root"].id,
+            role(org["root"], "Buyer").id,
             "Buyer",
             "",
             ["org:view"],
@@ -148,29 +148,29 @@ def test_deactivating_a_member_ends_their_sessions_at_once(staff, org):
     db.session.add(AuthSession(id="buyer-session", user_id=buyer.id, method="local"))
     db.session.commit()
     member = member_of(buyer)
-    services.set_member_status(staff, member, MemberStatus.INACTIVE)
+    services.set_member_status(staff, member.id, MemberStatus.INACTIVE)
     ended = db.session.get(AuthSession, "buyer-session")
     assert ended.ended_at is not None
     assert ended.ended_reason == "member_deactivated"
     assert db.session.get(User, buyer.id).active is False
     assert queries.grants(buyer.id, org["root"].id, utcnow().date()) is None
-    services.set_member_status(staff, member, MemberStatus.ACTIVE)
+    services.set_member_status(staff, member.id, MemberStatus.ACTIVE)
     assert db.session.get(User, buyer.id).active is True
 
 
 def test_an_end_date_in_the_past_ends_access(staff, org):
     buyer = external(org["miami"], "Buyer")
     member = member_of(buyer)
-    services.set_end_date(staff, member, utcnow().date() - timedelta(days=1))
+    services.set_end_date(staff, member.id, utcnow().date() - timedelta(days=1))
     assert queries.grants(buyer.id, org["root"].id, utcnow().date()) is None
     with pytest.raises(DomainError):
-        services.set_end_date(staff, member, member.start_date - timedelta(days=1))
+        services.set_end_date(staff, member.id, member.start_date - timedelta(days=1))
 
 
 def test_revoking_a_role(staff, org):
     buyer = external(org["miami"], "Buyer")
     assignment = db.session.scalar(sa.select(RoleAssignment))
-    services.revoke_role(staff, assignment, held(staff, org["miami"]))
+    services.revoke_role(staff, assignment.id, held(staff, org["miami"]))
     assert queries.grants(buyer.id, org["root"].id, utcnow().date()) == []
     assert db.session.scalar(sa.select(OrganizationMember.status)) == MemberStatus.ACTIVE
 
@@ -190,6 +190,26 @@ def test_an_existing_account_joins_with_its_own_password(staff, org):
 
 def test_member_changes_are_on_the_organisation_history(staff, org):
     buyer = external(org["miami"], "Buyer")
-    services.set_member_status(staff, member_of(buyer), MemberStatus.INACTIVE)
+    services.set_member_status(staff, member_of(buyer).id, MemberStatus.INACTIVE)
     summaries = [row.summary for row in queries.history(org["root"].id)]
     assert f"{buyer.email} deactivated" in summaries
+
+
+def test_what_a_use_case_acts_on_is_found_by_id(staff, org):
+    """An id of nothing, or a role of another organisation, is NotFound and saves nothing."""
+    other = grill_group(staff, prefix="O")
+    with pytest.raises(NotFound):
+        services.save_role(
+            staff,
+            org["root"].id,
+            role(other["root"], "Buyer").id,
+            "Mine",
+            "",
+            ["org:view"],
+            {"org:view"},
+        )
+    with pytest.raises(NotFound):
+        services.revoke_invitation(staff, "no-such-invitation")
+    with pytest.raises(NotFound):
+        services.set_member_status(staff, "no-such-member", MemberStatus.INACTIVE)
+    assert role(other["root"], "Buyer").name == "Buyer"

@@ -40,16 +40,16 @@ def test_only_b2b_customers_get_an_organisation(staff, customer):
 
 def test_nesting_and_codes_are_enforced(staff, org):
     with pytest.raises(DomainError) as refused:
-        services.add_node(staff, org["kitchen"], NodeType.DIVISION, "Oops", "OOPS")
+        services.add_node(staff, org["kitchen"].id, NodeType.DIVISION, "Oops", "OOPS")
     assert refused.value.errors["type"] == ["A department cannot contain a division."]
     with pytest.raises(DomainError) as duplicate:
-        services.add_node(staff, org["west"], NodeType.LOCATION, "Again", "MIA")
+        services.add_node(staff, org["west"].id, NodeType.LOCATION, "Again", "MIA")
     assert "code" in duplicate.value.errors
 
 
 def test_moving_a_node_under_its_own_descendant_is_refused(staff, org):
     with pytest.raises(DomainError) as refused:
-        services.move_node(staff, org["east"], org["kitchen"])
+        services.move_node(staff, org["east"].id, org["kitchen"].id)
     assert refused.value.errors["parent"] == [
         "Kitchen is inside East Division: moving it there would make a cycle."
     ]
@@ -58,7 +58,7 @@ def test_moving_a_node_under_its_own_descendant_is_refused(staff, org):
 
 
 def test_moving_carries_the_subtree(staff, org):
-    services.move_node(staff, org["miami"], org["west"])
+    services.move_node(staff, org["miami"].id, org["west"].id)
     kitchen = db.session.get(OrganizationNode, org["kitchen"].id)
     west = db.session.get(OrganizationNode, org["west"].id)
     assert kitchen.path.startswith(west.path)
@@ -80,37 +80,37 @@ def test_moving_carries_the_subtree(staff, org):
 
 
 def test_deactivating_a_subtree(staff, org):
-    assert services.set_subtree_status(staff, org["east"], NodeStatus.INACTIVE) == 3
+    assert services.set_subtree_status(staff, org["east"].id, NodeStatus.INACTIVE) == 3
     statuses = dict(
         db.session.execute(sa.select(OrganizationNode.code, OrganizationNode.status)).all()
     )
     assert statuses["MIA-K"] == statuses["EAST"] == NodeStatus.INACTIVE
     assert statuses["WEST"] == NodeStatus.ACTIVE
     with pytest.raises(DomainError):
-        services.set_subtree_status(staff, org["miami"], NodeStatus.ACTIVE)
+        services.set_subtree_status(staff, org["miami"].id, NodeStatus.ACTIVE)
 
 
 def test_override_one_attribute_and_see_it_inherited_below(staff, org):
-    services.override_attribute(staff, org["root"], "billing_email", "ap@grill.example")
-    services.override_attribute(staff, org["miami"], "delivery_instructions", "Back door")
+    services.override_attribute(staff, org["root"].id, "billing_email", "ap@grill.example")
+    services.override_attribute(staff, org["miami"].id, "delivery_instructions", "Back door")
     kitchen = {a.field: a for a in rules.effective_attributes(queries.chain(org["kitchen"]))}
     assert kitchen["delivery_instructions"].value == "Back door"
     assert [a.name for a in kitchen["delivery_instructions"].inherited_from][-1] == "Miami Beach"
     assert kitchen["billing_email"].value == "ap@grill.example"
 
-    services.clear_override(staff, org["miami"], "delivery_instructions")
+    services.clear_override(staff, org["miami"].id, "delivery_instructions")
     kitchen = {a.field: a for a in rules.effective_attributes(queries.chain(org["kitchen"]))}
     assert kitchen["delivery_instructions"].value is None
     with pytest.raises(DomainError):
-        services.override_attribute(staff, org["miami"], "company_size", "GIGANTIC")
+        services.override_attribute(staff, org["miami"].id, "company_size", "GIGANTIC")
 
 
 def test_depth_fifty(staff):
     root = organization(staff)
-    node = services.add_node(staff, root, NodeType.DIVISION, "Level 1", "L1")
+    node = services.add_node(staff, root.id, NodeType.DIVISION, "Level 1", "L1")
     for level in range(2, 51):
-        node = services.add_node(staff, node, NodeType.DIVISION, f"Level {level}", f"L{level}")
-    services.override_attribute(staff, root, "industry_code", "722511")
+        node = services.add_node(staff, node.id, NodeType.DIVISION, f"Level {level}", f"L{level}")
+    services.override_attribute(staff, root.id, "industry_code", "722511")
     chain = queries.chain(node)
     assert len(chain) == 51
     assert node.depth == 50
@@ -120,15 +120,15 @@ def test_depth_fifty(staff):
     level2 = db.session.scalar(sa.select(OrganizationNode).where(OrganizationNode.code == "L2"))
     level40 = db.session.scalar(sa.select(OrganizationNode).where(OrganizationNode.code == "L40"))
     with pytest.raises(DomainError):
-        services.move_node(staff, level2, level40)
+        services.move_node(staff, level2.id, level40.id)
     assert len(queries.children(level2)) == 1
 
 
 def test_every_payload_has_the_catalogued_fields(staff, org):
-    services.rename_node(staff, org["west"], "West Coast", "WEST")
-    services.move_node(staff, org["miami"], org["west"])
-    services.set_subtree_status(staff, org["west"], NodeStatus.INACTIVE)
-    services.override_attribute(staff, org["root"], "tax_id", "12-3456789")
+    services.rename_node(staff, org["west"].id, "West Coast", "WEST")
+    services.move_node(staff, org["miami"].id, org["west"].id)
+    services.set_subtree_status(staff, org["west"].id, NodeStatus.INACTIVE)
+    services.override_attribute(staff, org["root"].id, "tax_id", "12-3456789")
     emitted = [e for e in events() if e.aggregate_type == "organization"]
     assert {e.type for e in emitted} >= {
         "OrganizationCreated",
@@ -142,9 +142,28 @@ def test_every_payload_has_the_catalogued_fields(staff, org):
 
 
 def test_identifiers_are_masked_in_the_trail_and_the_outbox(staff, org):
-    services.override_attribute(staff, org["root"], "tax_id", "12-3456789")
-    services.clear_override(staff, org["root"], "tax_id")
+    services.override_attribute(staff, org["root"].id, "tax_id", "12-3456789")
+    services.clear_override(staff, org["root"].id, "tax_id")
     for event in events("OrganizationNodeUpdated"):
         assert "12-3456789" not in str(event.payload)
     assert "12-3456789" not in str(list(db.session.scalars(sa.select(AuditEntry.summary))))
     assert events("OrganizationNodeUpdated")[0].payload["newValues"] == {"tax_id": "***"}
+
+
+def test_an_override_keeps_what_another_writer_saved_meanwhile(staff, org):
+    """The node is re-read when the use case locks it: a copy this session read before another
+    request saved its own override does not write that override away."""
+    miami = org["miami"]
+    assert miami.attributes == {}
+    with db.engine.begin() as other:
+        other.execute(
+            sa.update(OrganizationNode)
+            .where(OrganizationNode.id == miami.id)
+            .values(attributes={"billing_email": "ap@grill.example"})
+        )
+    services.override_attribute(staff, miami.id, "delivery_instructions", "Back door")
+    db.session.expire_all()
+    assert db.session.get(OrganizationNode, miami.id).attributes == {
+        "billing_email": "ap@grill.example",
+        "delivery_instructions": "Back door",
+    }

@@ -233,7 +233,7 @@ def test_the_editor_refuses_a_tier_without_eligible_approvers(client, staff, org
 
     controller = org_services.save_role(
         staff,
-        org["root"],
+        org["root"].id,
         None,
         "Controller",
         "",

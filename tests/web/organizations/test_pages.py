@@ -84,7 +84,7 @@ def test_staff_who_only_read_customers_may_look_but_not_change(client, login_as,
 
 
 def test_history_tab_shows_the_audit_trail(client, login_as, org, staff):
-    services.rename_node(staff, org["west"], "West Coast", "WEST")
+    services.rename_node(staff, org["west"].id, "West Coast", "WEST")
     login_as("sales")
     history = client.get(url(org["west"], "/history")).text
     assert "Renamed West Division (WEST) to West Coast (WEST)" in history
@@ -94,7 +94,7 @@ def test_history_tab_shows_the_audit_trail(client, login_as, org, staff):
 def test_a_role_manager_cannot_create_a_role_beyond_their_own(app, staff, org):
     keeper_role = services.save_role(
         staff,
-        org["root"],
+        org["root"].id,
         None,
         "Role keeper",
         "",
@@ -104,9 +104,9 @@ def test_a_role_manager_cannot_create_a_role_beyond_their_own(app, staff, org):
     keeper = external(org["root"], "Viewer")
     services.assign_role(
         staff,
-        member_of(keeper),
-        keeper_role,
-        org["root"],
+        member_of(keeper).id,
+        keeper_role.id,
+        org["root"].id,
         {"org:view", "org:roles:manage"},
     )
     client = app.test_client()
@@ -145,10 +145,12 @@ def test_a_buyer_is_not_offered_roles_they_cannot_grant(app, org):
 def test_the_org_chart_stays_within_its_levels(client, login_as, staff, org):
     """About 200 boxes three levels deep; what lies deeper is summed up, one click away."""
     for i in range(40):
-        location = services.add_node(staff, org["west"], NodeType.LOCATION, f"Spot {i}", f"S{i}")
+        location = services.add_node(staff, org["west"].id, NodeType.LOCATION, f"Spot {i}", f"S{i}")
         for j in range(4):
-            dept = services.add_node(staff, location, NodeType.DEPARTMENT, f"Dept {j}", f"S{i}-{j}")
-    services.add_node(staff, dept, NodeType.DEPARTMENT, "Too deep", "DEEP")
+            dept = services.add_node(
+                staff, location.id, NodeType.DEPARTMENT, f"Dept {j}", f"S{i}-{j}"
+            )
+    services.add_node(staff, dept.id, NodeType.DEPARTMENT, "Too deep", "DEEP")
     login_as("sales")
     chart = client.get(url(org["root"], "/chart")).text
     assert chart.count('class="chart-card') == 1 + 2 + 41 + 1 + 160

@@ -18,14 +18,16 @@ from tests.unit.organizations.factories import external, grill_group, member_of,
 def two_orgs(staff):
     mine = grill_group(staff)
     theirs = grill_group(staff, prefix="X")
-    services.save_role(staff, theirs["root"], None, "Their custom", "", ["org:view"], {"org:view"})
+    services.save_role(
+        staff, theirs["root"].id, None, "Their custom", "", ["org:view"], {"org:view"}
+    )
     their_buyer = external(theirs["miami"], "Buyer")
     services.invite(
         staff,
-        theirs["miami"],
+        theirs["miami"].id,
         "someone@else.example",
         "Someone",
-        role(theirs["root"], "Buyer"),
+        role(theirs["root"], "Buyer").id,
         {"org:view", "org:orders:create", "org:orders:view_own"},
         Outbox(),
         lambda token: token,
@@ -86,7 +88,7 @@ def test_their_own_ids_work(app, two_orgs, staff):
     mine, _, _ = two_orgs
     admin = external(mine["root"], "Admin")
     buyer = external(mine["miami"], "Buyer")
-    services.save_role(staff, mine["root"], None, "Mine", "", ["org:view"], {"org:view"})
+    services.save_role(staff, mine["root"].id, None, "Mine", "", ["org:view"], {"org:view"})
     values = ids_of(mine, buyer)
     client = app.test_client()
     sign_in_client(client, admin)
@@ -128,5 +130,5 @@ def test_a_deactivated_member_is_signed_out_at_once(app, two_orgs, staff):
     client = app.test_client()
     sign_in_client(client, buyer)
     assert client.get(f"/organizations/nodes/{mine['miami'].id}").status_code == 200
-    services.set_member_status(staff, member_of(buyer), MemberStatus.INACTIVE)
+    services.set_member_status(staff, member_of(buyer).id, MemberStatus.INACTIVE)
     assert client.get(f"/organizations/nodes/{mine['miami'].id}").status_code == 302
