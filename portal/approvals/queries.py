@@ -19,11 +19,11 @@ from portal.approvals.models import (
 from portal.approvals.rules import chain_from_json, format_amount
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
-from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.organizations import queries as org_queries
 from portal.organizations.models import OrganizationNode, OrganizationRole
 from portal.organizations.rules import ancestor_paths, permissions_at
+from portal.security.audit import with_customer_name
 from portal.security.models import User
 
 Request = ApprovalRequest

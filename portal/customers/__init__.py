@@ -4,5 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-# routes, bp.cli commands, the consumed events' handlers and the search index's listener
-from portal.customers import cli, handlers, search_index, views  # noqa: E402, F401
+# routes, bp.cli commands, the consumed events' handlers, the search index's listener and what
+# the event catalogue takes from customers
+from portal.customers import cli, events, handlers, search_index, views  # noqa: E402, F401
+from portal.customers.queries import profile  # noqa: E402
+from portal.security import audit  # noqa: E402
+
+# The audit log names the customer an entry is about (security imports no area).
+audit.names_customers_with(profile.names)

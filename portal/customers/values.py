@@ -9,15 +9,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-# Free text (approval descriptions, audit summaries) names a customer by this marker and an id
-# beside it, never by the name: the name is put in at display time, so erasing the customer
-# leaves no copy of it in the text (docs/privacy.md).
-CUSTOMER_NAME = "{customer}"
-
-
-def with_customer_name(text: str, name: str | None) -> str:
-    return text.replace(CUSTOMER_NAME, name or "a customer")
-
 
 class CustomerType(StrEnum):
     DIASPORA_COMMUNITY = "DIASPORA_COMMUNITY"

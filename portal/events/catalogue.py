@@ -9,10 +9,28 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from portal.customers.models import Customer
-from portal.customers.values import AddressType, ContactField, CustomerStatus
-from portal.limits import integer_range, max_length
-from portal.segmentation.models import CustomerOrder, ReasonCode
+# Enum lists and limits that the areas owning them supply at import (`supply`): they come from
+# those areas' enums and columns, and the events area sits below the areas and imports none.
+_SUPPLIED: dict[str, Any] = {}
+
+
+def supply(**values: Any) -> None:
+    _SUPPLIED.update(values)
+
+
+class Supplied(NamedTuple):
+    """A value named here and supplied by the area that owns it."""
+
+    name: str
+
+    def value(self) -> Any:
+        if self.name not in _SUPPLIED:
+            raise LookupError(f"no area supplied {self.name!r} (the app's areas are not loaded)")
+        return _SUPPLIED[self.name]
+
+
+def _resolved(value: Any) -> Any:
+    return value.value() if isinstance(value, Supplied) else value
 
 
 class Field(NamedTuple):
@@ -22,8 +40,16 @@ class Field(NamedTuple):
     description: str
     example: Any
     required: bool = True
-    enum: tuple[str, ...] | None = None
+    enum: tuple[str, ...] | Supplied | None = None
     extra: dict | None = None  # further JSON Schema keywords (minimum, minLength...)
+
+    def values(self) -> tuple[str, ...] | None:
+        """The enum's values, once supplied."""
+        return _resolved(self.enum)
+
+    def keywords(self) -> dict:
+        """`extra` with the supplied limits in."""
+        return {keyword: _resolved(value) for keyword, value in (self.extra or {}).items()}
 
 
 class EventType(NamedTuple):
@@ -36,9 +62,9 @@ CUSTOMER_ID = Field(
     "string",
     "The customer's id (`cust-` + UUID)",
     "cust-7d0c6f0e-3b5e-4c1e",
-    extra={"maxLength": max_length(Customer.id)},
+    extra={"maxLength": Supplied("customer_id_length")},
 )
-STATUSES = tuple(CustomerStatus)
+STATUSES = Supplied("customer_statuses")
 SEGMENT = Field(
     "object",
     "`segmentType` (B2C or B2B) and `specificSegment` (the segment's name)",
@@ -55,7 +81,7 @@ def _at(description: str) -> Field:
 
 def _id(description: str, example: str) -> Field:
     # Ids of other contexts are kept in columns like the order's.
-    longest = max_length(CustomerOrder.order_id)
+    longest = Supplied("external_id_length")
     return Field("string", description, example, extra={"minLength": 1, "maxLength": longest})
 
 
@@ -87,7 +113,9 @@ PUBLISHED: dict[str, EventType] = {
         "A customer added a new address",
         {
             "customerId": CUSTOMER_ID,
-            "addressType": Field("string", "Kind of address", "SHIPPING", enum=tuple(AddressType)),
+            "addressType": Field(
+                "string", "Kind of address", "SHIPPING", enum=Supplied("address_types")
+            ),
             "addressData": Field("object", "The Address value object", {"city": "New York"}),
         },
     ),
@@ -160,7 +188,7 @@ PUBLISHED: dict[str, EventType] = {
                 "string",
                 "Why the customer moved",
                 "RULE_MATCHED",
-                enum=tuple(ReasonCode),
+                enum=Supplied("segment_reasons"),
             ),
         },
     ),
@@ -182,7 +210,9 @@ PUBLISHED: dict[str, EventType] = {
         "A code to confirm a new primary e-mail or phone was sent (the code is never included)",
         {
             "customerId": CUSTOMER_ID,
-            "field": Field("string", "Which contact field", "email", enum=tuple(ContactField)),
+            "field": Field(
+                "string", "Which contact field", "email", enum=Supplied("contact_fields")
+            ),
             "destination": Field("string", "The new value, masked", "m***@example.org"),
             "expiresAt": _at("When the code expires"),
         },
@@ -231,7 +261,7 @@ CONSUMED: dict[str, EventType] = {
                 "integer",
                 "Order total in minor units",
                 4599,
-                extra={"minimum": 0, "maximum": integer_range(CustomerOrder.amount_minor)[1]},
+                extra={"minimum": 0, "maximum": Supplied("order_amount_max")},
             ),
             "currency": Field("string", "ISO-4217 code", "USD", extra={"pattern": "^[A-Za-z]{3}$"}),
             "placedAt": _at("When the order was placed"),

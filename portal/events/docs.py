@@ -21,7 +21,7 @@ def _event_section(name: str, event_type: EventType) -> list[str]:
     lines += ["| Field | Type | Required | Description |", "| --- | --- | --- | --- |"]
     for field, spec in fields.items():
         schema = field_schema(spec)
-        kind = spec.type + (f" ({' / '.join(spec.enum)})" if spec.enum else "")
+        kind = spec.type + (f" ({' / '.join(spec.values())})" if spec.enum else "")
         limits = ", ".join(
             f"{k} {v}" for k, v in schema.items() if k in ("minimum", "maximum", "maxLength")
         )

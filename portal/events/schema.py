@@ -90,8 +90,8 @@ def field_schema(field: Field) -> dict:
     else:
         schema["type"] = field.type
     if field.enum:
-        schema["enum"] = list(field.enum)
-    return schema | (field.extra or {})
+        schema["enum"] = list(field.values())
+    return schema | field.keywords()
 
 
 def payload_schema(event_type: EventType) -> dict:

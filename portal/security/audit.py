@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from flask import g, has_request_context, request
 from flask_login import current_user
 
@@ -11,6 +13,30 @@ from portal.security.models import AuditEntry, User
 SUCCESS = "success"
 FAILURE = "failure"
 DENIED = "denied"
+
+# Free text (approval descriptions, audit summaries) names a customer by this marker and an id
+# beside it, never by the name: the name is put in at display time, so erasing the customer
+# leaves no copy of it in the text (docs/privacy.md).
+CUSTOMER_NAME = "{customer}"
+
+
+def with_customer_name(text: str, name: str | None) -> str:
+    return text.replace(CUSTOMER_NAME, name or "a customer")
+
+
+# The current names of customers by id; the customers area registers it at app start
+# (security sits below every area and imports none).
+CustomerNames = Callable[[Collection[str]], dict[str, str]]
+_customer_names: list[CustomerNames] = []
+
+
+def names_customers_with(resolver: CustomerNames) -> None:
+    _customer_names[:] = [resolver]
+
+
+def customer_names(ids: Collection[str]) -> dict[str, str]:
+    """The names of these customers that still exist (none when no area names customers)."""
+    return _customer_names[0](ids) if _customer_names and ids else {}
 
 
 def _request_facts() -> tuple[str | None, str | None]:

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.security import audit
 from portal.security.models import AuditEntry, Role
 
 
@@ -60,12 +61,6 @@ class AuditRow:
 
 
 def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
-    # Imported here: every area imports security (crypto, audit), so at module level a process
-    # that imported portal.events or portal.segmentation first met a half-made module (the
-    # demo loader's helper processes did). A known exception, see docs/architecture.md.
-    from portal.customers.models import Customer
-    from portal.customers.values import with_customer_name
-
     columns = (
         AuditEntry.id,
         AuditEntry.at,
@@ -99,16 +94,18 @@ def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
         else_=AuditEntry.details["customer_id"].as_string(),
     )
     rows = db.session.execute(
-        query.add_columns(Customer.name.label("customer"))
-        .outerjoin(Customer, Customer.id == about)
+        query.add_columns(about.label("about"))
         .order_by(AuditEntry.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-    )
-    shown = [
-        AuditRow(**{**row._asdict(), "summary": with_customer_name(row.summary, row.customer)})
-        for row in rows
-    ]
+    ).all()
+    names = audit.customer_names({row.about for row in rows if row.about})
+    shown = []
+    for row in rows:
+        fields = row._asdict()
+        name = names.get(fields.pop("about"))
+        summary = audit.with_customer_name(row.summary, name)
+        shown.append(AuditRow(**{**fields, "summary": summary, "customer": name}))
     return Page(rows=shown, page=page, per_page=per_page, total=total)
 
 

@@ -5,5 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("segmentation", __name__, url_prefix="/segments", cli_group="segments")
 
-# routes, bp.cli commands, the consumed events' handlers and the customers_changed listener
-from portal.segmentation import cli, handlers, views  # noqa: E402, F401
+# routes, bp.cli commands, the consumed events' handlers, the customers_changed listener and
+# what the event catalogue takes from segmentation
+from portal.segmentation import cli, events, handlers, views  # noqa: E402, F401

@@ -15,7 +15,6 @@ from portal.approvals.rules import chain_from_json, due_at, reminder_due
 from portal.approvals.services._common import ask, emails, locked, step, tier_state
 from portal.approvals.services.requests import complete
 from portal.approvals.values import Action, Status
-from portal.customers.values import with_customer_name
 from portal.extensions import db
 from portal.security import audit
 
@@ -60,7 +59,7 @@ def _overdue(request: ApprovalRequest, now: datetime, notifier: Notifier, outcom
         notifier.escalated(
             emails=emails(added),
             request_id=request.id,
-            description=with_customer_name(request.description, None),
+            description=audit.with_customer_name(request.description, None),
         )
     outcome.escalated += 1
 
@@ -79,7 +78,7 @@ def _remind(request: ApprovalRequest, now: datetime, notifier: Notifier, outcome
     notifier.remind(
         emails=waiting,
         request_id=request.id,
-        description=with_customer_name(request.description, None),
+        description=audit.with_customer_name(request.description, None),
         due=request.tier_due_at.isoformat(),
     )
     outcome.reminded += 1

@@ -11,10 +11,11 @@ from portal.approvals.rules import Group, Tier
 from portal.approvals.services.requests import Draft, submit_staff_request
 from portal.approvals.values import STAFF_SUBJECTS, Status, Subject
 from portal.customers.models import Customer
-from portal.customers.values import CUSTOMER_NAME, PAYMENT_TERMS
+from portal.customers.values import PAYMENT_TERMS
 from portal.domain import DomainError, load
 from portal.extensions import db
 from portal.organizations.models import OrganizationNode
+from portal.security.audit import CUSTOMER_NAME
 from portal.security.models import User
 
 FINANCE = STAFF_SUBJECTS[Subject.PAYMENT_TERMS.value]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,6 +23,14 @@ from portal.security.models import User
 
 INTERACTIONS_SHOWN = 100
 HISTORY_SHOWN = 200
+
+
+def names(customer_ids: Collection[str]) -> dict[str, str]:
+    """The current names of these customers (the audit log shows them, see __init__)."""
+    rows = db.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))
+    )
+    return {row.id: row.name for row in rows}
 
 
 def customer_or_404(customer_id: str) -> Customer:

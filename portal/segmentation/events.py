@@ -1,0 +1,13 @@
+"""What the event catalogue (portal.events.catalogue) takes from segmentation: the reasons of
+a segment change, and the limits of the consumed events' ids and amounts, from the columns the
+orders are kept in."""
+
+from portal.events import catalogue
+from portal.limits import integer_range, max_length
+from portal.segmentation.models import CustomerOrder, ReasonCode
+
+catalogue.supply(
+    segment_reasons=tuple(ReasonCode),
+    external_id_length=max_length(CustomerOrder.order_id),
+    order_amount_max=integer_range(CustomerOrder.amount_minor)[1],
+)
