@@ -182,3 +182,11 @@ def page(browser, live_server, js_errors):
     page.on("requestfailed", on_request_failed)
     yield page
     context.close()
+
+
+@pytest.fixture
+def compliance_exports(app, tmp_path):
+    """DSAR exports written under the test's own folder, not the instance folder."""
+    app.config["COMPLIANCE_EXPORT_DIR"] = str(tmp_path / "exports")
+    yield
+    app.config.pop("COMPLIANCE_EXPORT_DIR")

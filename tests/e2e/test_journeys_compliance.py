@@ -17,14 +17,7 @@ from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.compliance.erasure_check import dump_database
 from tests.unit.compliance.everywhere import customer_everywhere
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def export_dir(app, tmp_path):
-    app.config["COMPLIANCE_EXPORT_DIR"] = str(tmp_path / "exports")
-    yield
-    app.config.pop("COMPLIANCE_EXPORT_DIR")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compliance_exports")]
 
 
 def _to_compliance(page: Page, officer) -> None:
