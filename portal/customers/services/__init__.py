@@ -19,7 +19,11 @@ from portal.customers.services.importing import (
     Outcome,
     import_customers,
 )
-from portal.customers.services.profile import register_customer, update_customer
+from portal.customers.services.profile import (
+    apply_approved_payment_terms,
+    register_customer,
+    update_customer,
+)
 from portal.customers.services.status import (
     change_status,
     deactivate_customer,
@@ -32,6 +36,7 @@ __all__ = [
     "ImportReport",
     "Outcome",
     "add_address",
+    "apply_approved_payment_terms",
     "change_status",
     "confirm_contact_change",
     "deactivate_customer",

@@ -29,8 +29,10 @@ from portal.customers.values import (
     ProfileChanges,
 )
 from portal.domain import DomainError, StaleVersion, use_case
+from portal.events.outbox import SYSTEM, emit
 from portal.extensions import db
 from portal.models import utcnow
+from portal.security import audit
 from portal.security.models import User
 
 BUSINESS_DETAILS = (
@@ -201,6 +203,36 @@ def update_customer(
     customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer
+
+
+def apply_approved_payment_terms(
+    actor: User | None, customer_id: str, terms: str, approval_request_id: str
+) -> None:
+    """Set the payment terms finance approved (portal.approvals), in the approval's own
+    transaction, with the audit entry and CustomerUpdated; `actor` None: the system decided."""
+    customer = db.session.get(Customer, customer_id)
+    previous = customer.payment_terms
+    customer.payment_terms = terms
+    audit.record(
+        "customer.update",
+        user=actor,
+        actor=None if actor else SYSTEM,
+        record_type="customer",
+        record_id=customer.id,
+        summary=f"Payment terms {previous or 'none'} → {terms}, approved by finance",
+        details={"fields": ["payment_terms"], "approval_request": approval_request_id},
+    )
+    emit(
+        "CustomerUpdated",
+        customer.id,
+        {
+            "customerId": customer.id,
+            "modifiedFields": ["paymentTerms"],
+            "previousValues": {"paymentTerms": previous},
+            "newValues": {"paymentTerms": terms},
+        },
+        actor=actor.id if actor else SYSTEM,
+    )
 
 
 def _masked(values: dict, names: list[str]) -> dict:
