@@ -26,17 +26,19 @@ def render(template: str, *, block: str = "content", status: int = 200, **contex
     return response
 
 
-def redirect_after_post(endpoint: str, **values) -> Response:
-    """303 for a plain form post; HX-Location for HTMX so only the main content swaps.
-
+def redirect_after_post(endpoint: str, *, whole_page: bool = False, **values) -> Response:
+    """303 for a plain form post. For HTMX, HX-Location so only the main content swaps:
     htmx fetches the target as an HTMX request aimed at #main, which answers with the page's
-    content block alone: swapped into #main as it is (selecting #main from it finds nothing).
-    """
-    return see_other(url_for(endpoint, **values))
+    content block alone, swapped into #main as it is (selecting #main from it finds nothing).
+    `whole_page`: HX-Redirect instead, a full load, when the next page must come whole (its
+    flash message, the navigation's counts)."""
+    return see_other(url_for(endpoint, **values), whole_page=whole_page)
 
 
-def see_other(target: str) -> Response:
+def see_other(target: str, *, whole_page: bool = False) -> Response:
     """`redirect_after_post` to a URL already built (a create's recorded result)."""
     if is_htmx():
+        if whole_page:
+            return hx_response("", 204, redirect=target)
         return hx_response("", 204, location={"path": target, "target": "#main"})
     return make_response("", 303, {"Location": target})

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
-from htmx_flask import make_response as hx_response
 
 from portal.approvals import directory, queries, rules
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.services._common import tier_state
 from portal.approvals.values import Status
 from portal.extensions import db
-from portal.htmx import is_htmx
+from portal.htmx import see_other
 from portal.models import utcnow
 
 
@@ -42,6 +41,4 @@ def done(message: str, endpoint: str, **values):
 def done_at(message: str, target: str):
     """`done` with the URL already built (a create's recorded result)."""
     flash(message, "success")
-    if is_htmx():
-        return hx_response("", 204, redirect=target)
-    return redirect(target, 303)
+    return see_other(target, whole_page=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
-from htmx_flask import make_response as hx_response
+from flask import flash, request, url_for
 
 from portal.extensions import db
-from portal.htmx import is_htmx, render
+from portal.htmx import is_htmx, render, see_other
 from portal.organizations import queries, rules
 from portal.organizations.access import held, highest_viewable
 from portal.organizations.models import OrganizationNode
@@ -54,14 +53,13 @@ def node_page(
 
 def done(message: str, endpoint: str, **values):
     """After a successful post: 303 to the page with a flash, or for HTMX the page's content
-    block swapped into #main. (portal.htmx.redirect_after_post also asks htmx to select #main
-    from the answer, which a block render does not contain: the page would go blank.)"""
+    block swapped into #main."""
     return done_at(message, url_for(endpoint, **values))
 
 
 def done_at(message: str, target: str):
-    """`done` with the URL already built (a create's recorded result)."""
-    if is_htmx():
-        return hx_response("", 204, location={"path": target, "target": "#main"})
-    flash(message, "success")
-    return redirect(target, 303)
+    """`done` with the URL already built (a create's recorded result). The flash only for a
+    whole page: an HTMX swap of #main shows none, and it would surface on a later page."""
+    if not is_htmx():
+        flash(message, "success")
+    return see_other(target)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.domain import NON_FIELD, DomainError
 from portal.extensions import db
-from portal.htmx import render
+from portal.htmx import redirect_after_post, render
 from portal.idempotency import OnceForm, create_once
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
@@ -17,7 +17,6 @@ from portal.segmentation.fields import FIELDS, OPERATOR_LABELS, TIME_UNITS
 from portal.segmentation.forms import apply_action, draft_from_form, stored_draft
 from portal.segmentation.models import Segment, SegmentType
 from portal.segmentation.rules import MAX_DEPTH, RuleInvalid, empty_rule, validate
-from portal.segmentation.views._common import whole_page
 
 MANAGE = "customer:segmentation:manage"
 BROKEN = "This rule cannot be evaluated, so it matches nobody until it is fixed (see below)."
@@ -139,7 +138,7 @@ def _save(segment: Segment | None):
         errors = {k: " ".join(v) for k, v in refused.errors.items()}
         segment = db.session.get(Segment, segment.id) if segment else None
         return _editor(segment, draft, status=422, errors=errors)
-    return whole_page("segmentation.segment_list")
+    return redirect_after_post("segmentation.segment_list", whole_page=True)
 
 
 @bp.post("/new")
@@ -167,7 +166,7 @@ def segment_move(segment_id: str):
         if 0 <= j < len(ids):
             ids[i], ids[j] = ids[j], ids[i]
             services.reorder_segments(current_user, segment.segment_type, ids)
-    return whole_page("segmentation.segment_list")
+    return redirect_after_post("segmentation.segment_list", whole_page=True)
 
 
 @bp.get("/<segment_id>/versions")
@@ -184,4 +183,4 @@ def segment_versions(segment_id: str):
 def segment_recompute():
     """Recompute every customer now (for large bases use `flask segments recompute`)."""
     services.recompute_all(current_user.id)
-    return whole_page("segmentation.segment_list")
+    return redirect_after_post("segmentation.segment_list", whole_page=True)
