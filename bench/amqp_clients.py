@@ -118,23 +118,27 @@ def py_amqp_batched(url: str) -> tuple[Publish, Callable[[], None]]:
     sent = {"tag": 0}
 
     def publish(batch: list[Message]) -> None:
-        for m in batch:
-            channel.basic_publish(
-                amqp.Message(
-                    m.body,
-                    content_type="application/json",
-                    delivery_mode=2,
-                    message_id=m.message_id,
-                    type=m.routing_key,
-                ),
-                exchange=EXCHANGE,
-                routing_key=m.routing_key,
-            )
+        _py_amqp_send(channel, batch)
         sent["tag"] += len(batch)
         while confirmed["tag"] < sent["tag"]:
             connection.drain_events(timeout=10)
 
     return publish, connection.close
+
+
+def _py_amqp_send(channel, batch: list[Message]) -> None:
+    for m in batch:
+        channel.basic_publish(
+            amqp.Message(
+                m.body,
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=m.message_id,
+                type=m.routing_key,
+            ),
+            exchange=EXCHANGE,
+            routing_key=m.routing_key,
+        )
 
 
 def py_amqp_one_by_one(url: str) -> tuple[Publish, Callable[[], None]]:
@@ -151,18 +155,7 @@ def py_amqp_one_by_one(url: str) -> tuple[Publish, Callable[[], None]]:
     channel = connection.channel()
 
     def publish(batch: list[Message]) -> None:
-        for m in batch:
-            channel.basic_publish(
-                amqp.Message(
-                    m.body,
-                    content_type="application/json",
-                    delivery_mode=2,
-                    message_id=m.message_id,
-                    type=m.routing_key,
-                ),
-                exchange=EXCHANGE,
-                routing_key=m.routing_key,
-            )
+        _py_amqp_send(channel, batch)
 
     return publish, connection.close
 

@@ -18,6 +18,19 @@ from tests.unit.compliance.everywhere import customer_everywhere
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compliance_exports")]
 
 
+def approve_as_second_officer(browser, live_server, js_errors, officer, open_request) -> None:
+    """The second officer, in a browser of their own, approves the erasure `open_request`
+    (given their page) brings them to."""
+    other = browser.new_context(base_url=live_server)
+    other.set_default_timeout(TIMEOUT_MS)
+    second_page = other.new_page()
+    second_page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    open_request(second_page)
+    second_page.get_by_role("button", name="Approve the full erasure").click()
+    expect(second_page.locator(".approved")).to_contain_text(officer.name)
+    other.close()
+
+
 def test_gdpr_erasure_from_intake_to_receipt(
     page: Page, browser, live_server, make_user, staff, js_errors
 ):
@@ -56,15 +69,11 @@ def test_gdpr_erasure_from_intake_to_receipt(
     page.get_by_role("button", name="Plan the erasure").click()
     expect(page.locator(".erasure")).to_contain_text("Waiting for a second compliance officer")
 
-    other = browser.new_context(base_url=live_server)
-    other.set_default_timeout(TIMEOUT_MS)
-    second_page = other.new_page()
-    second_page.on("pageerror", lambda exc: js_errors.append(str(exc)))
-    sign_in_locally(second_page, second.email)
-    second_page.goto(request_url)
-    second_page.get_by_role("button", name="Approve the full erasure").click()
-    expect(second_page.locator(".approved")).to_contain_text("Sam Second")
-    other.close()
+    def open_request(second_page: Page) -> None:
+        sign_in_locally(second_page, second.email)
+        second_page.goto(request_url)
+
+    approve_as_second_officer(browser, live_server, js_errors, second, open_request)
 
     page.reload()
     page.get_by_label("Your password").fill("not my password")

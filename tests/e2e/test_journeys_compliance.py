@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.extensions import db
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.test_compliance import approve_as_second_officer
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.compliance.erasure_check import dump_database
 from tests.unit.compliance.everywhere import customer_everywhere
@@ -82,15 +82,11 @@ def test_a_full_erasure_with_four_eyes(
     # The planner cannot approve their own plan.
     expect(page.get_by_role("button", name="Approve the full erasure")).to_have_count(0)
 
-    other = browser.new_context(base_url=live_server)
-    other.set_default_timeout(TIMEOUT_MS)
-    second_page = other.new_page()
-    second_page.on("pageerror", lambda exc: js_errors.append(str(exc)))
-    _to_compliance(second_page, second)
-    second_page.locator(".dsar-requests").get_by_role("link", name=person.name).click()
-    second_page.get_by_role("button", name="Approve the full erasure").click()
-    expect(second_page.locator(".approved")).to_contain_text("Sam Second")
-    other.close()
+    def open_request(second_page: Page) -> None:
+        _to_compliance(second_page, second)
+        second_page.locator(".dsar-requests").get_by_role("link", name=person.name).click()
+
+    approve_as_second_officer(browser, live_server, js_errors, second, open_request)
 
     page.reload()
     page.get_by_label("Your password").fill("correct horse battery staple")
