@@ -241,3 +241,16 @@ def restaurant(staff):
     return services.register_customer(
         staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name="Chez Lola")
     )
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The verification codes the customer would receive (a browser test's live server runs
+    in this process too)."""
+    from tests.factories import Outbox
+
+    outbox = Outbox()
+    monkeypatch.setattr(
+        "portal.customers.services.contact_change.configured_notifier", lambda: outbox
+    )
+    return outbox

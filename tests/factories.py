@@ -67,3 +67,13 @@ def events(event_type: str | None = None) -> list[OutboxEvent]:
     if event_type:
         query = query.where(OutboxEvent.type == event_type)
     return list(db.session.scalars(query))
+
+
+class Outbox:
+    """Stands in for the notification port and keeps what it was asked to send."""
+
+    def __init__(self):
+        self.codes: dict[str, str] = {}
+
+    def send_verification_code(self, *, customer_id, field, destination, code):
+        self.codes[destination] = code

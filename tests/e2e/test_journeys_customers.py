@@ -19,22 +19,11 @@ from portal.customers.models import Customer
 from portal.customers.values import CustomerType
 from portal.extensions import db
 from tests.e2e.test_sign_in import sign_in_locally
-from tests.factories import BUSINESS, TYPE_DATA, address, new_customer
-from tests.web.customers.test_profile_activity import Outbox
+from tests.factories import BUSINESS, TYPE_DATA, Outbox, address, new_customer
 
 pytestmark = pytest.mark.e2e
 
 STAFF = ["sales", "support"]
-
-
-@pytest.fixture
-def sent(monkeypatch) -> Outbox:
-    """The codes the customer would receive (the live server runs in this process)."""
-    outbox = Outbox()
-    monkeypatch.setattr(
-        "portal.customers.services.contact_change.configured_notifier", lambda: outbox
-    )
-    return outbox
 
 
 def field(scope, label: str):

@@ -12,16 +12,15 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from portal.customers import services
-from portal.customers.values import ContactInfo, CustomerType
+from portal.customers.values import CustomerType
 from portal.extensions import db
 from portal.models import utcnow
-from portal.segmentation import behaviour
 from portal.segmentation.demo import SEGMENTS
 from portal.segmentation.models import Segment, SegmentRuleVersion
 from portal.segmentation.services import SegmentInput, recompute_all, save_segment
+from tests.e2e.test_segmentation import customer_with_orders
 from tests.e2e.test_sign_in import nav, sign_in_locally
-from tests.factories import events, new_customer
+from tests.factories import events
 
 pytestmark = pytest.mark.e2e
 
@@ -35,38 +34,25 @@ def demo_segments(staff) -> dict[str, Segment]:
     }
 
 
-def _customer(staff, name: str, customer_type: CustomerType, orders=(), **type_data):
-    """A customer with `orders` as (days ago, amount in cents)."""
-    contact = ContactInfo(email=f"{name.lower().replace(' ', '.')}@example.org")
-    data = new_customer(customer_type, name=name, contact=contact)
-    data.type_data.update(type_data)
-    customer = services.register_customer(staff, data)
-    now = utcnow()
-    for i, (days_ago, amount) in enumerate(orders):
-        behaviour.record_order_placed(
-            customer.id, f"{name}-{i}", amount, "USD", now - timedelta(days=days_ago)
-        )
-    db.session.commit()
-    return customer
-
-
 @pytest.fixture
 def town(staff, demo_segments) -> dict:
     """Two big restaurants (one busy), a five-star hotel and a big-spending household, with
     their segments computed."""
     customers = {
-        "busy": _customer(
+        "busy": customer_with_orders(
             staff,
             "Busy Big",
             CustomerType.FULL_SERVICE_RESTAURANT,
             [(5, 50_00), (20, 50_00), (40, 50_00)],
             seating_capacity=120,
         ),
-        "quiet": _customer(
+        "quiet": customer_with_orders(
             staff, "Quiet Big", CustomerType.FULL_SERVICE_RESTAURANT, seating_capacity=90
         ),
-        "hotel": _customer(staff, "Grand Hotel", CustomerType.HOTEL_RESTAURANT, star_rating=5),
-        "vip": _customer(staff, "Vera Lewis", CustomerType.EXPAT, [(3, 2_000_00)]),
+        "hotel": customer_with_orders(
+            staff, "Grand Hotel", CustomerType.HOTEL_RESTAURANT, star_rating=5
+        ),
+        "vip": customer_with_orders(staff, "Vera Lewis", CustomerType.EXPAT, [(3, 2_000_00)]),
     }
     recompute_all(staff.id)
     return customers

@@ -23,15 +23,11 @@ from tests.factories import new_customer
 pytestmark = pytest.mark.e2e
 
 
-def restaurant(staff, name: str, seats: int, orders: list[tuple[int, int]]):
-    """A full-service restaurant with `orders` as (days ago, amount in cents)."""
+def customer_with_orders(staff, name: str, customer_type: CustomerType, orders=(), **type_data):
+    """A customer with `orders` as (days ago, amount in cents)."""
     contact = ContactInfo(email=f"{name.lower().replace(' ', '.')}@example.org")
-    data = new_customer(
-        CustomerType.FULL_SERVICE_RESTAURANT,
-        name=name,
-        contact=contact,
-        type_data={"cuisine_type": "Creole", "seating_capacity": seats},
-    )
+    data = new_customer(customer_type, name=name, contact=contact)
+    data.type_data.update(type_data)
     customer = services.register_customer(staff, data)
     now = utcnow()
     for i, (days_ago, amount) in enumerate(orders):
@@ -40,6 +36,18 @@ def restaurant(staff, name: str, seats: int, orders: list[tuple[int, int]]):
         )
     db.session.commit()
     return customer
+
+
+def restaurant(staff, name: str, seats: int, orders: list[tuple[int, int]]):
+    """A Creole full-service restaurant of `seats` seats with `orders`."""
+    return customer_with_orders(
+        staff,
+        name,
+        CustomerType.FULL_SERVICE_RESTAURANT,
+        orders,
+        cuisine_type="Creole",
+        seating_capacity=seats,
+    )
 
 
 def redrawn(response) -> bool:

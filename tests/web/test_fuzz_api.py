@@ -6,21 +6,19 @@ unicode, NUL, deep nesting), plus hypothesis-generated JSON. Every answer is a J
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.api import tokens
 from portal.api.openapi import document
 from portal.extensions import db
 from tests.unit.events.messages import message
-from tests.web.test_fuzz_forms import LOG_TABLES
+from tests.web.test_fuzz_forms import EXAMPLES, FUZZ, LOG_TABLES
 from tests.world import build_world
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 DEEP = 10_000
 
 SCALARS = [
@@ -170,13 +168,7 @@ json_values = st.recursive(
 def test_generated_json_bodies_never_answer_5xx(client, operations):
     problems: list[str] = []
 
-    @settings(
-        max_examples=EXAMPLES * 4,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(FUZZ, max_examples=EXAMPLES * 4)
     @given(data=st.data())
     def post(data):
         url, headers, body = data.draw(st.sampled_from(operations))

@@ -24,6 +24,10 @@ from tests.forms_found import Field, Form, forms_in
 from tests.world import build_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+# Repeatable in CI (derandomized, no example database); a request is not a unit test's step.
+FUZZ = settings(
+    deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 # Forms that end the fuzzer's own session; each has its own tests.
 NOT_FUZZED = {"auth.sign_out"}
 # Tables a refused request may still write to: the audit of the refusal, the session's touch.
@@ -169,13 +173,7 @@ def _fuzz(client, endpoint: str, form: Form) -> list[str]:
     for n, fields in enumerate(_sweep(form)):
         check(fields, as_htmx=bool(n % 2))
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(FUZZ, max_examples=EXAMPLES)
     @given(data=st.data())
     def post(data):
         fields = [(f.name, data.draw(_values(f), label=f.name)) for f in form.fields]

@@ -9,8 +9,7 @@ from portal.customers import services
 from portal.customers.values import ContactField, CustomerStatus, CustomerType, Preferences
 from portal.security.permissions import STAFF_ROLES
 from tests.conftest import sign_in_client
-from tests.factories import address, new_customer
-from tests.web.customers.test_profile_activity import Outbox
+from tests.factories import Outbox, address, new_customer
 
 # A page, an HTMX request without a target, and one for each target the pages use.
 HEADERS = [

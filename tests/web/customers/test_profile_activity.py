@@ -121,25 +121,6 @@ def test_interactions_filter_by_type_and_date(client, login_as, customer, staff)
     assert error_at(bad.text, "date_to") == "The end date is before the start date."
 
 
-class Outbox:
-    """Stands in for the notification port and keeps what it was asked to send."""
-
-    def __init__(self):
-        self.codes: dict[str, str] = {}
-
-    def send_verification_code(self, *, customer_id, field, destination, code):
-        self.codes[destination] = code
-
-
-@pytest.fixture
-def sent(monkeypatch) -> Outbox:
-    outbox = Outbox()
-    monkeypatch.setattr(
-        "portal.customers.services.contact_change.configured_notifier", lambda: outbox
-    )
-    return outbox
-
-
 def test_primary_email_changes_only_once_the_code_is_confirmed(client, login_as, customer, sent):
     login_as("sales")
     form = client.get(f"/customers/{customer.id}/contact/email/edit", headers=HX)

@@ -11,9 +11,8 @@ from portal.customers import services
 from portal.customers.forms.profile import STALE_FORM
 from portal.customers.values import Preferences
 from tests.conftest import sign_in_client
-from tests.factories import address
+from tests.factories import Outbox, address
 from tests.web.customers.test_profile import HX, fresh
-from tests.web.customers.test_profile_activity import Outbox
 
 
 def version_in(page: str) -> str:
