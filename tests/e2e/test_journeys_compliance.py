@@ -11,11 +11,13 @@ import zipfile
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.events import intake
 from portal.extensions import db
 from tests.e2e.test_compliance import approve_as_second_officer
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.compliance.erasure_check import dump_database
 from tests.unit.compliance.everywhere import customer_everywhere
+from tests.unit.events.messages import message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("compliance_exports")]
 
@@ -97,4 +99,24 @@ def test_a_full_erasure_with_four_eyes(
     db.session.expire_all()
     dump = dump_database().lower()
     assert [trace for trace in person.traces if trace.lower() in dump] == []
+    assert js_errors == []
+
+
+def test_an_officer_finds_who_to_call_after_a_cancelled_subscription(
+    page: Page, make_user, customer, js_errors
+):
+    """SubscriptionCancelled, taken in as another system sends it, queues a retention call;
+    the officer reaches it from the requests page and opens the customer."""
+    for event in ("SubscriptionCreated", "SubscriptionCancelled"):
+        intake.consume(message(event, customer.id, reason="Too expensive"), "test")
+    db.session.commit()
+    officer = make_user("compliance_officer", name="Olga Officer")
+
+    _to_compliance(page, officer)
+    page.get_by_role("link", name="Retention").click()
+    follow_ups = page.locator(".retention-follow-ups")
+    expect(page.locator("#follow-ups + p + .count")).to_have_text("1 open")
+    expect(follow_ups).to_contain_text("Too expensive")
+    follow_ups.get_by_role("link", name=customer.name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(customer.name)
     assert js_errors == []
