@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, literal, select
 
 from portal.compliance.deadlines import Deadlines, deadlines_for, due_label
-from portal.compliance.models import DataExport, DataSubjectRequest, RetentionRun
+from portal.compliance.models import ConsentRecord, DataExport, DataSubjectRequest, RetentionRun
 from portal.compliance.values import (
     CLOSED_STATUSES,
     Jurisdiction,
     RequestStatus,
     RequestType,
 )
+from portal.customers import journey
 from portal.extensions import db
+from portal.labels import label
 from portal.security.models import User
 
 
@@ -109,3 +111,28 @@ def recent_retention_runs(limit: int = 20) -> list[RetentionRun]:
     return list(
         db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit))
     )
+
+
+def open_requests_of(customer_id: str) -> list:
+    """The customer's open requests, for the profile's overview (one index range)."""
+    r = DataSubjectRequest
+    return list(
+        db.session.execute(
+            select(r.id, r.request_type, r.status, r.received_at)
+            .where(r.customer_id == customer_id, r.status.not_in(CLOSED_STATUSES))
+            .order_by(r.received_at)
+        )
+    )
+
+
+# Consent decisions are touchpoints of the customer's journey (portal.customers.journey).
+@journey.source("consent", "Consent change", titled=label, detailed=label)
+def _consent_touchpoints(customer_id: str) -> Select:
+    c = ConsentRecord
+    return select(
+        c.at.label("at"),
+        c.id.label("ref"),
+        c.purpose.label("title"),
+        case((c.granted, literal("GIVEN")), else_=literal("WITHDRAWN")).label("detail"),
+        *journey.no_amount(),
+    ).where(c.customer_id == customer_id)
