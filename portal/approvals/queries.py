@@ -248,13 +248,31 @@ def _rows(query: Select) -> list[Row]:
     ]
 
 
-def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
-    where = {
+def _queue_where(kind: str, user: User, now: datetime) -> ColumnElement[bool]:
+    return {
         "waiting": lambda: _waiting_for(user, now.date()),
         "mine": lambda: Request.requester_id == user.id,
         "all": lambda: oversight_scope(user, now.date()),
     }[kind]()
-    return _rows(_filtered(_listed(where), filters, now))
+
+
+def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
+    return _rows(_filtered(_listed(_queue_where(kind, user, now)), filters, now))
+
+
+def queue_count(kind: str, user: User, filters: Filters, now: datetime) -> int:
+    """How many requests the queue with these filters holds (a home page's number)."""
+    counted = select(func.count(Request.id)).outerjoin(Node, Node.id == Request.node_id)
+    query = _filtered(counted.where(_queue_where(kind, user, now)), filters, now)
+    return db.session.scalar(query) or 0
+
+
+def delegations_in_force(user_id: str, today: date) -> list[dict]:
+    return [
+        d
+        for d in delegations(user_id)
+        if not d["revoked"] and d["starts_on"] <= today <= d["ends_on"]
+    ]
 
 
 def waiting_count(user: User, today: date) -> int:

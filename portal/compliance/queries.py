@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, literal, select
 
@@ -16,6 +16,7 @@ from portal.compliance.values import (
     RequestType,
 )
 from portal.customers import journey
+from portal.customers.models import RetentionFollowUp
 from portal.extensions import db
 from portal.labels import label
 from portal.security.models import User
@@ -82,6 +83,36 @@ def open_requests(today: date) -> list[RequestRow]:
         for row in rows
     ]
     return sorted(found, key=lambda row: (not row.overdue, row.due, row.received_at))
+
+
+# The request list's `due` filter: what a compliance officer's home counts.
+DUE_FILTERS = {"overdue": "Overdue", "week": "Due within 7 days"}
+
+
+def due_within(row: RequestRow, due: str) -> bool:
+    if due == "overdue":
+        return row.overdue
+    return not row.overdue and row.due <= row.today + timedelta(days=6)
+
+
+def filtered_requests(today: date, due: str = "", status: str = "") -> list[RequestRow]:
+    """Open requests, narrowed to a deadline window and a status (both optional)."""
+    return [
+        row
+        for row in open_requests(today)
+        if (not due or due_within(row, due)) and (not status or row.status == status)
+    ]
+
+
+def open_retention_follow_ups() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(RetentionFollowUp)
+            .where(RetentionFollowUp.done_at.is_(None))
+        )
+        or 0
+    )
 
 
 def status_counts() -> dict[RequestStatus, int]:

@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -149,8 +150,8 @@ class JourneyFilterForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [("", "All touchpoints")] + [
-            (kind.name, kind.label) for kind in journey.KINDS.values()
+        self.kind.choices = [SelectChoice("", "All touchpoints")] + [
+            SelectChoice(kind.name, kind.label) for kind in journey.KINDS.values()
         ]
 
     def validate_date_to(self, field):
