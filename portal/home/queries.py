@@ -125,17 +125,19 @@ def approvals_panel(user: User, now: datetime) -> dict:
 
 
 def segments_panel(user: User, now: datetime) -> dict:
-    sizes, last = segmentation.segment_overview()
+    sizes, estimated = segmentation.segment_sizes()
     start = week_start(now.date())
-    moves = segmentation.transitions(
-        datetime.combine(start, datetime.min.time(), now.tzinfo),
-        datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo),
-    )
     return {
         "sizes": sizes,
-        "last_recompute": last,
-        "moves": sum(moves.values()),
-        "top_moves": sorted(moves.items(), key=lambda item: -item[1])[:SHOWN],
+        "estimated": estimated,
+        "last_recompute": segmentation.last_recompute(),
+        # The segment report's moves of the same days (a full recompute may move a million).
+        "moves": capped(
+            segmentation.moves_between(
+                datetime.combine(start, datetime.min.time(), now.tzinfo),
+                datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo),
+            )
+        ),
         "week_from": start,
         "week_to": now.date(),
     }

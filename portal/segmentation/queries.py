@@ -18,6 +18,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import aliased
 
@@ -71,8 +72,7 @@ def segment_overview() -> tuple[list[tuple[Segment, int]], RecomputeRun | None]:
     segments = db.session.scalars(
         select(Segment).order_by(Segment.segment_type, Segment.is_fallback, Segment.priority)
     )
-    last = db.session.scalar(select(RecomputeRun).order_by(RecomputeRun.id.desc()).limit(1))
-    return [(s, counts.get(s.id, 0)) for s in segments], last
+    return [(s, counts.get(s.id, 0)) for s in segments], last_recompute()
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,14 @@ def rule_versions(segment_id: str) -> list[tuple[SegmentRuleVersion, str | None]
         .order_by(SegmentRuleVersion.version.desc())
     )
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def moves_between(start: datetime, end: datetime) -> Select:
+    """The moves the report counts in [start, end): one row each."""
+    h = SegmentHistory
+    return select(h.id).where(
+        h.at >= start, h.at < end, h.from_segment_id.is_distinct_from(h.to_segment_id)
+    )
 
 
 def transitions(start: datetime, end: datetime) -> dict[tuple[str | None, str], int]:
@@ -331,3 +339,41 @@ def _segment_touchpoints(customer_id: str) -> Select:
         .join(Segment, Segment.id == h.to_segment_id)
         .where(h.customer_id == customer_id)
     )
+
+
+def estimated_sizes() -> dict[str, int] | None:
+    """Members per segment id as PostgreSQL's statistics estimate them: free, where counting a
+    million assignments takes a second or two. None where there are no statistics (SQLite, or
+    a table not analysed yet): then count."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    row = db.session.execute(
+        text(
+            "SELECT s.most_common_vals::text::text[] AS ids, s.most_common_freqs AS shares,"
+            " c.reltuples AS total FROM pg_stats s"
+            " JOIN pg_class c ON c.relname = s.tablename"
+            " AND c.relnamespace = to_regnamespace(s.schemaname)"
+            " WHERE s.schemaname = current_schema() AND s.tablename = 'customer_segment'"
+            " AND s.attname = 'segment_id'"
+        )
+    ).first()
+    if row is None or row.ids is None or row.total <= 0:
+        return None
+    return {
+        ident: round(share * row.total) for ident, share in zip(row.ids, row.shares, strict=True)
+    }
+
+
+def segment_sizes() -> tuple[list[tuple[Segment, int]], bool]:
+    """Every segment with its members, and whether the numbers are estimates (see above)."""
+    estimates = estimated_sizes()
+    if estimates is None:
+        return segment_overview()[0], False
+    segments = db.session.scalars(
+        select(Segment).order_by(Segment.segment_type, Segment.is_fallback, Segment.priority)
+    )
+    return [(s, estimates.get(str(s.id), 0)) for s in segments], True
+
+
+def last_recompute() -> RecomputeRun | None:
+    return db.session.scalar(select(RecomputeRun).order_by(RecomputeRun.id.desc()).limit(1))
