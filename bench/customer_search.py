@@ -35,7 +35,7 @@ from portal.models import utcnow
 from portal.security.models import AuthSession, Role, User
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_customers"
-BENCH_USER = "bench.sales@staff.efi.example"
+BENCH_USER = "bench.{role}@staff.efi.example"
 TARGET_P95_MS = 50
 
 
@@ -130,11 +130,12 @@ def representative_queries(rng: random.Random) -> list[tuple[str, dict]]:
     return queries
 
 
-def signed_in_client(app: Flask):
-    user = db.session.scalar(sa.select(User).where(User.email == BENCH_USER))
+def signed_in_client(app: Flask, role: str = "sales"):
+    email = BENCH_USER.format(role=role)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        sales = db.session.scalar(sa.select(Role).where(Role.name == "sales"))
-        user = User(email=BENCH_USER, name="Bench Sales", roles=[sales])
+        held = db.session.scalar(sa.select(Role).where(Role.name == role))
+        user = User(email=email, name=f"Bench {held.label}", roles=[held])
         db.session.add(user)
     session_id = f"bench-{os.urandom(6).hex()}"
     db.session.add(AuthSession(id=session_id, user=user, method="bench"))

@@ -202,13 +202,9 @@ class Row:
         return Subject(self.subject).label
 
 
-def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
-    where = {
-        "waiting": lambda: _waiting_for(user, now.date()),
-        "mine": lambda: Request.requester_id == user.id,
-        "all": lambda: oversight_scope(user, now.date()),
-    }[kind]()
-    query = (
+def _listed(where: ColumnElement[bool]) -> Select:
+    """A list's rows: what the queue shows of each request, newest first."""
+    return (
         select(
             Request.id,
             Request.description,
@@ -231,6 +227,9 @@ def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
         .order_by(Request.created_at.desc())
         .limit(PAGE_SIZE)
     )
+
+
+def _rows(query: Select) -> list[Row]:
     return [
         Row(
             r.id,
@@ -245,7 +244,34 @@ def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
             r.tier,
             len(r.chain),
         )
-        for r in db.session.execute(_filtered(query, filters, now))
+        for r in db.session.execute(query)
+    ]
+
+
+def _queue_where(kind: str, user: User, now: datetime) -> ColumnElement[bool]:
+    return {
+        "waiting": lambda: _waiting_for(user, now.date()),
+        "mine": lambda: Request.requester_id == user.id,
+        "all": lambda: oversight_scope(user, now.date()),
+    }[kind]()
+
+
+def queue(kind: str, user: User, filters: Filters, now: datetime) -> list[Row]:
+    return _rows(_filtered(_listed(_queue_where(kind, user, now)), filters, now))
+
+
+def queue_count(kind: str, user: User, filters: Filters, now: datetime) -> int:
+    """How many requests the queue with these filters holds (a home page's number)."""
+    counted = select(func.count(Request.id)).outerjoin(Node, Node.id == Request.node_id)
+    query = _filtered(counted.where(_queue_where(kind, user, now)), filters, now)
+    return db.session.scalar(query) or 0
+
+
+def delegations_in_force(user_id: str, today: date) -> list[dict]:
+    return [
+        d
+        for d in delegations(user_id)
+        if not d["revoked"] and d["starts_on"] <= today <= d["ends_on"]
     ]
 
 
@@ -450,3 +476,10 @@ def orderer(email: str, node: Node, today: date) -> User | None:
     if grants is None or ORDER not in permissions_at(grants, node.path):
         return None
     return user
+
+
+def pending_about(customer_id: str) -> list[Row]:
+    """Pending requests about the customer or its organisation (the profile's overview)."""
+    organization = select(Node.id).where(Node.customer_id == customer_id).scalar_subquery()
+    about = or_(_target_customer == customer_id, Request.organization_id == organization)
+    return _rows(_listed(and_(Request.status == Status.PENDING, about)))

@@ -124,7 +124,10 @@ class ConsentRecord(db.Model):
     """Append-only: each grant or withdrawal is a new row; the latest per purpose is in force."""
 
     __tablename__ = "consent_record"
-    __table_args__ = (Index("ix_consent_record_customer_purpose", "customer_id", "purpose", "id"),)
+    __table_args__ = (
+        Index("ix_consent_record_customer_purpose", "customer_id", "purpose", "id"),
+        Index("ix_consent_record_customer_at", "customer_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id"))

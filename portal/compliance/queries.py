@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, literal, select
 
 from portal.compliance.deadlines import Deadlines, deadlines_for, due_label
-from portal.compliance.models import DataExport, DataSubjectRequest, RetentionRun
+from portal.compliance.models import ConsentRecord, DataExport, DataSubjectRequest, RetentionRun
 from portal.compliance.values import (
     CLOSED_STATUSES,
     Jurisdiction,
     RequestStatus,
     RequestType,
 )
+from portal.customers import journey
+from portal.customers.models import RetentionFollowUp
 from portal.extensions import db
+from portal.labels import label
 from portal.security.models import User
 
 
@@ -82,6 +85,36 @@ def open_requests(today: date) -> list[RequestRow]:
     return sorted(found, key=lambda row: (not row.overdue, row.due, row.received_at))
 
 
+# The request list's `due` filter: what a compliance officer's home counts.
+DUE_FILTERS = {"overdue": "Overdue", "week": "Due within 7 days"}
+
+
+def due_within(row: RequestRow, due: str) -> bool:
+    if due == "overdue":
+        return row.overdue
+    return not row.overdue and row.due <= row.today + timedelta(days=6)
+
+
+def filtered_requests(today: date, due: str = "", status: str = "") -> list[RequestRow]:
+    """Open requests, narrowed to a deadline window and a status (both optional)."""
+    return [
+        row
+        for row in open_requests(today)
+        if (not due or due_within(row, due)) and (not status or row.status == status)
+    ]
+
+
+def open_retention_follow_ups() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(RetentionFollowUp)
+            .where(RetentionFollowUp.done_at.is_(None))
+        )
+        or 0
+    )
+
+
 def status_counts() -> dict[RequestStatus, int]:
     r = DataSubjectRequest
     counts = dict(db.session.execute(select(r.status, func.count()).group_by(r.status)).all())
@@ -109,3 +142,28 @@ def recent_retention_runs(limit: int = 20) -> list[RetentionRun]:
     return list(
         db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit))
     )
+
+
+def open_requests_of(customer_id: str) -> list:
+    """The customer's open requests, for the profile's overview (one index range)."""
+    r = DataSubjectRequest
+    return list(
+        db.session.execute(
+            select(r.id, r.request_type, r.status, r.received_at)
+            .where(r.customer_id == customer_id, r.status.not_in(CLOSED_STATUSES))
+            .order_by(r.received_at)
+        )
+    )
+
+
+# Consent decisions are touchpoints of the customer's journey (portal.customers.journey).
+@journey.source("consent", "Consent change", titled=label, detailed=label)
+def _consent_touchpoints(customer_id: str) -> Select:
+    c = ConsentRecord
+    return select(
+        c.at.label("at"),
+        c.id.label("ref"),
+        c.purpose.label("title"),
+        case((c.granted, literal("GIVEN")), else_=literal("WITHDRAWN")).label("detail"),
+        *journey.no_amount(),
+    ).where(c.customer_id == customer_id)

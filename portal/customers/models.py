@@ -187,7 +187,10 @@ class CustomerPreference(db.Model):
 
 class Interaction(db.Model):
     __tablename__ = "interaction"
-    __table_args__ = (Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_interaction_recorded_by_occurred", "recorded_by", "occurred_at"),
+    )
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))

@@ -38,6 +38,7 @@ class OutboxEvent(db.Model):
             sqlite_where=text("published_at IS NULL"),
         ),
         Index("ix_outbox_event_type_occurred", "type", "occurred_at"),
+        Index("ix_outbox_event_aggregate_occurred", "aggregate_id", "occurred_at"),
     )
 
     id: Mapped[str] = mapped_column(Uuid, primary_key=True, default=new_uuid)  # the eventId

@@ -90,7 +90,10 @@ def subscriptions() -> list[Row]:
     return list(db.session.execute(query))
 
 
-def delivery_page(page: int) -> Page:
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+
+
+def delivery_page(page: int, status: str = "") -> Page:
     d = WebhookDelivery
     query = select(
         d.id,
@@ -105,4 +108,6 @@ def delivery_page(page: int) -> Page:
         d.delivered_at,
         WebhookSubscription.url,
     ).join(WebhookSubscription)
+    if status:
+        query = query.where(d.status == status)
     return _paged(query, page, d.id.desc())

@@ -6,8 +6,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.home import bp
+from portal.home import bp, queries
 from portal.htmx import render
+from portal.models import utcnow
+from portal.security import audit
 from portal.security.access import public, require
 from portal.security.permissions import SIGNED_IN
 
@@ -15,7 +17,18 @@ from portal.security.permissions import SIGNED_IN
 @bp.get("/")
 @require(SIGNED_IN)
 def index():
-    return render("home/index.html", user=current_user)
+    now = utcnow()
+    panels = queries.panels(current_user, now)
+    response = render("home/index.html", user=current_user, panels=panels)
+    shown = dict(panels).get("customers")
+    if shown:  # names of customers are customer data: who saw which is on record
+        audit.record_now(
+            "customer.home_viewed",
+            record_type="customer",
+            summary="Home page: recent customers and interactions",
+            details={"customers": [c.id for c in shown["recent"]]},
+        )
+    return response
 
 
 @bp.get("/healthz")

@@ -337,3 +337,44 @@ def history(node_id: str, limit: int = 200) -> list:
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()
+
+
+@dataclass(frozen=True)
+class Glance:
+    node: Node
+    members: int  # active members
+    invitations: int  # pending: neither accepted, revoked nor expired
+
+
+def glance(node: Node, now) -> Glance:
+    """An organisation (or subtree) at a glance: the profile's overview and the customer
+    administrators' home, one indexed count each."""
+    members = select(func.count(func.distinct(RoleAssignment.member_id))).join(
+        OrganizationMember, OrganizationMember.id == RoleAssignment.member_id
+    )
+    invitations = (
+        select(func.count()).select_from(Invitation).join(Node, Node.id == Invitation.node_id)
+    )
+    return Glance(
+        node,
+        db.session.scalar(
+            members.where(
+                under(node.path, RoleAssignment.node_path),
+                OrganizationMember.status == MemberStatus.ACTIVE,
+            )
+        )
+        or 0,
+        db.session.scalar(
+            invitations.where(
+                under(node.path),
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        )
+        or 0,
+    )
+
+
+def organization_of(customer_id: str) -> Node | None:
+    return db.session.scalar(select(Node).where(Node.customer_id == customer_id))

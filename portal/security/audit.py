@@ -13,6 +13,7 @@ from portal.security.models import AuditEntry, User
 SUCCESS = "success"
 FAILURE = "failure"
 DENIED = "denied"
+OUTCOMES = (SUCCESS, FAILURE, DENIED)
 
 # Free text (approval descriptions, audit summaries) names a customer by this marker and an id
 # beside it, never by the name: the name is put in at display time, so erasing the customer

@@ -1,7 +1,8 @@
-from wtforms import DateField, IntegerField, SearchField, SelectField
+from wtforms import DateField, IntegerField, SearchField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.forms import Form, fits
+from portal.security.audit import OUTCOMES
 from portal.security.models import AuditEntry
 
 
@@ -13,6 +14,12 @@ class AuditFilterForm(Form):
 
     user = SearchField("User", validators=[Optional(), fits(AuditEntry.actor)])
     action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional()])
+    outcome = SelectField(
+        "Outcome",
+        choices=[SelectChoice("", "Any outcome")]
+        + [SelectChoice(o, o.capitalize()) for o in OUTCOMES],
+        validators=[Optional()],
+    )
     record = SearchField("Record id", validators=[Optional(), fits(AuditEntry.record_id)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

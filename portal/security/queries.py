@@ -25,6 +25,7 @@ def roles_with_permissions() -> list[Role]:
 class AuditFilter:
     user: str = ""
     action: str = ""
+    outcome: str = ""
     record: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -79,6 +80,8 @@ def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
         )
     if filters.action:
         query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.outcome:
+        query = query.where(AuditEntry.outcome == filters.outcome)
     if filters.record:
         query = query.where(AuditEntry.record_id == filters.record)
     if filters.date_from:

@@ -27,6 +27,7 @@ def audit_log():
         filters = queries.AuditFilter(
             user=(form.user.data or "").strip(),
             action=form.action.data or "",
+            outcome=form.outcome.data or "",
             record=(form.record.data or "").strip(),
             date_from=form.date_from.data,
             date_to=form.date_to.data,

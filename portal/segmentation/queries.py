@@ -6,12 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import aliased
 
+from portal.customers import journey
 from portal.customers.models import Customer
 from portal.customers.values import B2B_TYPES
 from portal.extensions import db
+from portal.labels import label
 from portal.models import utcnow
 from portal.security.models import User
 from portal.segmentation.catalogue import evaluated_segments
@@ -19,6 +34,7 @@ from portal.segmentation.compiler import compile_rule
 from portal.segmentation.engine import ahead_of, bulk_settings
 from portal.segmentation.fields import Sources
 from portal.segmentation.models import (
+    CustomerOrder,
     CustomerSegment,
     NotificationCursor,
     RecomputeRun,
@@ -56,8 +72,7 @@ def segment_overview() -> tuple[list[tuple[Segment, int]], RecomputeRun | None]:
     segments = db.session.scalars(
         select(Segment).order_by(Segment.segment_type, Segment.is_fallback, Segment.priority)
     )
-    last = db.session.scalar(select(RecomputeRun).order_by(RecomputeRun.id.desc()).limit(1))
-    return [(s, counts.get(s.id, 0)) for s in segments], last
+    return [(s, counts.get(s.id, 0)) for s in segments], last_recompute()
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,14 @@ def rule_versions(segment_id: str) -> list[tuple[SegmentRuleVersion, str | None]
     return [tuple(row) for row in db.session.execute(query)]
 
 
+def moves_between(start: datetime, end: datetime) -> Select:
+    """The moves the report counts in [start, end): one row each."""
+    h = SegmentHistory
+    return select(h.id).where(
+        h.at >= start, h.at < end, h.from_segment_id.is_distinct_from(h.to_segment_id)
+    )
+
+
 def transitions(start: datetime, end: datetime) -> dict[tuple[str | None, str], int]:
     """(from segment name or None for a first assignment, to name) → moves in [start, end)."""
     before, after = aliased(Segment), aliased(Segment)
@@ -234,3 +257,123 @@ def notifications(user: User, limit: int = 50) -> tuple[list[HistoryRow], int, i
         .limit(limit)
     )
     return [HistoryRow(*row) for row in db.session.execute(query)], unread, newest
+
+
+@dataclass(frozen=True)
+class LifetimeOrders:
+    # (currency, orders, spend in minor units, cancelled orders): never summed across currencies
+    by_currency: list[tuple[str, int, int, int]]
+    last: Row | None  # the latest order: id, placed_at, amount_minor, currency, cancelled_at
+
+    @property
+    def count(self) -> int:
+        return sum(orders for _, orders, _, _ in self.by_currency)
+
+
+def lifetime_orders(customer_id: str) -> LifetimeOrders:
+    """Orders and spend (cancelled orders not spent) per currency, and the last order: one
+    index range of the customer's orders."""
+    o = CustomerOrder
+    kept = case((o.cancelled_at.is_(None), o.amount_minor), else_=0)
+    totals = db.session.execute(
+        select(
+            o.currency,
+            func.count(),
+            func.coalesce(func.sum(kept), 0),
+            func.count(o.cancelled_at),
+        )
+        .where(o.customer_id == customer_id)
+        .group_by(o.currency)
+        .order_by(o.currency)
+    ).all()
+    last = db.session.execute(
+        select(o.order_id, o.placed_at, o.amount_minor, o.currency, o.cancelled_at)
+        .where(o.customer_id == customer_id)
+        .order_by(o.placed_at.desc())
+        .limit(1)
+    ).first()
+    return LifetimeOrders([tuple(row) for row in totals], last)
+
+
+# The journey's touchpoints kept here (portal.customers.journey): orders and their
+# cancellations, and segment moves.
+
+
+@journey.source("order", "Order")
+def _order_touchpoints(customer_id: str) -> Select:
+    o = CustomerOrder
+    return select(
+        o.placed_at.label("at"),
+        o.order_id.label("ref"),
+        literal("Order placed").label("title"),
+        o.order_id.label("detail"),
+        o.amount_minor.label("amount_minor"),
+        o.currency.label("currency"),
+    ).where(o.customer_id == customer_id)
+
+
+@journey.source("order", "Order")
+def _cancellation_touchpoints(customer_id: str) -> Select:
+    o = CustomerOrder
+    return select(
+        o.cancelled_at.label("at"),
+        (o.order_id + literal(":cancelled")).label("ref"),
+        literal("Order cancelled").label("title"),
+        o.order_id.label("detail"),
+        o.amount_minor.label("amount_minor"),
+        o.currency.label("currency"),
+    ).where(o.customer_id == customer_id, o.cancelled_at.is_not(None))
+
+
+@journey.source("segment", "Segment change", detailed=label)
+def _segment_touchpoints(customer_id: str) -> Select:
+    h = SegmentHistory
+    return (
+        select(
+            h.at.label("at"),
+            h.id.label("ref"),
+            Segment.name.label("title"),
+            h.reason_code.label("detail"),
+            *journey.no_amount(),
+        )
+        .join(Segment, Segment.id == h.to_segment_id)
+        .where(h.customer_id == customer_id)
+    )
+
+
+def estimated_sizes() -> dict[str, int] | None:
+    """Members per segment id as PostgreSQL's statistics estimate them: free, where counting a
+    million assignments takes a second or two. None where there are no statistics (SQLite, or
+    a table not analysed yet): then count."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    row = db.session.execute(
+        text(
+            "SELECT s.most_common_vals::text::text[] AS ids, s.most_common_freqs AS shares,"
+            " c.reltuples AS total FROM pg_stats s"
+            " JOIN pg_class c ON c.relname = s.tablename"
+            " AND c.relnamespace = to_regnamespace(s.schemaname)"
+            " WHERE s.schemaname = current_schema() AND s.tablename = 'customer_segment'"
+            " AND s.attname = 'segment_id'"
+        )
+    ).first()
+    if row is None or row.ids is None or row.total <= 0:
+        return None
+    return {
+        ident: round(share * row.total) for ident, share in zip(row.ids, row.shares, strict=True)
+    }
+
+
+def segment_sizes() -> tuple[list[tuple[Segment, int]], bool]:
+    """Every segment with its members, and whether the numbers are estimates (see above)."""
+    estimates = estimated_sizes()
+    if estimates is None:
+        return segment_overview()[0], False
+    segments = db.session.scalars(
+        select(Segment).order_by(Segment.segment_type, Segment.is_fallback, Segment.priority)
+    )
+    return [(s, estimates.get(str(s.id), 0)) for s in segments], True
+
+
+def last_recompute() -> RecomputeRun | None:
+    return db.session.scalar(select(RecomputeRun).order_by(RecomputeRun.id.desc()).limit(1))

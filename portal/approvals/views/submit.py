@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal.approvals import bp, services
+from portal.approvals import bp, queries, services
 from portal.approvals.forms import PaymentTermsForm, RequestForm
 from portal.approvals.fx import rates
 from portal.approvals.rules import format_major
 from portal.approvals.values import Status, Subject
 from portal.approvals.views._common import done, done_at, load_request_or_404
+from portal.customers import overview
 from portal.customers.models import Customer
 from portal.domain import Conflict, DomainError
 from portal.extensions import db
@@ -120,3 +121,7 @@ def payment_terms_change(customer_id: str):
             return done_at("The change waits for finance.", outcome.location)
     status = 422 if request.method == "POST" else 200
     return render("approvals/payment_terms.html", status=status, form=form, customer=customer)
+
+
+# The profile's overview lists the pending decisions about the customer (customers.overview).
+overview.panel("approvals")(lambda customer: queries.pending_about(customer.id))

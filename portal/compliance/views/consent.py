@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from portal.compliance import bp
+from portal.compliance import bp, queries
 from portal.compliance.forms import ConsentForm
 from portal.compliance.services.consent import consent_history, consent_states, record_consent
 from portal.compliance.values import ConsentChannel, ConsentPurpose
+from portal.customers import overview
 from portal.customers.queries.profile import customer_or_404
 from portal.domain import DomainError
 from portal.htmx import redirect_after_post, render
@@ -61,3 +62,8 @@ def consent_record(customer_id: str, purpose: str, decision: str):
     except DomainError as exc:
         return _panel(customer, form, status=422, errors=exc.errors)
     return redirect_after_post("compliance.consent", customer_id=customer.id)
+
+
+# The profile's overview shows the consent in force and the open requests (customers.overview).
+overview.panel("consent")(lambda customer: consent_states(customer.id))
+overview.panel("requests")(lambda customer: queries.open_requests_of(customer.id))

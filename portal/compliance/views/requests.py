@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from flask import Response, abort, send_file, url_for
+from flask import request as http
 from flask_login import current_user
 
 from portal.compliance import bp, queries, services
@@ -44,10 +45,19 @@ def _due_label(due, today_):
 @bp.get("/")
 @require(MANAGE)
 def request_list():
+    """Open requests; `?due=overdue|week` and `?status=` narrow them (the home page links)."""
+    due, status = http.args.get("due", ""), http.args.get("status", "")
+    if (due and due not in queries.DUE_FILTERS) or (
+        status and status not in RequestStatus.__members__
+    ):
+        abort(404)
     return render(
         "compliance/requests.html",
-        rows=queries.open_requests(today()),
+        rows=queries.filtered_requests(today(), due, status),
         counts=queries.status_counts(),
+        due=due,
+        status_filter=status,
+        due_filters=queries.DUE_FILTERS,
     )
 
 

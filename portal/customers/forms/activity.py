@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from portal.customers import journey
 from portal.customers.forms.profile import (
     LIST_LONGEST,
     CheckboxesField,
@@ -126,3 +135,49 @@ class ContactCodeForm(Form):
         validators=[InputRequired("Enter the code that was sent."), MaxLength(20)],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )
+
+
+class JourneyFilterForm(Form):
+    """Filters of the journey tab, in the query string; `before` is the older page's cursor."""
+
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    kind = SelectField("Touchpoints", validators=[Optional()], id="journey-kind")
+    date_from = DateField("From", validators=[Optional()], id="journey-from")
+    date_to = DateField("To", validators=[Optional()], id="journey-to")
+    before = HiddenField(validators=[Optional(), MaxLength(200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice("", "All touchpoints")] + [
+            SelectChoice(kind.name, kind.label) for kind in journey.KINDS.values()
+        ]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+    def validate_before(self, field):
+        if field.data:
+            try:
+                journey.Cursor.parse(field.data)
+            except ValueError:
+                raise ValidationError("That page of the journey does not exist.") from None
+
+    def filters(self) -> journey.Filters:
+        return journey.Filters(
+            kind=self.kind.data or "",
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+            before=journey.Cursor.parse(self.before.data) if self.before.data else None,
+        )
+
+    def state(self) -> dict[str, str]:
+        """The chosen filters as query arguments (no cursor): the older link keeps them."""
+        values = {
+            "kind": self.kind.data or "",
+            "date_from": self.date_from.data.isoformat() if self.date_from.data else "",
+            "date_to": self.date_to.data.isoformat() if self.date_to.data else "",
+        }
+        return {name: value for name, value in values.items() if value}

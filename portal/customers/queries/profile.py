@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import String, cast, null, select
 from sqlalchemy.orm import selectinload
 
+from portal.customers import journey
 from portal.customers.models import (
     Customer,
     CustomerAddress,
@@ -19,6 +20,7 @@ from portal.customers.models import (
 )
 from portal.events.models import OutboxEvent
 from portal.extensions import db
+from portal.labels import label as code_label
 from portal.security.models import User
 
 INTERACTIONS_SHOWN = 100
@@ -94,6 +96,10 @@ def interactions(customer_id: str, filters: InteractionFilter) -> list:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
         query = query.where(Interaction.occurred_at < end)
     return list(db.session.execute(query.limit(INTERACTIONS_SHOWN)))
+
+
+def recent_interactions(customer_id: str, count: int) -> list:
+    return list(db.session.execute(_interactions_query(customer_id).limit(count)))
 
 
 def latest_interaction(customer_id: str):
@@ -200,3 +206,52 @@ def change_history(customer_id: str) -> list[HistoryEntry]:
         what = label(event.type.removeprefix("Customer"))
         entries.append(HistoryEntry(event.occurred_at, who, what, note, changes))
     return entries
+
+
+# The journey's touchpoints kept by this area (portal.customers.journey): interactions, status
+# changes and changes of profile and contact, each one index range of the customer's rows.
+
+
+@journey.source("interaction", "Interaction", titled=code_label)
+def _interaction_touchpoints(customer_id: str):
+    i = Interaction
+    return select(
+        i.occurred_at.label("at"),
+        i.id.label("ref"),
+        i.type.label("title"),
+        i.summary.label("detail"),
+        *journey.no_amount(),
+    ).where(i.customer_id == customer_id)
+
+
+def _events(customer_id: str, types: Iterable[str]):
+    e = OutboxEvent
+    return select(e.occurred_at.label("at"), e.id.label("ref"), *journey.no_amount()).where(
+        e.aggregate_id == customer_id, e.type.in_(types)
+    )
+
+
+@journey.source("status", "Status change", titled=code_label, detailed=code_label)
+def _status_touchpoints(customer_id: str):
+    payload = OutboxEvent.payload
+    return _events(customer_id, ["CustomerStatusChangedByAdmin"]).add_columns(
+        payload["newStatus"].as_string().label("title"),
+        payload["reason"].as_string().label("detail"),
+    )
+
+
+PROFILE_EVENTS = {
+    "CustomerCreated": "Registered",
+    "CustomerUpdated": "Details or contact changed",
+    "CustomerAddressAdded": "Address added",
+    "CustomerAddressUpdated": "Address changed",
+    "CustomerPreferencesUpdated": "Preferences changed",
+}
+
+
+@journey.source("profile", "Profile or contact change", titled=PROFILE_EVENTS.get)
+def _profile_touchpoints(customer_id: str):
+    e = OutboxEvent
+    return _events(customer_id, PROFILE_EVENTS).add_columns(
+        e.type.label("title"), cast(null(), String).label("detail")
+    )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from portal.customers import journey, overview
 from portal.customers.forms.activity import (
     ContactCodeForm,
     InteractionFilterForm,
     InteractionForm,
+    JourneyFilterForm,
 )
 from portal.customers.models import Customer
 from portal.customers.queries import profile as queries
@@ -27,8 +29,12 @@ TABS = {
     "interactions": ("Interactions", "customer:read"),
     "segment": ("Segment", "customer:read"),
     "consent": ("Consent", "customer:compliance:manage"),
+    "journey": ("Journey", "customer:read"),
     "history": ("Change history", "customer:read"),
 }
+
+
+RECENT_INTERACTIONS = 5
 
 
 def visible_tabs(user) -> dict[str, str]:
@@ -38,7 +44,9 @@ def visible_tabs(user) -> dict[str, str]:
 def tab_context(customer: Customer, tab: str) -> tuple[dict, int]:
     """What the tab shows, and the status to answer with (422 for bad interaction filters)."""
     if tab == "overview":
-        return contact_context(customer), 200
+        return overview_context(customer), 200
+    if tab == "journey":
+        return journey_context(customer, request.args)
     if tab == "interactions":
         return interactions_context(customer, request.args)
     if tab == "history":
@@ -51,6 +59,23 @@ def contact_context(customer: Customer, **code_forms: ContactCodeForm) -> dict:
     pending = queries.pending_contact_changes(customer.id)
     forms = {name: ContactCodeForm(formdata=None, prefix=name) for name in pending}
     return {"pending": pending, "code_forms": forms | code_forms}
+
+
+def overview_context(customer: Customer) -> dict:
+    """The glance panels (some loaded by the areas that keep their data) and the sections."""
+    return {
+        **contact_context(customer),
+        "overview": overview.load(customer),
+        "recent": queries.recent_interactions(customer.id, RECENT_INTERACTIONS),
+    }
+
+
+def journey_context(customer: Customer, args) -> tuple[dict, int]:
+    filters = JourneyFilterForm(args)
+    if not filters.validate():
+        return {"filters": filters, "journey": None}, 422
+    page = journey.timeline(customer.id, filters.filters())
+    return {"filters": filters, "journey": page, "journey_args": filters.state()}, 200
 
 
 def interactions_context(

@@ -79,5 +79,10 @@ def webhook_rotate(subscription_id: str):
 @bp.get("/integrations/webhooks/deliveries")
 @require("admin:events:read")
 def delivery_list():
-    page = queries.delivery_page(request.args.get("page", 1, type=int) or 1)
-    return render("events/deliveries.html", page=page)
+    status = request.args.get("status", "")
+    if status and status not in queries.DELIVERY_STATUSES:
+        abort(404)
+    page = queries.delivery_page(request.args.get("page", 1, type=int) or 1, status)
+    return render(
+        "events/deliveries.html", page=page, shown=status, statuses=queries.DELIVERY_STATUSES
+    )

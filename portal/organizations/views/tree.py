@@ -6,9 +6,11 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from portal.customers import overview
 from portal.domain import DomainError
 from portal.htmx import is_htmx, render
 from portal.idempotency import create_once
+from portal.models import utcnow
 from portal.organizations import bp, queries, rules, services
 from portal.organizations.access import (
     is_external,
@@ -279,3 +281,10 @@ def attribute_clear(node_id: str, field: str):
                 node_id=node.id,
             )
     return _details(node, 422, button=form)
+
+
+@overview.panel("organization")
+def _organization_at_a_glance(customer) -> queries.Glance | None:
+    """The B2B customer's organisation on the profile's overview."""
+    root = queries.organization_of(customer.id)
+    return queries.glance(root, utcnow()) if root else None

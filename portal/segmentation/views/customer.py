@@ -8,6 +8,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from portal.customers import bp as customers_bp
+from portal.customers import overview
 from portal.customers.models import Customer
 from portal.domain import DomainError
 from portal.extensions import db
@@ -91,3 +92,18 @@ def customer_override(customer_id: str):
     if is_htmx():  # the form swaps the panel in place: send the updated panel itself
         return _panel(_customer_or_404(customer_id))
     return redirect_after_post("segmentation.customer_segment_panel", customer_id=customer.id)
+
+
+@overview.panel("segment")
+def _segment_at_a_glance(customer: Customer) -> dict | None:
+    """The overview's segment and why: the assignment and the move that made it."""
+    current = queries.customer_segment(customer.id)
+    if current is None:
+        return None
+    latest = queries.customer_history(customer.id, limit=1)
+    return {"assignment": current[0], "segment": current[1], "why": next(iter(latest), None)}
+
+
+@overview.panel("orders")
+def _orders_at_a_glance(customer: Customer) -> queries.LifetimeOrders:
+    return queries.lifetime_orders(customer.id)
