@@ -85,6 +85,7 @@ class Config:
     # /metrics answers only these networks (comma-separated CIDRs) or the bearer METRICS_TOKEN.
     METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
     # LOG_FORMAT=json: one JSON object per line for the log pipeline; else lines for people.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 

@@ -9,11 +9,12 @@ time by `portal.operations.collectors`, so they are right whichever process chan
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, multiprocess, start_http_server
 from sqlalchemy import event
 
 # Latency buckets around the domain's alarms: 200 ms for customer lookups, 1 s for pages.
@@ -93,7 +94,10 @@ def customer_lookup(view: Callable) -> Callable:
 
 
 def init_app(app: Flask) -> None:
-    """Time every request and its database work."""
+    """Time every request and its database work (METRICS_ENABLED=0 leaves requests untimed:
+    the overhead benchmark's baseline)."""
+    if not app.config.get("METRICS_ENABLED", True):
+        return
 
     @app.before_request
     def start_clock():
@@ -118,10 +122,17 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     event.listen(engine, "before_cursor_execute", _query_started)
     event.listen(engine, "after_cursor_execute", _query_finished)
+    event.listen(engine, "handle_error", _query_failed)
 
 
 def _query_started(conn, cursor, statement, parameters, context, executemany):
     conn.info.setdefault("metrics_query_started", []).append(time.perf_counter())
+
+
+def _query_failed(context) -> None:
+    started = context.connection.info.get("metrics_query_started") if context.connection else None
+    if started:
+        started.pop()
 
 
 def _query_finished(conn, cursor, statement, parameters, context, executemany):
@@ -130,3 +141,28 @@ def _query_finished(conn, cursor, statement, parameters, context, executemany):
     started = conn.info["metrics_query_started"].pop()
     if has_request_context() and "metrics_db_seconds" in g:
         g.metrics_db_seconds += time.perf_counter() - started
+
+
+def serve_worker_metrics() -> None:
+    """For the relay, consumer and webhook workers. Sharing the web's PROMETHEUS_MULTIPROC_DIR
+    (same host) their figures come out of the web's /metrics; elsewhere METRICS_PORT starts an
+    exporter of their own (on METRICS_ADDR, loopback unless set: never public)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or not os.environ.get("METRICS_PORT"):
+        return
+    start_http_server(
+        int(os.environ["METRICS_PORT"]), addr=os.environ.get("METRICS_ADDR", "127.0.0.1")
+    )
+
+
+def prepare_multiprocess_dir(directory: str) -> None:
+    """gunicorn's on_starting: a clean directory, so figures of an earlier run do not linger."""
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def worker_exited(pid: int) -> None:
+    """gunicorn's child_exit: the dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)

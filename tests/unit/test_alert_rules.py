@@ -3,6 +3,7 @@ them (promtool's rule unit tests) and name only metrics the portal exports."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -72,3 +73,43 @@ def alert_metric_names() -> set[str]:
     names = set(re.findall(r"\b(portal_[a-z_]+)", text))
     # a histogram's and a counter's series names as Prometheus stores them
     return {re.sub(r"_(bucket|total)$", "", name) for name in names}
+
+
+def dashboard_expressions() -> list[str]:
+    found = []
+    for path in sorted((RULES.parent / "grafana").glob("*.json")):
+        dashboard = json.loads(path.read_text())
+        found += [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    return found
+
+
+def test_the_grafana_dashboards_query_the_portals_metrics():
+    expressions = dashboard_expressions()
+    assert len(expressions) >= 18
+    for expression in expressions:
+        assert re.search(r"\bportal_[a-z_]+", expression), expression
+
+
+@needs_promtool
+def test_the_grafana_queries_are_valid_promql(tmp_path):
+    # promtool parses recording rules' expressions: one rule per dashboard query
+    rules = {
+        "groups": [
+            {
+                "name": "dashboards",
+                "rules": [
+                    {"record": f"dashboard:query{n}", "expr": e}
+                    for n, e in enumerate(dashboard_expressions())
+                ],
+            }
+        ]
+    }
+    (tmp_path / "queries.yml").write_text(yaml.safe_dump(rules))
+    result = subprocess.run(  # noqa: S603 - a fixed command on a file written here
+        [PROMTOOL or "promtool", "check", "rules", "queries.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
