@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from flask import Flask, g, request, session
@@ -12,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import formatting
+from portal import formatting, logs, metrics
 from portal.config import ConfigurationError, TestConfig, check_config, config_for_environment
 from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
 from portal.limits import json_loads
@@ -49,11 +48,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     check_config(app.config)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
-    )
-    _install_request_id_logging()
+    logs.configure(app)
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]), x_proto=1)
     app.wsgi_app = RequestIds(app.wsgi_app, propagate=lambda: _propagates(app))
@@ -99,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx_ext.init_app(app)
     formatting.init_app(app)
+    metrics.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are checked server-side instead
 
@@ -196,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.customers import bp as customers_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
+    from portal.operations import bp as operations_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
     from portal.segmentation import bp as segmentation_bp
@@ -210,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)
+    app.register_blueprint(operations_bp)
 
     from portal.navigation import navigation_for
 
@@ -249,17 +247,3 @@ def _register_request_hooks(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             headers["Cache-Control"] = "no-store"
         return response
-
-
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
-        return True
-
-
-def _install_request_id_logging() -> None:
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _RequestIdFilter) for f in handler.filters):
-            handler.addFilter(_RequestIdFilter())

@@ -82,6 +82,13 @@ class Config:
     # Times are stored in UTC and shown in this zone (an IANA name), always with the zone stated.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "UTC")
 
+    # /metrics answers only these networks (comma-separated CIDRs) or the bearer METRICS_TOKEN.
+    METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
+    # LOG_FORMAT=json: one JSON object per line for the log pipeline; else lines for people.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+
     AUDIT_PAGE_SIZE = 50
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -117,6 +124,9 @@ def check_config(config: dict) -> None:
     if not config.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY must be set in the environment.")
     _check_timezone(config.get("DISPLAY_TIMEZONE", "UTC"))
+    config["METRICS_NETWORKS"] = _networks(config.get("METRICS_ALLOWED_NETWORKS", ""))
+    if config.get("LOG_FORMAT", "text") not in ("text", "json"):
+        raise ConfigurationError("LOG_FORMAT must be text or json.")
     if config.get("ENV_NAME") != "production":
         return
     if len(config["SECRET_KEY"]) < 32:
@@ -144,3 +154,12 @@ def _check_timezone(name: str) -> None:
         raise ConfigurationError(
             f"DISPLAY_TIMEZONE {name!r} is not an IANA time zone (e.g. America/Jamaica)."
         ) from exc
+
+
+def _networks(listed: str) -> list:
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(n.strip()) for n in listed.split(",") if n.strip()]
+    except ValueError as exc:
+        raise ConfigurationError(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc

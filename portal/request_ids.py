@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 ENVIRON_KEY = "portal.request_id"
 HEADER = "X-Request-Id"
+REQUEST_ID_LENGTH = 64  # a UUID today; room for a proxy's id should one be trusted later
 
 
 def request_id_of(environ: dict) -> str:
@@ -49,3 +50,10 @@ class RequestIds:
             ]
             start_response("500 Internal Server Error", headers)
             return [body]
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, None in a worker or a command."""
+    from flask import g, has_request_context
+
+    return g.get("request_id") if has_request_context() else None

@@ -14,6 +14,7 @@ from portal.errors import error_response
 from portal.events import intake
 from portal.extensions import db
 from portal.idempotency import once_per_key
+from portal.metrics import customer_lookup
 from portal.security.access import public
 
 
@@ -41,6 +42,7 @@ def openapi():
 
 
 @bp.get("/customers/<customer_id>")
+@customer_lookup
 @require_token("customers:read")
 def customer_get(customer_id: str):
     found = queries.customer_by_id(customer_id)
@@ -48,6 +50,7 @@ def customer_get(customer_id: str):
 
 
 @bp.get("/customers")
+@customer_lookup
 @require_token("customers:read")
 def customer_find():
     email = request.args.get("email", "").strip()

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select, true, update
 
 from portal.extensions import db
+from portal.metrics import LOCKOUTS, SIGN_IN_FAILURES
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import AuthSession, Role, User
@@ -41,6 +42,7 @@ def authenticate_local(email: str, password: str) -> User:
             if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
                 user.locked_until = now + config["LOGIN_LOCKOUT"]
                 user.failed_logins = 0
+                LOCKOUTS.inc()
                 audit.record(
                     "auth.locked", outcome=audit.FAILURE, user=user, summary="too many failures"
                 )
@@ -53,6 +55,7 @@ def authenticate_local(email: str, password: str) -> User:
             if not user.active
             else "password"
         )
+        SIGN_IN_FAILURES.labels(reason).inc()
         audit.record(
             "auth.sign_in",
             outcome=audit.FAILURE,

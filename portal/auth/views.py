@@ -12,6 +12,7 @@ from portal.auth import bp, oidc, services
 from portal.auth.forms import SignInForm
 from portal.extensions import db
 from portal.htmx import render
+from portal.logs import redact
 from portal.security import audit
 from portal.security.access import public, require
 from portal.security.permissions import SIGNED_IN
@@ -85,7 +86,7 @@ def sign_in_post():
     try:
         user = services.authenticate_local(form.email.data, form.password.data)
     except services.SignInError as exc:
-        log.info("local sign-in refused for %s", form.email.data)
+        log.info("local sign-in refused for %s", redact(form.email.data))
         return _sign_in_page(form, status=401, error=str(exc))
     return _open_session(user, "local")
 

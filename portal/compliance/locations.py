@@ -220,7 +220,7 @@ register(
         C.EVENTS,
         fields=_text("payload", "last_error"),
         link=_customer_events,
-        plain=("type", "aggregate_type", "aggregate_id", "actor"),
+        plain=("type", "aggregate_type", "aggregate_id", "actor", "request_id"),
     )
 )
 
@@ -238,7 +238,7 @@ register(
         C.EVENTS,
         fields=_text("body", "last_error"),
         link=_event_deliveries,
-        plain=("event_id", "event_type", "status"),
+        plain=("event_id", "event_type", "status", "request_id"),
     )
 )
 # Answers kept to replay a retried API create (portal.idempotency): an answer can quote the

@@ -22,6 +22,7 @@ from portal.customers.ports import (
 )
 from portal.customers.rules import address_errors
 from portal.customers.values import CODE_LIFETIME, AddressData, ContactField
+from portal.logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,13 @@ class LogNotifier:
         self, *, customer_id: str, field: ContactField, destination: str, code: str
     ) -> None:
         if current_app.config.get("ENV_NAME") == "development":
-            log.info("verification code %s for %s of %s: %s", field, destination, customer_id, code)
+            log.info(
+                "verification code %s for %s of %s: %s",
+                field,
+                redact(destination),
+                customer_id,
+                code,
+            )
         else:
             log.info("verification code for %s of %s sent (not logged)", field, customer_id)
 

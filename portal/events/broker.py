@@ -36,10 +36,12 @@ CHANNEL = 1
 PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
 FRAME_END = b"\xce"
 # Basic.Publish (class 60, method 40) and a content header's class id; the header carries
-# content-type, delivery-mode, message-id and type: flag bits 15, 12, 7 and 5.
+# content-type, delivery-mode, message-id and type: flag bits 15, 12, 7 and 5; correlation-id
+# (bit 10, the id of the request that caused the event) when there is one.
 PUBLISH_METHOD = struct.pack(">HHH", 60, 40, 0)
 HEADER_PREFIX = struct.pack(">HH", 60, 0)
 PROPERTY_FLAGS = (1 << 15) | (1 << 12) | (1 << 7) | (1 << 5)
+CORRELATION_ID_FLAG = 1 << 10
 CONTENT_TYPE = b"\x10application/json"  # as a short string: its length, then the text
 PERSISTENT = b"\x02"
 FRAME_OVERHEAD = 8  # type, channel, size, frame end
@@ -56,12 +58,15 @@ class BrokerUnavailable(Exception):
 
 
 class Message:
-    __slots__ = ("body", "message_id", "routing_key")
+    __slots__ = ("body", "correlation_id", "message_id", "routing_key")
 
-    def __init__(self, routing_key: str, body: bytes, message_id: str):
+    def __init__(
+        self, routing_key: str, body: bytes, message_id: str, correlation_id: str | None = None
+    ):
         self.routing_key = routing_key
         self.body = body
         self.message_id = message_id
+        self.correlation_id = correlation_id
 
 
 def _shortstr(value: str) -> bytes:
@@ -78,10 +83,13 @@ def _frame(kind: int, payload: bytes) -> bytes:
 def encode_publish(exchange: str, message: Message, frame_max: int) -> list[bytes]:
     """The three-part publish of one persistent JSON message (method, header, body frames)."""
     method = PUBLISH_METHOD + _shortstr(exchange) + _shortstr(message.routing_key) + b"\x00"
+    correlated = message.correlation_id is not None
+    flags = PROPERTY_FLAGS | (CORRELATION_ID_FLAG if correlated else 0)
     properties = (
-        struct.pack(">QH", len(message.body), PROPERTY_FLAGS)
+        struct.pack(">QH", len(message.body), flags)
         + CONTENT_TYPE
         + PERSISTENT
+        + (_shortstr(message.correlation_id) if correlated else b"")
         + _shortstr(message.message_id)
         + _shortstr(message.routing_key)
     )

@@ -8,15 +8,19 @@ import signal
 import click
 
 from portal.events.views import bp
+from portal.metrics import serve_worker_metrics
 
 _stop = {"requested": False}
 
 
-def _stop_on_sigterm() -> None:
+def _start_worker() -> None:
+    """A long-running worker stops cleanly on SIGTERM and exposes its metrics."""
+
     def request_stop(_signum, _frame):
         _stop["requested"] = True
 
     signal.signal(signal.SIGTERM, request_stop)
+    serve_worker_metrics()
 
 
 @bp.cli.command("relay")
@@ -42,7 +46,7 @@ def relay_command(broker_url: str, batch: int, interval: float, once: bool) -> N
             total += sent
         click.echo(f"relayed {total} events")
         return
-    _stop_on_sigterm()
+    _start_worker()
     click.echo(f"relaying to {'RabbitMQ and ' if broker_url else ''}in-process handlers")
     run_forever(relay, interval=interval, should_stop=lambda: _stop["requested"])
 
@@ -64,7 +68,7 @@ def webhooks_command(concurrency: int, interval: float, once: bool) -> None:
     if once:
         click.echo(f"tried {run(concurrency, interval=interval, until_idle=True)} deliveries")
         return
-    _stop_on_sigterm()
+    _start_worker()
     click.echo(f"sending webhooks, {concurrency} at a time")
     run(concurrency, interval=interval, should_stop=lambda: _stop["requested"])
 
@@ -78,6 +82,6 @@ def consume_command(broker_url: str, queue: str, bind: str | None, batch: int) -
     """Take in the consumed events from a RabbitMQ queue. Stops cleanly on SIGTERM."""
     from portal.events.consumer import consume_queue
 
-    _stop_on_sigterm()
+    _start_worker()
     click.echo(f"consuming {queue}")
     consume_queue(broker_url, queue, bind=bind, batch=batch, should_stop=lambda: _stop["requested"])

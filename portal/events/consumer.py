@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from portal.events.catalogue import CONSUMED
 from portal.events.intake import take_batch
 from portal.extensions import db
+from portal.metrics import CONSUMER_HEARTBEAT
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def _drain(channel, queue: str, batch: int, idle: float, should_stop: Callable[[
     bodies: list[bytes] = []
     last_tag = 0
     for method, _properties, body in channel.consume(queue, inactivity_timeout=idle):
+        CONSUMER_HEARTBEAT.set(time.time())
         if method is not None:
             bodies.append(body)
             last_tag = method.delivery_tag

@@ -15,8 +15,9 @@ between the runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from contextlib import nullcontext
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -28,6 +29,7 @@ from portal.events.outbox import SYSTEM
 from portal.events.schema import problems
 from portal.extensions import db
 from portal.limits import json_loads
+from portal.metrics import INBOX_EVENTS, INBOX_SECONDS
 from portal.models import among, utcnow
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,11 @@ def take_run(events: list[dict], source: str, consumer: Consumer) -> list[str | 
 
 
 def _one(event: dict, source: str, isolated: bool) -> str | Refused:
+    with _timed(event["type"]):
+        return _consume_one(event, source, isolated)
+
+
+def _consume_one(event: dict, source: str, isolated: bool) -> str | Refused:
     try:
         return consume(event, source, isolated=isolated)
     except Refused as refused:
@@ -199,6 +206,11 @@ def _one(event: dict, source: str, isolated: bool) -> str | Refused:
 def _run(events: list[dict], source: str, isolated: bool) -> list[str | Refused]:
     if not events:
         return []
+    with _timed(events[0]["type"]):
+        return _run_of_one_type(events, source, isolated)
+
+
+def _run_of_one_type(events: list[dict], source: str, isolated: bool) -> list[str | Refused]:
     consumer = CONSUMERS[events[0]["type"]]
     if not isolated:
         return take_run(events, source, consumer)
@@ -252,7 +264,8 @@ def _take(messages: list[object], source: str, *, isolated: bool) -> list[str | 
 def take_batch(bodies: list[bytes], source: str) -> list[str]:
     """The queue's intake: every message is applied, found a duplicate or parked, then one
     commit. A lost database connection propagates, so the consumer can leave them queued."""
-    outcomes = _take([_decoded(body) for body in bodies], source, isolated=True)
+    messages = [_decoded(body) for body in bodies]
+    outcomes = _take(messages, source, isolated=True)
     awaited = []
     for body, outcome in zip(bodies, outcomes, strict=True):
         if isinstance(outcome, Refused):
@@ -262,7 +275,9 @@ def take_batch(bodies: list[bytes], source: str) -> list[str]:
         db.session.flush()
         apply_awaited((a for a in awaited if a), isolated=True)
     db.session.commit()
-    return [PARKED if isinstance(o, Refused) else o for o in outcomes]
+    results = [PARKED if isinstance(o, Refused) else o for o in outcomes]
+    _count(messages, results)
+    return results
 
 
 def take_all(message: object, source: str, max_batch: int) -> list[dict]:
@@ -285,7 +300,26 @@ def take_all(message: object, source: str, max_batch: int) -> list[dict]:
     except (Refused, IntegrityError):
         db.session.rollback()
         raise
+    _count(events, outcomes)
     return [{"eventId": e["eventId"], "status": o} for e, o in zip(events, outcomes, strict=True)]
+
+
+@contextmanager
+def _timed(event_type: str) -> Iterator[None]:
+    """Adds the time spent applying events of one type to portal_inbox_processing_seconds."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        INBOX_SECONDS.labels(event_type).inc(time.perf_counter() - started)
+
+
+def _count(messages: list, outcomes: list[str]) -> None:
+    """Committed outcomes by type; types outside the catalogue count as "other", so a sender
+    cannot grow the metric's label set."""
+    for message, outcome in zip(messages, outcomes, strict=True):
+        kind = message.get("type") if isinstance(message, dict) else None
+        INBOX_EVENTS.labels(kind if kind in CONSUMERS else "other", outcome).inc()
 
 
 def replay(parked: ParkedEvent, user_id: str) -> str | None:

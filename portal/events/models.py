@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models import BigId, UTCDateTime, Uuid, new_uuid, utcnow
+from portal.request_ids import REQUEST_ID_LENGTH
 from portal.security.crypto import EncryptedString
 
 
@@ -58,6 +59,9 @@ class OutboxEvent(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Backoff after a failed delivery: not retried before this moment.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The X-Request-Id of the request that caused it: the broker's correlation-id and the
+    # webhook's X-Request-Id, so one id follows a change from the click to every receiver.
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_LENGTH))
 
     @property
     def status(self) -> str:
@@ -133,3 +137,4 @@ class WebhookDelivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_LENGTH))

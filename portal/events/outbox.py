@@ -7,6 +7,7 @@ from datetime import datetime
 from portal.events.models import OutboxEvent
 from portal.extensions import db
 from portal.models import new_uuid, utcnow
+from portal.request_ids import current_request_id
 
 SYSTEM = "system"
 
@@ -37,6 +38,7 @@ def emit(
         actor=actor,
         payload=payload,
         attempts=0,
+        request_id=current_request_id(),
     )
     db.session.add(event)
     return event

@@ -25,6 +25,7 @@ from portal.events.broker import BrokerUnavailable, Message, RabbitPublisher
 from portal.events.models import OutboxEvent
 from portal.events.schema import envelope_json
 from portal.extensions import db
+from portal.metrics import OUTBOX_FAILED, OUTBOX_PUBLISHED, RELAY_HEARTBEAT
 from portal.models import among, utcnow
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,9 @@ class Outgoing:
     def __init__(self, row: Row):
         self.id, self.seq, self.type = row.id, row.seq, row.type
         self.aggregate_id, self.attempts = row.aggregate_id, row.attempts
+        self.request_id = row.request_id
         self.body = envelope_json(row)
-        self.message = Message(row.type, self.body.encode(), row.id)
+        self.message = Message(row.type, self.body.encode(), row.id, row.request_id)
 
     @cached_property
     def payload(self) -> dict:
@@ -88,6 +90,7 @@ def _claim(limit: int, now: datetime, after: int) -> list[Row]:
             # The stored JSON text, spliced into the envelope as it is.
             cast(c.payload, Text).label("payload"),
             c.attempts,
+            c.request_id,
         )
         .where(
             c.published_at.is_(None),
@@ -223,7 +226,10 @@ def _settle(claimed: list[Outgoing], ok: list[Outgoing], now: datetime, errors: 
     delivered, handler_errors = _run_handlers(ok)
     _mark_sent(delivered, now)
     sent = {r.id for r in delivered}
-    _mark_failed([r for r in claimed if r.id not in sent], errors | handler_errors, now)
+    failed = [r for r in claimed if r.id not in sent]
+    _mark_failed(failed, errors | handler_errors, now)
+    OUTBOX_PUBLISHED.inc(len(sent))
+    OUTBOX_FAILED.inc(len(failed))
     return len(sent)
 
 
@@ -308,6 +314,7 @@ def run_forever(
             try:
                 sent = relay.run_once()
                 outage = 0
+                RELAY_HEARTBEAT.set(time.time())
             except BrokerUnavailable as exc:
                 db.session.rollback()
                 outage += 1

@@ -31,6 +31,7 @@ from standardwebhooks import Webhook
 
 from portal.events.models import WebhookDelivery, WebhookSubscription
 from portal.extensions import db
+from portal.metrics import WEBHOOK_DELIVERIES, WEBHOOK_SECONDS
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import User
@@ -90,6 +91,7 @@ def queue_deliveries(events: Sequence[Outgoing]) -> None:
                         status="pending",
                         attempts=0,
                         next_attempt_at=utcnow(),
+                        request_id=event.request_id,
                     )
                 )
 
@@ -111,6 +113,7 @@ class Claimed:
     body: str
     attempts: int  # before this one
     lease_until: datetime
+    request_id: str | None = None  # of the request that caused the event
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,9 @@ def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
         update(WebhookDelivery.__table__)
         .where(d.id.in_(oldest.scalar_subquery()), *due)
         .values(next_attempt_at=until)
-        .returning(d.id, d.subscription_id, d.event_id, d.event_type, d.body, d.attempts)
+        .returning(
+            d.id, d.subscription_id, d.event_id, d.event_type, d.body, d.attempts, d.request_id
+        )
     ).all()
     s = WebhookSubscription
     in_grace = and_(s.previous_secret.is_not(None), s.previous_secret_until > now)
@@ -168,6 +173,7 @@ def claim(limit: int, busy: Collection[str] = ()) -> list[Claimed]:
             r.body,
             r.attempts,
             until,
+            r.request_id,
         )
         for r in sorted(leased, key=lambda r: r.id)
     ]
@@ -185,6 +191,7 @@ def send(delivery: Claimed) -> Outcome:
     headers = {
         "Content-Type": "application/json",
         "X-EFI-Event-Type": delivery.event_type,
+        **({"X-Request-Id": delivery.request_id} if delivery.request_id else {}),
         **signature_headers(delivery.secrets, delivery.event_id, datetime.now(UTC), delivery.body),
     }
     started = time.perf_counter()
@@ -231,6 +238,10 @@ def record(outcomes: Sequence[Outcome]) -> None:
             .values(**values)
         )
     db.session.commit()
+    for outcome in outcomes:
+        state = "sent" if outcome.error is None else "failed"
+        WEBHOOK_DELIVERIES.labels(state).inc()
+        WEBHOOK_SECONDS.observe(outcome.response_ms / 1000)
 
 
 def run(

@@ -6,6 +6,10 @@ import logging
 from datetime import datetime
 from typing import Protocol
 
+from flask import current_app
+
+from portal.logs import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -21,11 +25,13 @@ class LogInvitationSender:
     def send_invitation(
         self, *, email: str, name: str, organization: str, link: str, expires_at: datetime
     ) -> None:
+        # The link is how a developer reaches the invited person; outside development it is a
+        # credential and stays out of the log. The invitee's details are redacted everywhere.
+        shown = link if current_app.config.get("ENV_NAME") == "development" else "(not logged)"
         log.info(
-            "invitation for %s <%s> to %s, valid until %s: %s",
-            name,
-            email,
+            "invitation for %s to %s, valid until %s: %s",
+            redact(email),
             organization,
             expires_at.isoformat(),
-            link,
+            shown,
         )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 # Pseudo-permissions used by @require: not stored, never granted through roles.
 SIGNED_IN = "signed-in"
 PUBLIC = "public"
+# The metrics endpoint: no user, but only the scrape network or the scrape token.
+SCRAPER = "scraper"
 
 PERMISSIONS: dict[str, str] = {
     "customer:read": "Look up customers: lists, search and profiles",

@@ -18,6 +18,7 @@ from portal.domain import Conflict, DomainError, load, use_case
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.limits import column_text_error
+from portal.metrics import SEGMENTATION_MOVES, SEGMENTATION_SECONDS
 from portal.models import new_uuid, utcnow
 from portal.security import audit
 from portal.security.models import User
@@ -225,6 +226,8 @@ def recompute_all(
     started = utcnow()
     changed = evaluate(None, actor_id=actor_id, now=started, progress=progress)
     run = RecomputeRun(started_at=started, finished_at=utcnow(), changed=changed, actor=actor_id)
+    SEGMENTATION_SECONDS.observe((run.finished_at - started).total_seconds())
+    SEGMENTATION_MOVES.inc(changed)
     db.session.add(run)
     audit.record(
         "segment.recompute",

@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from portal.api.tokens import SCOPE_PREFIX, SCOPES
 from portal.organizations.permissions import ORG_PERMISSIONS
 from portal.security.access import permission_of
-from portal.security.permissions import PERMISSIONS, PUBLIC, SIGNED_IN, STAFF_ROLES
+from portal.security.permissions import PERMISSIONS, PUBLIC, SCRAPER, SIGNED_IN, STAFF_ROLES
 from tests.conftest import sign_in_client
 
 # Open to anyone, on purpose: signing in, the OIDC callback, static files, health checks.
@@ -48,7 +48,7 @@ def _endpoint_cases(app, *, tokens: bool = False):
     take API tokens instead."""
     for rule in _rules(app):
         permission = permission_of(app.view_functions[rule.endpoint])
-        if permission == PUBLIC or _token_protected(permission) != tokens:
+        if permission in (PUBLIC, SCRAPER) or _token_protected(permission) != tokens:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method, permission
@@ -71,7 +71,9 @@ def test_public_endpoints_are_exactly_the_allow_list(app):
 def test_declared_permissions_are_in_the_catalogue(app):
     declared = {permission_of(app.view_functions[r.endpoint]) for r in _rules(app)}
     scopes = {SCOPE_PREFIX + scope for scope in SCOPES}
-    assert declared - {PUBLIC, SIGNED_IN} <= set(PERMISSIONS) | set(ORG_PERMISSIONS) | scopes
+    assert (
+        declared - {PUBLIC, SIGNED_IN, SCRAPER} <= set(PERMISSIONS) | set(ORG_PERMISSIONS) | scopes
+    )
 
 
 def test_anonymous_is_sent_to_sign_in(app):

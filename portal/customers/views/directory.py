@@ -10,6 +10,7 @@ from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQu
 from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
 from portal.idempotency import create_once
+from portal.metrics import customer_lookup
 from portal.security import audit
 from portal.security.access import require
 from portal.spreadsheet import csv_chunks
@@ -34,6 +35,7 @@ IMPORT_COLUMNS = {
 
 
 @bp.get("/")
+@customer_lookup
 @require("customer:read")
 def customer_list():
     form = DirectoryForm(request.args)

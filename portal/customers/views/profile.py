@@ -19,6 +19,7 @@ from portal.customers.views._sections import conflict, saved, section, tab_conte
 from portal.domain import DomainError, StaleVersion
 from portal.htmx import render, see_other
 from portal.idempotency import create_once
+from portal.metrics import customer_lookup
 from portal.security import audit
 from portal.security.access import require
 
@@ -81,6 +82,7 @@ def customer_validate():
 
 
 @bp.get("/<customer_id>")
+@customer_lookup
 @require("customer:read")
 def profile(customer_id: str):
     customer = customer_or_404(customer_id)
