@@ -1,0 +1,1 @@
+"""The dashboards' pages (filled in below)."""
