@@ -51,18 +51,21 @@ def rebuild() -> None:
     for model in ROLLUPS:
         db.session.execute(delete(model))
     h = SegmentHistory
-    day = utc_day(h.at)
+    moves = (
+        select(
+            utc_day(h.at).label("day"),
+            func.coalesce(h.from_segment_id, FIRST_ASSIGNMENT).label("before"),
+            h.to_segment_id.label("after"),
+        )
+        .where(h.from_segment_id.is_distinct_from(h.to_segment_id))
+        .subquery("moves")
+    )
     add_to(
         SegmentMovesDaily.__table__,
         ["day", "from_segment_id", "to_segment_id"],
-        select(
-            day,
-            func.coalesce(h.from_segment_id, FIRST_ASSIGNMENT),
-            h.to_segment_id,
-            func.count(),
-        )
-        .where(h.from_segment_id.is_distinct_from(h.to_segment_id))
-        .group_by(day, func.coalesce(h.from_segment_id, FIRST_ASSIGNMENT), h.to_segment_id),
+        select(moves.c.day, moves.c.before, moves.c.after, func.count()).group_by(
+            moves.c.day, moves.c.before, moves.c.after
+        ),
     )
     changes = _changes()
     daily = (
