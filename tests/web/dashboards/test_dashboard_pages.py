@@ -57,6 +57,10 @@ def test_acquisition_counts_registrations_by_type_and_country(client, login_as, 
     assert page.status_code == 200
     assert 'data-value="2"' in text  # two tourists today
     assert "GB" in text
+    htmx = {"HX-Request": "true", "HX-Target": "dashboard"}
+    block = client.get(f"/dashboards/acquisition?by=month&from={today}", headers=htmx)
+    assert block.status_code == 200
+    assert "<h1>" not in block.get_data(as_text=True)  # the charts alone, for the swap
     only_trucks = client.get("/dashboards/acquisition.csv")
     assert only_trucks.status_code == 404
     csv = client.get(
