@@ -190,6 +190,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.compliance import bp as compliance_bp
     from portal.customers import bp as customers_bp
+    from portal.dashboards import bp as dashboards_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
     from portal.operations import bp as operations_bp
@@ -208,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(operations_bp)
+    app.register_blueprint(dashboards_bp)
 
     from portal.navigation import navigation_for
 

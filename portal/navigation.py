@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from portal.dashboards.values import DASHBOARDS
 from portal.organizations import queries as organization_queries
 from portal.organizations.access import is_external, staff_allowed
 from portal.organizations.permissions import VIEW as ORG_VIEW
@@ -18,6 +19,10 @@ def _may_open_organisations(user) -> bool:
     if is_external(user):
         return bool(organization_queries.memberships(user.id))
     return staff_allowed(user, ORG_VIEW)
+
+
+def _may_open_dashboards(user) -> bool:
+    return any(user.can(need) for need, _, _ in DASHBOARDS.values())
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
+    NavItem("Dashboards", "dashboards.index", SIGNED_IN, _may_open_dashboards),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
     NavItem("Events", "events.event_list", "admin:events:read"),

@@ -64,6 +64,8 @@ IDS: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("", "member_id"): ids("org_member"),
     ("", "role_id"): ids("org_role"),
     ("", "segment_id"): ids("segment"),
+    ("dashboards", "page"): lambda: ["acquisition", "segments", "quality", "compliance", "nope"],
+    ("dashboards", "chart"): lambda: ["registrations", "sizes", "completeness", "requests", "x"],
 }
 
 

@@ -2,7 +2,7 @@
 correlation-id and the webhook delivery's X-Request-Id header.
 
 Revision ID: 0024_operations
-Revises: 0017_home
+Revises: 0023_dashboards
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_operations"
-down_revision = "0017_home"
+down_revision = "0023_dashboards"
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,7 @@ from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 from portal.compliance.locations import ERASED
 from portal.compliance.registry import Location, Strategy, locations
 from portal.compliance.values import DataCategory
+from portal.customers import rollups as customer_rollups
 from portal.extensions import db
 
 # Short values ("NY", "US") identify no one and would mask unrelated text.
@@ -216,4 +217,6 @@ def erase(customer_id: str, categories: Iterable[DataCategory], now: datetime) -
     lines: list[dict] = []
     for location in [*scope, *containers]:
         lines.extend(_erase_location(location, customer_id, scrub, now))
+    # Erased contact details and addresses count as missing in the data-quality sums.
+    customer_rollups.refresh([customer_id])
     return lines + _scrub_quotes(quoted)

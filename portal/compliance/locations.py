@@ -149,6 +149,8 @@ register(
 )
 # Aggregate counts only: no value identifies the person once the profile is erased.
 register(Location("customer_metrics", C.SEGMENTS))
+# Which fields are filled in (flags), the registration day and country: recomputed on erasure.
+register(Location("customer_fact", C.SEGMENTS, plain=("customer_type", "country")))
 SEGMENT_IDS = ("customer_id", "from_segment_id", "to_segment_id")
 register(Location("segment_change", C.SEGMENTS, plain=("run_id", *SEGMENT_IDS)))
 register(
@@ -417,6 +419,16 @@ declare_free("approval_assignee", "Who an approval waits on: user ids and why", 
 declare_free("segment", CONFIG, "name", "description", "rule")
 declare_free("segment_rule_version", CONFIG, "name", "description", "rule", "diff", "created_by")
 declare_free("segment_recompute_run", "Timing of recompute runs", "actor")
+# Dashboard rollups: counts per day, type, country and segment, no value of any one customer.
+ROLLUP = "Counts for the dashboards, no customer's values"
+for rollup in (
+    "segment_moves_daily",
+    "segment_size",
+    "segment_size_daily",
+    "customer_completeness_by_type",
+    "customer_registrations_daily",
+):
+    declare_free(rollup, ROLLUP)
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")

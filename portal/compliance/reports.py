@@ -8,12 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Integer, case, exists, func, select
+from sqlalchemy import case, func, select
 
 from portal.compliance.deadlines import add_months, deadlines_for
 from portal.compliance.models import ConsentRecord, DataSubjectRequest
 from portal.compliance.values import CLOSED_STATUSES, ConsentPurpose
-from portal.customers.models import Customer, CustomerAddress
+from portal.customers import rollups as customer_rollups
 from portal.extensions import db
 from portal.security.models import AuditEntry
 
@@ -124,40 +124,23 @@ def consent_rates() -> list[dict]:
 
 
 def data_quality() -> list[dict]:
-    """Completeness of the required contact fields and addresses, by customer type."""
-    has_address = exists().where(CustomerAddress.customer_id == Customer.id)
-    unverified = (
-        select(func.count())
-        .where(CustomerAddress.customer_id == Customer.id, CustomerAddress.verified.is_(False))
-        .correlate(Customer)
-        .scalar_subquery()
-    )
+    """Completeness of the required contact fields and addresses, by customer type: the sums
+    portal.customers.rollups keeps, not a scan of every customer."""
 
-    def share(condition):
-        return func.sum(case((condition, 1), else_=0)).cast(Integer)
+    def share(count: int, total: int) -> str:
+        return f"{100 * count / total:.0f}%"
 
-    rows = db.session.execute(
-        select(
-            Customer.customer_type,
-            func.count(),
-            share(Customer.email.is_not(None)),
-            share(Customer.phone.is_not(None)),
-            share(has_address),
-            func.sum(unverified).cast(Integer),
-        )
-        .group_by(Customer.customer_type)
-        .order_by(Customer.customer_type)
-    )
     return [
         {
-            "customer_type": kind.value,
-            "customers": total,
-            "with_email": f"{100 * (email or 0) / total:.0f}%",
-            "with_phone": f"{100 * (phone or 0) / total:.0f}%",
-            "with_address": f"{100 * (address or 0) / total:.0f}%",
-            "unverified_addresses": unverified_count or 0,
+            "customer_type": row.customer_type.value,
+            "customers": row.customers,
+            "with_email": share(row.email, row.customers),
+            "with_phone": share(row.phone, row.customers),
+            "with_address": share(row.address, row.customers),
+            "unverified_addresses": row.unverified_addresses,
         }
-        for kind, total, email, phone, address, unverified_count in rows
+        for row in customer_rollups.completeness_by_type()
+        if row.customers
     ]
 
 

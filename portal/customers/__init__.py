@@ -4,9 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-# routes, bp.cli commands, the consumed events' handlers, the search index's listener and what
-# the event catalogue takes from customers
-from portal.customers import cli, events, handlers, search_index, views  # noqa: E402, F401
+# routes, bp.cli commands, the consumed events' handlers, the listeners of the search index and
+# the rollups, and what the event catalogue takes from customers
+from portal.customers import (  # noqa: E402, F401
+    cli,
+    events,
+    handlers,
+    rollups,
+    search_index,
+    views,
+)
 from portal.customers.queries import profile  # noqa: E402
 from portal.security import audit  # noqa: E402
 

@@ -9,9 +9,20 @@ encrypted columns. `type_data` holds exactly the fields of the customer's type (
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.customers.values import (
@@ -236,3 +247,55 @@ class PendingContactChange(db.Model):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# Counters over the customer record (portal.customers.rollups): a row per customer of what
+# the dashboards count, and its sums, which the data-quality and acquisition pages read instead
+# of scanning every customer.
+class CustomerFact(db.Model):
+    """What one customer adds to the sums: 1 per field filled in, its type, registration day
+    and country; a change to the customer moves the sums by the difference."""
+
+    __tablename__ = "customer_fact"
+
+    customer_id: Mapped[str] = mapped_column(String(CUSTOMER_ID_LENGTH), primary_key=True)
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType))
+    registered_on: Mapped[date] = mapped_column(Date)
+    country: Mapped[str] = mapped_column(String(2))  # of the default address; "" without one
+    email: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[int] = mapped_column(Integer)
+    alternative_email: Mapped[int] = mapped_column(Integer)
+    alternative_phone: Mapped[int] = mapped_column(Integer)
+    preferred_contact_time: Mapped[int] = mapped_column(Integer)
+    address: Mapped[int] = mapped_column(Integer)  # 1 when it has any address
+    verified_address: Mapped[int] = mapped_column(Integer)
+    unverified_addresses: Mapped[int] = mapped_column(Integer)  # how many
+
+
+class CompletenessByType(db.Model):
+    """Customers of a type, and how many of them have each field."""
+
+    __tablename__ = "customer_completeness_by_type"
+
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    email: Mapped[int] = mapped_column(BigInteger)
+    phone: Mapped[int] = mapped_column(BigInteger)
+    alternative_email: Mapped[int] = mapped_column(BigInteger)
+    alternative_phone: Mapped[int] = mapped_column(BigInteger)
+    preferred_contact_time: Mapped[int] = mapped_column(BigInteger)
+    address: Mapped[int] = mapped_column(BigInteger)
+    verified_address: Mapped[int] = mapped_column(BigInteger)
+    unverified_addresses: Mapped[int] = mapped_column(BigInteger)
+
+
+class RegistrationsDaily(db.Model):
+    """Customers registered on a day (UTC) of a type in a country, as they are now (an erased
+    or re-typed customer counts where it is now)."""
+
+    __tablename__ = "customer_registrations_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)

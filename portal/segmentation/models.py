@@ -4,13 +4,14 @@ the segments with their versioned rules, each customer's one primary segment and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -190,3 +191,40 @@ class NotificationCursor(db.Model):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     last_seen_id: Mapped[int] = mapped_column(BigId, default=0)
+
+
+# The rollups the segment report and the segmentation dashboard read instead of the history.
+# A trigger on segment_history (migration 0023_dashboards) keeps moves and sizes in the
+# inserting statement's transaction, so every write path counts: the engine's set-based runs,
+# overrides and their expiry. rollups.rebuild recomputes them from the history.
+FIRST_ASSIGNMENT = ""  # from_segment_id of a customer's first assignment (keys cannot be NULL)
+
+
+class SegmentMovesDaily(db.Model):
+    """Customers who moved from → to on a day (UTC)."""
+
+    __tablename__ = "segment_moves_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    from_segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    to_segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    moves: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentSize(db.Model):
+    """Members of each segment now."""
+
+    __tablename__ = "segment_size"
+
+    segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentSizeDaily(db.Model):
+    """Members of each segment at the end of a day: the nightly snapshot of SegmentSize."""
+
+    __tablename__ = "segment_size_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)

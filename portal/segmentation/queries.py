@@ -40,7 +40,10 @@ from portal.segmentation.models import (
     RecomputeRun,
     Segment,
     SegmentHistory,
+    SegmentMovesDaily,
     SegmentRuleVersion,
+    SegmentSize,
+    SegmentSizeDaily,
     SegmentType,
 )
 
@@ -182,42 +185,57 @@ def moves_between(start: datetime, end: datetime) -> Select:
 
 
 def transitions(start: datetime, end: datetime) -> dict[tuple[str | None, str], int]:
-    """(from segment name or None for a first assignment, to name) → moves in [start, end)."""
+    """(from segment name or None for a first assignment, to name) → moves on the days of
+    [start, end) (midnights, UTC), from the moves per day the history's trigger keeps."""
     before, after = aliased(Segment), aliased(Segment)
+    moves = SegmentMovesDaily
     query = (
-        select(before.name, after.name, func.count())
-        .select_from(SegmentHistory)
-        .join(after, after.id == SegmentHistory.to_segment_id)
-        .outerjoin(before, before.id == SegmentHistory.from_segment_id)
-        .where(SegmentHistory.at >= start, SegmentHistory.at < end)
-        .where(SegmentHistory.from_segment_id.is_distinct_from(SegmentHistory.to_segment_id))
+        select(before.name, after.name, func.sum(moves.moves))
+        .select_from(moves)
+        .join(after, after.id == moves.to_segment_id)
+        .outerjoin(before, before.id == moves.from_segment_id)
+        .where(moves.day >= start.date(), moves.day < end.date())
         .group_by(before.name, after.name)
     )
-    return {(f, t): n for f, t, n in db.session.execute(query)}
+    return {(f, t): int(n) for f, t, n in db.session.execute(query)}
 
 
 def distribution(
     end: datetime, days: int, points: int
 ) -> tuple[list[datetime], dict[str, list[int]]]:
-    """Members per segment at `points` moments up to `end`: the running sum of moves in minus
-    moves out, from one GROUP BY over the history."""
+    """Members per segment at `points` moments up to `end`: the latest daily snapshot before
+    each moment, and the sizes now from today on."""
     step = timedelta(days=days) / (points - 1)
     moments = [end - step * (points - 1 - i) for i in range(points)]
-    bucket = case(
-        *[(SegmentHistory.at <= m, i) for i, m in enumerate(moments)], else_=points
-    ).label("bucket")
+    # A moment at midnight closes the day before it.
+    days_of = [(m - timedelta(microseconds=1)).date() for m in moments]
     names = dict(db.session.execute(select(Segment.id, Segment.name)).all())
     series = {name: [0] * points for name in names.values()}
-    for column, sign in ((SegmentHistory.to_segment_id, 1), (SegmentHistory.from_segment_id, -1)):
-        query = (
-            select(column, bucket, func.count())
-            .where(column.is_not(None))
-            .where(SegmentHistory.from_segment_id.is_distinct_from(SegmentHistory.to_segment_id))
-            .group_by(column, bucket)
+    snap = SegmentSizeDaily
+    today = utcnow().date()
+    # The last snapshot on or before the first day, then every one up to the last day.
+    baseline = (
+        select(snap.segment_id, func.max(snap.day).label("day"))
+        .where(snap.day <= days_of[0])
+        .group_by(snap.segment_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(snap.segment_id, snap.day, snap.members)
+        .join(baseline, (baseline.c.segment_id == snap.segment_id) & (baseline.c.day == snap.day))
+        .union_all(
+            select(snap.segment_id, snap.day, snap.members).where(
+                snap.day > days_of[0], snap.day <= days_of[-1]
+            )
         )
-        for segment_id, index, count in db.session.execute(query):
-            for i in range(index, points):
-                series[names[segment_id]][i] += sign * count
+        .order_by("day")
+    ).all()
+    now = dict(db.session.execute(select(SegmentSize.segment_id, SegmentSize.members)).all())
+    for i, day in enumerate(days_of):
+        sizes = now if day >= today else {s: n for s, d, n in rows if d <= day}
+        for segment_id, members in sizes.items():
+            if segment_id in names:
+                series[names[segment_id]][i] = members
     return moments, series
 
 

@@ -1,0 +1,163 @@
+"""The dashboards at a million customers: each page's p50/p95 beside the two pages they
+replace the scans of, the full rebuild, and what keeping the rollups adds to registration and
+to the event intake.
+
+`python -m bench.dashboards` on a copy of the 1M-customer database ($BENCH_DASHBOARDS_URL,
+default bench_dash; made with `CREATE DATABASE bench_dash TEMPLATE bench_1m`, written to) with
+the SECRET_KEY its encrypted fields were written with ($BENCH_SECRET_KEY, default "x"). Migrates
+it, rebuilds the rollups (timed), gives every segment a year of daily size snapshots, then
+times `--requests` views of each page as an administrator, `--registrations` registrations and
+`--events` OrderPlaced over HTTP, each with the rollups kept and without (the completeness
+listener unhooked, the segment_history trigger disabled). Targets (issue #20): pages p95
+< 200 ms, rebuild < 5 min, upkeep < 10 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import time
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from bench.events import bench_intake_http
+from bench.home_page import summary, timings
+from portal import create_app
+from portal.customers import hooks
+from portal.customers import rollups as customer_rollups
+from portal.customers.services import register_customer
+from portal.customers.values import ContactInfo, CustomerType, NewCustomer
+from portal.dashboards.rollups import rebuild_all
+from portal.extensions import db
+from portal.models import utcnow
+from portal.security.models import AuthSession, Role, User
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_dash"
+PAGES = (
+    "/compliance/reports",
+    "/segments/report",
+    "/dashboards/acquisition",
+    "/dashboards/acquisition?by=day&type=TOURIST&country=us",
+    "/dashboards/segments",
+    "/dashboards/segments?from=2026-01-01",
+    "/dashboards/quality",
+    "/dashboards/compliance",
+)
+TRIGGER = "segment_history_rollup"
+YEAR_OF_SNAPSHOTS = """
+INSERT INTO segment_size_daily (day, segment_id, members)
+SELECT day::date, segment_id, members
+FROM segment_size, generate_series(current_date - 365, current_date - 1, interval '1 day') AS day
+ON CONFLICT DO NOTHING
+"""
+
+
+def administrator() -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == "bench-dashboards@efi.example"))
+    if user is None:
+        role = db.session.scalar(sa.select(Role).where(Role.name == "administrator"))
+        user = User(email="bench-dashboards@efi.example", name="Bench Admin", roles=[role])
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
+def signed_in(app, user: User):
+    session_id = f"bench-{os.urandom(6).hex()}"
+    db.session.add(AuthSession(id=session_id, user=user, method="bench"))
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(_user_id=session_id, _fresh=True, seen=utcnow().isoformat())
+    return client
+
+
+@contextlib.contextmanager
+def without_rollups():
+    """Registration and intake as they were before the rollups."""
+    hooks._listeners.remove(customer_rollups.refresh)
+    db.session.execute(
+        sa.text("ALTER TABLE segment_history DISABLE TRIGGER segment_history_rollup")
+    )
+    db.session.commit()
+    try:
+        yield
+    finally:
+        hooks._listeners.append(customer_rollups.refresh)
+        db.session.execute(sa.text(f"ALTER TABLE segment_history ENABLE TRIGGER {TRIGGER}"))
+        db.session.commit()
+
+
+def registrations(user: User, count: int) -> float:
+    """Registrations per second through the service (one transaction each)."""
+    started = time.perf_counter()
+    for _ in range(count):
+        tag = os.urandom(5).hex()
+        register_customer(
+            user,
+            NewCustomer(
+                name=f"Bench {tag}",
+                customer_type=CustomerType.TOURIST,
+                contact=ContactInfo(email=f"bench-{tag}@example.org"),
+                type_data={"first_encounter": "Bench"},
+            ),
+        )
+    return count / (time.perf_counter() - started)
+
+
+def intake(app, count: int, user: User) -> float:
+    ids = list(db.session.scalars(sa.text("SELECT id FROM customer LIMIT 10000")))
+    started = time.perf_counter()
+    bench_intake_http(app, count, ids, user)
+    return count / (time.perf_counter() - started)
+
+
+def upkeep(what: str, measure, rounds: int = 2) -> None:
+    """Rates without and with the rollups, alternated so that load drifting on a shared
+    machine falls on both."""
+    kept, bare = [], []
+    for _ in range(rounds):
+        with without_rollups():
+            bare.append(measure())
+        kept.append(measure())
+    with_, without = sum(kept) / rounds, sum(bare) / rounds
+    print(
+        f"  {what}: {with_:.1f} with rollups, {without:.1f} without "
+        f"({100 * (without / with_ - 1):+.1f} % upkeep)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--registrations", type=int, default=100)
+    parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--skip-rebuild", action="store_true")
+    args = parser.parse_args(argv)
+    url = os.environ.get("BENCH_DASHBOARDS_URL", DEFAULT_URL)
+    secret = os.environ.get("BENCH_SECRET_KEY", "x")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+        customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
+        print(f"dashboards, PostgreSQL {db.engine.url.database}, {customers:,} customers")
+        if not args.skip_rebuild:
+            started = time.perf_counter()
+            rebuild_all()
+            print(f"  full rebuild of the rollups: {time.perf_counter() - started:.1f} s")
+        db.session.execute(sa.text(YEAR_OF_SNAPSHOTS))
+        db.session.commit()
+        user = administrator()
+        client = signed_in(app, user)
+        for page in PAGES:
+            print(f"  {page:58} {summary(timings(client, page, args.requests))}")
+        upkeep("registrations/s", lambda: registrations(user, args.registrations))
+        upkeep("intake OrderPlaced/s", lambda: intake(app, args.events, user))
+        db.session.remove()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Counters over the customer record: a row per customer (CustomerFact) of what it adds to the
+sums the dashboards read, completeness per customer type and registrations per day, type and
+country.
+
+A customer service's change reaches `refresh` through the customers_changed hook, in its
+transaction: the changed customers' old rows are subtracted from the sums, recomputed from the
+customer tables and added back, all set-based. `rebuild` recomputes everything from scratch
+(the dashboards' rebuild command, after the demo loader's COPY)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Integer, case, delete, func, select, true
+
+from portal.counters import add_to, utc_day
+from portal.customers import hooks
+from portal.customers.models import (
+    CompletenessByType,
+    Customer,
+    CustomerAddress,
+    CustomerFact,
+    RegistrationsDaily,
+)
+from portal.extensions import db
+
+# The contact fields counted: filled in means not NULL.
+CONTACT_FIELDS = (
+    "email",
+    "phone",
+    "alternative_email",
+    "alternative_phone",
+    "preferred_contact_time",
+)
+ADDRESS_FIELDS = ("address", "verified_address", "unverified_addresses")
+FIELDS = (*CONTACT_FIELDS, *ADDRESS_FIELDS)
+NO_COUNTRY = ""
+
+
+def _facts(selection: ColumnElement):
+    """Each selected customer's fact row, from the customer tables: its addresses grouped once
+    (no subquery per customer)."""
+    a = CustomerAddress
+    addresses = (
+        select(
+            a.customer_id,
+            func.count().label("address"),
+            func.sum(case((a.verified.is_(True), 1), else_=0)).label("verified"),
+            func.coalesce(
+                func.min(case((a.is_default.is_(True), a.country))), func.min(a.country)
+            ).label("country"),
+        )
+        .where(a.customer_id.in_(select(Customer.id).where(selection)))
+        .group_by(a.customer_id)
+        .subquery("addresses")
+    )
+    count = func.coalesce(addresses.c.address, 0)
+    verified = func.coalesce(addresses.c.verified, 0)
+    return (
+        select(
+            Customer.id,
+            Customer.customer_type,
+            utc_day(Customer.created_at),
+            func.coalesce(addresses.c.country, NO_COUNTRY),
+            *[case((getattr(Customer, n).is_not(None), 1), else_=0) for n in CONTACT_FIELDS],
+            case((count > 0, 1), else_=0),
+            case((verified > 0, 1), else_=0),
+            (count - verified).cast(Integer),
+        )
+        .outerjoin(addresses, addresses.c.customer_id == Customer.id)
+        .where(selection)
+    )
+
+
+def _add(sign: int, selection: ColumnElement) -> None:
+    """Add the selected fact rows, times `sign`, to both sums."""
+    f = CustomerFact
+    total = (func.count() * sign).cast(Integer)
+    add_to(
+        CompletenessByType.__table__,
+        ["customer_type"],
+        select(
+            f.customer_type,
+            total,
+            *[(func.sum(getattr(f, n)) * sign).cast(Integer) for n in FIELDS],
+        )
+        .where(selection)
+        .group_by(f.customer_type),
+    )
+    add_to(
+        RegistrationsDaily.__table__,
+        ["day", "customer_type", "country"],
+        select(f.registered_on, f.customer_type, f.country, total)
+        .where(selection)
+        .group_by(f.registered_on, f.customer_type, f.country),
+    )
+
+
+def _store(selection: ColumnElement) -> None:
+    table = CustomerFact.__table__
+    db.session.execute(
+        table.insert().from_select([c.name for c in table.columns], _facts(selection))
+    )
+
+
+def refresh(
+    customer_ids: Sequence[str] | None = None, *, where: ColumnElement | None = None, **_
+) -> None:
+    """The named customers (or those matching `where`) changed: move their rows and the sums."""
+    chosen = Customer.id.in_(customer_ids) if customer_ids is not None else where
+    if chosen is None:
+        return
+    mine = CustomerFact.customer_id.in_(select(Customer.id).where(chosen))
+    _add(-1, mine)
+    db.session.execute(delete(CustomerFact).where(mine))
+    _store(chosen)
+    _add(1, mine)
+
+
+def rebuild() -> None:
+    """The fact rows and both sums from the customer tables, set-based."""
+    for model in (CustomerFact, CompletenessByType, RegistrationsDaily):
+        db.session.execute(delete(model))
+    _store(true())
+    _add(1, true())
+
+
+def completeness_by_type() -> list[CompletenessByType]:
+    return list(
+        db.session.scalars(select(CompletenessByType).order_by(CompletenessByType.customer_type))
+    )
+
+
+hooks.on_customers_changed(refresh)
