@@ -62,6 +62,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import portal.approvals.models
     import portal.compliance.models
     import portal.customers.models
+    import portal.duplicates.models
     import portal.events.models
     import portal.organizations.models
     import portal.segmentation.models  # noqa: F401
@@ -192,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.compliance import bp as compliance_bp
     from portal.customers import bp as customers_bp
+    from portal.duplicates import bp as duplicates_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
     from portal.organizations import bp as organizations_bp
@@ -208,6 +210,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)
+    app.register_blueprint(duplicates_bp)
 
     from portal.navigation import navigation_for
 

@@ -243,6 +243,38 @@ PUBLISHED: dict[str, EventType] = {
             ),
         },
     ),
+    "CustomerMerged": EventType(
+        "Duplicate customer records were combined: references to the secondary ids now belong "
+        "to the primary, and the secondary ids resolve to it (an undo publishes "
+        "CustomerMergeUndone)",
+        {
+            "primaryCustomerId": CUSTOMER_ID,
+            "secondaryCustomerIds": Field(
+                "array", "The merged customers' ids", ["cust-0a4e1b3c-9d2f-4e5a"]
+            ),
+            "mergedDataSummary": Field(
+                "object",
+                "`fields`: field → the record its value came from (primary or secondary); "
+                "`moved`: table → rows moved to the primary",
+                {"fields": {"phone": "secondary"}, "moved": {"customer_order": 3}},
+            ),
+            "mergeId": Field(
+                "uuid", "The merge, for its undo", "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+            ),
+            "mergedAt": _at("When"),
+        },
+    ),
+    "CustomerMergeUndone": EventType(
+        "A merge was reversed: the secondary customers exist again with their own references",
+        {
+            "primaryCustomerId": CUSTOMER_ID,
+            "secondaryCustomerIds": Field(
+                "array", "The restored customers' ids", ["cust-0a4e1b3c-9d2f-4e5a"]
+            ),
+            "mergeId": Field("uuid", "The merge undone", "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"),
+            "undoneAt": _at("When"),
+        },
+    ),
 }
 # The name the customer services and their tests know the published events by.
 CATALOGUE = PUBLISHED
