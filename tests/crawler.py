@@ -64,6 +64,8 @@ IDS: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("", "member_id"): ids("org_member"),
     ("", "role_id"): ids("org_role"),
     ("", "segment_id"): ids("segment"),
+    ("duplicates", "candidate_id"): ids("duplicate_candidate"),
+    ("duplicates", "merge_id"): ids("customer_merge"),
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -192,7 +193,8 @@ def settings():
 def _linker(table: pa.Table, model: dict | object):
     from splink import DuckDBAPI, Linker
 
-    connection = duckdb.connect()
+    # Spills go to the system's temporary directory, not the working directory.
+    connection = duckdb.connect(config={"temp_directory": tempfile.gettempdir()})
     connection.register("standardised", table)
     blocks = ", ".join(
         f"CASE WHEN count(*) OVER (PARTITION BY {c}) <= {BLOCK_LIMIT} THEN {c} END AS {c}_block"
@@ -219,12 +221,16 @@ def train(table: pa.Table, path: Path = MODEL_PATH) -> dict:
         [block_on(*rule) for rule in sure if present.issuperset(rule)], recall=0.8
     )
     training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    # Each EM run blocks on one field and so learns the weights of all the others.
-    for column in ("phone_key", "sorted_name", "email_key", "postcode_key"):
+    # Each EM run blocks on one field (its capped copy) and so learns the weights of the others.
+    for column in ("phone_key", "sorted_name", "email_key"):
         if column in present:
             training.estimate_parameters_using_expectation_maximisation(
-                block_on(column), estimate_without_term_frequencies=True
+                block_on(f"{column}_block"), estimate_without_term_frequencies=True
             )
+    if "email_key" not in present:  # FEBRL-like data: no contact details to block on
+        training.estimate_parameters_using_expectation_maximisation(
+            block_on("postcode_key"), estimate_without_term_frequencies=True
+        )
     model = linker.misc.save_model_to_json(str(path), overwrite=True)
     _model.cache_clear()
     return model

@@ -13,6 +13,7 @@ stays ciphertext), so an undo writes back exactly what was there.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -138,10 +139,10 @@ def from_json(value: object) -> object:
     return value
 
 
-def dump(table_name: str, where: ColumnElement | None = None) -> list[dict]:
-    """Rows as stored, JSON-ready."""
+def dump(table_name: str, where: Callable[[Table], ColumnElement]) -> list[dict]:
+    """The rows `where(table)` picks, as stored, JSON-ready."""
     table = stored(table_name)
-    query = select(table) if where is None else select(table).where(where)
+    query = select(table).where(where(table))
     return [{k: to_json(v) for k, v in row._mapping.items()} for row in db.session.execute(query)]
 
 
@@ -158,17 +159,22 @@ def _key(ref: Reference) -> list[Column]:
     return [c for c in ref.table.primary_key.columns if c is not ref.column]
 
 
-def conflicting(ref: Reference, secondary_id: str, primary_id: str) -> ColumnElement | None:
-    """The secondary's rows whose move would collide with a row of the primary."""
+def conflicting(ref: Reference, secondary_id: str, primary_id: str):
+    """The secondary's rows whose move would collide with a row of the primary, as a
+    condition on `table` (the table itself or its stored form); None when none can."""
     if not ref.unique_with:
         return None
-    other = ref.table.alias("survivor")
-    clashes = []
-    for columns in ref.unique_with:
-        same = [other.c[ref.column.name] == primary_id]
-        same += [other.c[c.name] == c for c in columns]
-        clashes.append(exists().where(and_(*same)))
-    return and_(ref.column == secondary_id, or_(*clashes))
+
+    def where(table: Table) -> ColumnElement:
+        other = ref.table.alias("survivor")
+        clashes = []
+        for columns in ref.unique_with:
+            same = [other.c[ref.column.name] == primary_id]
+            same += [other.c[c.name] == table.c[c.name] for c in columns]
+            clashes.append(exists().where(and_(*same)))
+        return and_(table.c[ref.column.name] == secondary_id, or_(*clashes))
+
+    return where
 
 
 def move(secondary_id: str, primary_id: str) -> tuple[dict, dict]:
@@ -185,7 +191,7 @@ def move(secondary_id: str, primary_id: str) -> tuple[dict, dict]:
                 raise ValueError(ref.table.name)
             if rows:
                 removed.setdefault(ref.table.name, []).extend(rows)
-                db.session.execute(delete(ref.table).where(clash))
+                db.session.execute(delete(ref.table).where(clash(ref.table)))
         key = _key(ref)
         keys = [
             [to_json(v) for v in row]

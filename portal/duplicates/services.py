@@ -181,8 +181,8 @@ def merge(user, request: MergeRequest, now: datetime | None = None) -> CustomerM
         for field in MERGED_FIELDS
     }
     values = {f: getattr(secondary, f) for f in MERGED_FIELDS if chosen[f] == "secondary"}
-    primary_before = relocation.dump("customer", Customer.id == primary.id)[0]
-    secondary_row = relocation.dump("customer", Customer.id == secondary.id)[0]
+    primary_before = relocation.dump("customer", lambda t: t.c.id == primary.id)[0]
+    secondary_row = relocation.dump("customer", lambda t: t.c.id == secondary.id)[0]
 
     hooks.customers_merged(secondary.id, primary.id)
     try:
@@ -198,7 +198,7 @@ def merge(user, request: MergeRequest, now: datetime | None = None) -> CustomerM
         setattr(primary, field, value)
     primary.updated_at = now
     db.session.flush()
-    primary_after = relocation.dump("customer", Customer.id == primary.id)[0]
+    primary_after = relocation.dump("customer", lambda t: t.c.id == primary.id)[0]
 
     summary = {
         "fields": {f: chosen[f] for f in MERGED_FIELDS if getattr(primary, f) is not None},
@@ -245,7 +245,7 @@ def merge(user, request: MergeRequest, now: datetime | None = None) -> CustomerM
         "CustomerMerged",
         primary.id,
         {
-            "primaryCustomerId": primary.id,
+            "customerId": primary.id,
             "secondaryCustomerIds": [secondary.id],
             "mergedDataSummary": summary,
             "mergeId": record.id,
@@ -328,7 +328,7 @@ def unmerge(user, merge_id: str, version: int, now: datetime | None = None) -> C
         "CustomerMergeUndone",
         record.primary_id,
         {
-            "primaryCustomerId": record.primary_id,
+            "customerId": record.primary_id,
             "secondaryCustomerIds": [record.secondary_id],
             "mergeId": record.id,
             "undoneAt": now.isoformat(),
@@ -343,7 +343,7 @@ def unmerge(user, merge_id: str, version: int, now: datetime | None = None) -> C
 def _restore_primary(primary_id: str, before: dict, after: dict) -> None:
     """The primary's fields the merge set go back, unless changed since; when nothing changed
     since, the row is exactly as before the merge (version and update time included)."""
-    now = relocation.dump("customer", Customer.id == primary_id)[0]
+    now = relocation.dump("customer", lambda t: t.c.id == primary_id)[0]
     if now["version_id"] == after["version_id"]:
         values = before
     else:

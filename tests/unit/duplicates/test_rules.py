@@ -41,7 +41,9 @@ def test_phones_addresses_and_birthdays_are_standardised():
 def test_business_ids_are_compared_by_a_keyed_hash_of_their_standard_form():
     key = rules.derived_key("secret")
     assert rules.keyed_hash(key, "12-3456789") == rules.keyed_hash(key, "123 456 789")
-    assert rules.keyed_hash(key, "12-3456789") != rules.keyed_hash(rules.derived_key("x"), "123456789")
+    assert rules.keyed_hash(key, "12-3456789") != rules.keyed_hash(
+        rules.derived_key("x"), "123456789"
+    )
     assert "123456789" not in rules.keyed_hash(key, "12-3456789")
     assert rules.keyed_hash(key, "") is None
 
