@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union
+from sqlalchemy import Connection, case, func, literal, or_, select, union
 from sqlalchemy.orm import aliased
 
 from portal.customers.models import Customer, CustomerAddress, CustomerPreference
 from portal.customers.models import customer_search_term as terms
-from portal.customers.search_index import query_words
+from portal.customers.search_index import EMAIL, NAME, fold, query_words
 from portal.duplicates import rules
 from portal.duplicates.matching import Identity
 from portal.duplicates.models import CustomerMerge, DuplicateCandidate
@@ -97,34 +97,37 @@ def identities_of(customer_ids: list[str]) -> list[Identity]:
 
 
 def likely_matches(name: str, email: str | None, phone: str | None) -> list[str]:
-    """The customers a new registration may duplicate, by index only: the same e-mail or phone,
-    or a name word (the directory's search terms) together with one more of the name's words
-    or the same phone/e-mail. At most CANDIDATE_LIMIT ids."""
+    """The customers a new registration may duplicate, by index only (the directory's search
+    terms and the phone index): the same e-mail or phone, or one of the name's two longest
+    words exactly with the other's first three letters (in either order, so swapped names and
+    a typo in one word are found). At most CANDIDATE_LIMIT ids, which the model then scores."""
     found = []
-    if email:
-        found.append(select(Customer.id).where(func.lower(Customer.email) == email.lower()))
-    if phone:
-        found.append(select(Customer.id).where(Customer.phone == phone))
-    words = sorted(set(query_words(name)), key=len, reverse=True)[:3]
-    if len(words) >= 2:
-        first, second = terms.alias("first"), terms.alias("second")
+    if email:  # the directory's e-mail term: case and accents folded
         found.append(
-            select(first.c.customer_id)
-            .join(
-                second,
-                and_(
-                    second.c.customer_id == first.c.customer_id,
-                    second.c.term.in_(words[1:]),
-                ),
-            )
-            .where(first.c.term == words[0])
-            .limit(CANDIDATE_LIMIT)
+            select(terms.c.customer_id.label("id")).where(terms.c.term == EMAIL + fold(email))
         )
+    if phone:
+        found.append(select(Customer.id.label("id")).where(Customer.phone == phone))
+    words = sorted(set(query_words(name)), key=len, reverse=True)[:2]
+    if len(words) == 2:
+        # One word exact, the other by its first letters: a typo later in either still finds.
+        for exact, typed in (words, words[::-1]):
+            first, second = terms.alias("first"), terms.alias("second")
+            found.append(
+                select(first.c.customer_id.label("id"))
+                .join(second, second.c.customer_id == first.c.customer_id)
+                .where(
+                    first.c.term == NAME + exact,
+                    second.c.term.startswith(NAME + typed[:3], autoescape=True),
+                )
+            )
     elif words:
-        found.append(select(terms.c.customer_id).where(terms.c.term == words[0]).limit(10))
+        found.append(select(terms.c.customer_id.label("id")).where(terms.c.term == NAME + words[0]))
     if not found:
         return []
-    return list(db.session.scalars(union(*found).limit(CANDIDATE_LIMIT)))
+    # Each look-up limited on its own (a common name must not crowd out the same e-mail).
+    parts = [select(part.limit(CANDIDATE_LIMIT).subquery().c.id) for part in found]
+    return list(dict.fromkeys(db.session.scalars(union(*parts))))[:CANDIDATE_LIMIT]
 
 
 def survivor_of(customer_ids: list[str]) -> dict[str, str]:

@@ -8,12 +8,6 @@ from portal.duplicates import relocation
 from portal.extensions import db
 
 
-def _names_customer(column: sa.Column) -> bool:
-    return column.name == "customer_id" or any(
-        fk.target_fullname == "customer.id" for fk in column.foreign_keys
-    )
-
-
 def test_every_column_naming_a_customer_is_moved_or_left_for_a_reason():
     schema = sa.MetaData()
     schema.reflect(db.engine)
@@ -21,7 +15,7 @@ def test_every_column_naming_a_customer_is_moved_or_left_for_a_reason():
         f"{table.name}.{column.name}"
         for table in schema.sorted_tables
         for column in table.columns
-        if _names_customer(column)
+        if relocation.names_customer(column)
     }
     moved = {ref.name for ref in relocation.references()}
     assert in_database <= moved | set(relocation.NOT_MOVED)
