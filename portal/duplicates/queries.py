@@ -84,8 +84,8 @@ def _identity(row) -> Identity:
 
 def identities(connection: Connection, batch: int = 20_000) -> Iterator[list[Identity]]:
     """Every customer's identifying fields, in batches, from one streamed statement."""
-    result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-        _identity_query()
+    result = connection.execute(
+        _identity_query(), execution_options={"stream_results": True, "yield_per": batch}
     )
     for rows in result.partitions():
         yield [_identity(row) for row in rows]
