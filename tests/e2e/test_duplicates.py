@@ -41,7 +41,8 @@ def test_registration_warns_of_a_likely_duplicate(page: Page, make_user, marcia,
     page.get_by_label("E-mail", exact=True).fill("Marcia.Campbell@example.org")
     page.get_by_label("E-mail", exact=True).press("Tab")
     warning = page.locator("#duplicate-warning")
-    expect(warning).to_contain_text("This looks like Marcia Campbell")
+    # the first check loads the model: give a busy machine time
+    expect(warning).to_contain_text("This looks like Marcia Campbell", timeout=30_000)
     expect(warning.get_by_role("link", name="Open")).to_have_attribute(
         "href", re.compile(marcia.id)
     )
@@ -64,7 +65,7 @@ def test_review_merge_and_undo(page: Page, make_user, staff, marcia, js_errors):
     page.goto("/")
     page.get_by_role("link", name="Duplicates").first.click()
     expect(page.get_by_role("heading", name="Duplicate customers")).to_be_visible()
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review", exact=True).click()
     expect(page.locator(".explanation")).to_contain_text("same phone")
     expect(page.locator(".merge-preview")).to_contain_text("Campbell Marcia")
     page.keyboard.press("m")  # the merge shortcut
