@@ -58,6 +58,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import portal.approvals.models
     import portal.compliance.models
     import portal.customers.models
+    import portal.duplicates.models
     import portal.events.models
     import portal.organizations.models
     import portal.segmentation.models  # noqa: F401
@@ -191,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.compliance import bp as compliance_bp
     from portal.customers import bp as customers_bp
     from portal.dashboards import bp as dashboards_bp
+    from portal.duplicates import bp as duplicates_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
     from portal.operations import bp as operations_bp
@@ -210,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp)
     app.register_blueprint(operations_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(duplicates_bp)
 
     from portal.navigation import navigation_for
 

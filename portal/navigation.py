@@ -38,6 +38,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "home.index", SIGNED_IN),
     NavItem("Customers", "customers.customer_list", "customer:read"),
     NavItem("Review queue", "customers.review_queue", "customer:read"),
+    NavItem("Duplicates", "duplicates.queue", "customer:manage"),
     NavItem("Organisations", "organizations.organization_list", ORG_VIEW, _may_open_organisations),
     # Everyone: the queues are scoped per person; portal.js adds the waiting count.
     NavItem("Approvals", "approvals.queue", SIGNED_IN),

@@ -66,6 +66,8 @@ IDS: dict[tuple[str, str], Callable[[], list[str]]] = {
     ("", "segment_id"): ids("segment"),
     ("dashboards", "page"): lambda: ["acquisition", "segments", "quality", "compliance", "nope"],
     ("dashboards", "chart"): lambda: ["registrations", "sizes", "completeness", "requests", "x"],
+    ("duplicates", "candidate_id"): ids("duplicate_candidate"),
+    ("duplicates", "merge_id"): ids("customer_merge"),
 }
 
 

@@ -80,4 +80,36 @@ def build_world() -> World:
             requester_email="requester@example.com",
         ),
     )
+    _duplicates(admin)
     return world
+
+
+def _duplicates(admin: User) -> None:
+    """A pair to review and a merge to undo (the matcher's own finds are its tests' business)."""
+    from portal.customers.models import Customer
+    from portal.duplicates import services
+    from portal.duplicates.models import DuplicateCandidate
+    from portal.duplicates.values import CandidateSource, CandidateStatus, MergeRequest
+
+    people = [
+        c
+        for c in db.session.scalars(sa.select(Customer).order_by(Customer.id))
+        if not c.customer_type.is_b2b
+    ]
+    for a, b in ((people[0], people[1]), (people[2], people[3])):
+        db.session.add(
+            DuplicateCandidate(
+                customer_a=a.id,
+                customer_b=b.id,
+                probability=0.97,
+                match_weight=5.0,
+                weights=[{"field": "phone", "label": "same phone", "weight": 5.0}],
+                status=CandidateStatus.OPEN,
+                source=CandidateSource.SCAN,
+            )
+        )
+    db.session.commit()
+    services.merge(
+        admin,
+        MergeRequest(people[2].id, people[3].id, people[2].version_id, people[3].version_id),
+    )

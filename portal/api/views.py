@@ -10,6 +10,7 @@ from portal.api import bp, queries
 from portal.api.bodies import Invalid
 from portal.api.openapi import MAX_BATCH, document
 from portal.api.tokens import require_token
+from portal.customers.hooks import survivor_of
 from portal.errors import error_response
 from portal.events import intake
 from portal.extensions import db
@@ -45,7 +46,8 @@ def openapi():
 @customer_lookup
 @require_token("customers:read")
 def customer_get(customer_id: str):
-    found = queries.customer_by_id(customer_id)
+    # A merged customer's id answers with the survivor (whose `id` tells the client).
+    found = queries.customer_by_id(survivor_of(customer_id) or customer_id)
     return jsonify(found) if found else error_response(404, "No such customer.")
 
 

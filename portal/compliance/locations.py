@@ -115,6 +115,37 @@ register(
         plain=("requested_by",),
     )
 )
+
+
+# Duplicates (portal.duplicates): a pair names two customers, a merge two; the rows of either go.
+def _either(first: str, second: str):
+    return lambda table, customer_id: or_(
+        table.c[first] == customer_id, table.c[second] == customer_id
+    )
+
+
+# A candidate pair's explanation quotes both customers' standardised names and contact values.
+register(
+    Location(
+        "duplicate_candidate",
+        C.IDENTITY,
+        fields=(Field("weights", S.SCRUB, exported=False),),
+        delete_rows=True,
+        link=_either("customer_a", "customer_b"),
+        plain=("customer_a", "customer_b", "status", "source", "resolved_by"),
+    )
+)
+# A merge keeps the merged customer's rows as they were, for its undo (30 days); erasing either
+# customer ends the possibility of undoing it (the undo record goes, the merge stays).
+register(
+    Location(
+        "customer_merge",
+        C.IDENTITY,
+        fields=(Field("undo", S.REWRITE, {}, exported=False),),
+        link=_either("primary_id", "secondary_id"),
+        plain=("primary_id", "secondary_id", "summary", "merged_by", "undone_by"),
+    )
+)
 # Kept as rows: interaction counts feed segmentation metrics and activity dates.
 register(
     Location(

@@ -70,6 +70,12 @@ SEGMENT = Field(
     "`segmentType` (B2C or B2B) and `specificSegment` (the segment's name)",
     {"segmentType": "B2C", "specificSegment": "Loyal diaspora"},
 )
+PRIMARY_ID = Field(
+    "string",
+    "The primary (surviving) customer's id (`cust-` + UUID)",
+    "cust-7d0c6f0e-3b5e-4c1e",
+    extra={"maxLength": Supplied("customer_id_length")},
+)
 WHEN = "2026-11-28T14:03:00+00:00"
 EVENT_ID = Field("uuid", "Same as the envelope's eventId", "5b1f0b7e-2f0a-4d47-9a43-0e1c2d3e4f50")
 ADMIN = Field("string", "The staff user who acted", "3f6e2a9c-1c1b-4d0e-8a57-6d2b9b1f2a10")
@@ -241,6 +247,38 @@ PUBLISHED: dict[str, EventType] = {
             "completionStatus": Field(
                 "string", "Outcome", "SUCCESS", enum=("SUCCESS", "PARTIAL", "FAILED")
             ),
+        },
+    ),
+    "CustomerMerged": EventType(
+        "Duplicate customer records were combined: references to the secondary ids now belong "
+        "to the primary, and the secondary ids resolve to it (an undo publishes "
+        "CustomerMergeUndone)",
+        {
+            "customerId": PRIMARY_ID,
+            "secondaryCustomerIds": Field(
+                "array", "The merged customers' ids", ["cust-0a4e1b3c-9d2f-4e5a"]
+            ),
+            "mergedDataSummary": Field(
+                "object",
+                "`fields`: field → the record its value came from (primary or secondary); "
+                "`moved`: table → rows moved to the primary",
+                {"fields": {"phone": "secondary"}, "moved": {"customer_order": 3}},
+            ),
+            "mergeId": Field(
+                "uuid", "The merge, for its undo", "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+            ),
+            "mergedAt": _at("When"),
+        },
+    ),
+    "CustomerMergeUndone": EventType(
+        "A merge was reversed: the secondary customers exist again with their own references",
+        {
+            "customerId": PRIMARY_ID,
+            "secondaryCustomerIds": Field(
+                "array", "The restored customers' ids", ["cust-0a4e1b3c-9d2f-4e5a"]
+            ),
+            "mergeId": Field("uuid", "The merge undone", "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"),
+            "undoneAt": _at("When"),
         },
     ),
 }

@@ -88,3 +88,19 @@ def moment(value: str) -> datetime:
 def releases(event_type: str, key: Callable[[dict], str]) -> None:
     """Taking in an event of this type applies the parked events awaiting `key(payload)`."""
     consumer(event_type).releases = key
+
+
+# Rewriters of consumed payloads before any handler sees them (duplicates: an id of a merged
+# customer becomes its survivor's). They change the payloads in place, a run at a time.
+PayloadResolver = Callable[[list[dict]], None]
+RESOLVERS: list[PayloadResolver] = []
+
+
+def resolves_payloads(resolver: PayloadResolver) -> PayloadResolver:
+    RESOLVERS.append(resolver)
+    return resolver
+
+
+def resolve_payloads(payloads: list[dict]) -> None:
+    for resolver in RESOLVERS:
+        resolver(payloads)

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.domain import Refusal
-from portal.events.handlers import CONSUMERS, Awaiting, Consumer
+from portal.events.handlers import CONSUMERS, Awaiting, Consumer, resolve_payloads
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM
 from portal.events.schema import problems
@@ -93,6 +93,7 @@ def consume(message: object, source: str, *, isolated: bool = False) -> str:
     try:
         with db.session.begin_nested() if isolated else nullcontext():
             consumer = CONSUMERS[event["type"]]
+            resolve_payloads([event["payload"]])
             consumer.apply(event["payload"])
             db.session.add(InboxEvent(event_id=event["eventId"], type=event["type"], source=source))
             db.session.flush()
@@ -160,6 +161,7 @@ def take_run(events: list[dict], source: str, consumer: Consumer) -> list[str | 
             )
         )
     )
+    resolve_payloads([e["payload"] for e in events])
     refusals = consumer.batch.refusals([e["payload"] for e in events])
     outcomes: list[str | Refused] = []
     taken = []

@@ -51,6 +51,12 @@
     group.hidden = !open;
   }
 
+  // "It's a different person": the registration form's duplicate warning goes away.
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest(".dismiss-warning");
+    if (dismiss) { dismiss.closest(".notice").remove(); }
+  });
+
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".tree-toggle");
     if (!toggle) { return; }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
@@ -13,6 +13,7 @@ from portal.customers.forms.profile import (
     profile_form,
     status_form,
 )
+from portal.customers.hooks import survivor_of
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.rules import TRANSITIONS, new_customer_errors
 from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
@@ -85,6 +86,8 @@ def customer_validate():
 @customer_lookup
 @require("customer:read")
 def profile(customer_id: str):
+    if (survivor := survivor_of(customer_id)) is not None:  # merged: its bookmark still works
+        return redirect(url_for("customers.profile", customer_id=survivor, **request.args), 301)
     customer = customer_or_404(customer_id)
     tabs = visible_tabs(current_user)
     tab = request.args.get("tab", "overview")
