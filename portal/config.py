@@ -47,6 +47,10 @@ class Config:
     LOCAL_ACCOUNTS_ENABLED = _env_bool("LOCAL_ACCOUNTS_ENABLED", True)
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
     LOGIN_LOCKOUT = _env_minutes("LOGIN_LOCKOUT_MINUTES", 15)
+    # argon2 hashes running at once per process, and how long a sign-in waits for one (503
+    # after): a storm of sign-ins then cannot take every core from the pages.
+    PASSWORD_HASHES_AT_ONCE = int(os.environ.get("PASSWORD_HASHES_AT_ONCE", 1))
+    PASSWORD_HASH_WAIT = float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", 10))
     DEMO_ACCOUNTS_ALLOWED = True
 
     # OpenID Connect single sign-on; off unless an issuer is configured.

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.models import AuthSession, Role, User
-from portal.security.passwords import verify_password
+from portal.security.passwords import hash_password, needs_rehash, verify_password
 
 
 class SignInError(Exception):
@@ -64,6 +64,8 @@ def authenticate_local(email: str, password: str) -> User:
         raise SignInError(GENERIC_FAILURE)
     user.failed_logins = 0
     user.locked_until = None
+    if needs_rehash(user.password_hash):  # made with older parameters: today's from now on
+        user.password_hash = hash_password(password)
     return user
 
 
