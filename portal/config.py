@@ -28,7 +28,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        # gunicorn.conf.py sets it to the threads of a worker: one connection each.
+        **({"pool_size": int(os.environ["DB_POOL_SIZE"])} if "DB_POOL_SIZE" in os.environ else {}),
+    }
 
     # Sessions: a fresh one on sign-in, idle and absolute limits checked server-side.
     SESSION_IDLE_TIMEOUT = _env_minutes("SESSION_IDLE_MINUTES", 30)
