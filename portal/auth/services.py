@@ -8,12 +8,12 @@ from typing import NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, true, update
+from sqlalchemy import func, select, true, update
 
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit
-from portal.security.models import AuthSession, Role, User
+from portal.security.models import AuthSession, Role, User, role_permission, user_role
 from portal.security.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -122,8 +122,15 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
     now = utcnow()
     if last_seen is None or now - last_seen > config["SESSION_IDLE_TIMEOUT"]:
         return None
+    # The user's permissions in the same round trip: every request checks at least one.
+    held = (
+        select(func.aggregate_strings(role_permission.c.permission_name, ","))
+        .join(user_role, user_role.c.role_id == role_permission.c.role_id)
+        .where(user_role.c.user_id == User.id)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(AuthSession, User)
+        select(AuthSession, User, held)
         .join(User, AuthSession.user_id == User.id)
         .where(
             AuthSession.id == session_id,
@@ -138,6 +145,7 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
         return None
     user = row.User
     user.session_id = session_id
+    user.hold(row[2])
     return user
 
 
