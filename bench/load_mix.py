@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, between, constant, task
 
@@ -19,6 +20,7 @@ SAMPLES = json.loads(open(os.environ["BENCH_LOAD_SAMPLES"]).read())  # noqa: SIM
 THINK = between(1, 3) if os.environ.get("BENCH_LOAD_THINK", "1") != "0" else constant(0)
 HX = {"HX-Request": "true"}
 TABS = ("addresses", "preferences", "interactions", "segment", "history")
+SIGN_IN_TRIES = 3
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -28,19 +30,26 @@ class Staff(HttpUser):
     account = ""
 
     def on_start(self) -> None:
-        """Sign in as a person does: the form, its CSRF token, the post."""
-        form = self.client.get("/auth/sign-in", name="sign-in form")
-        token = CSRF.search(form.text).group(1)
-        email, password = SAMPLES["accounts"][self.account]
-        with self.client.post(
-            "/auth/sign-in",
-            data={"email": email, "password": password, "csrf_token": token},
-            name="sign-in",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 303:
+        """Sign in as a person does: the form, its CSRF token, the post; after a "busy, try
+        again" (503, counted as a failure) again once the Retry-After has passed."""
+        for _ in range(SIGN_IN_TRIES):
+            form = self.client.get("/auth/sign-in", name="sign-in form")
+            token = CSRF.search(form.text).group(1)
+            email, password = SAMPLES["accounts"][self.account]
+            with self.client.post(
+                "/auth/sign-in",
+                data={"email": email, "password": password, "csrf_token": token},
+                name="sign-in",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code == 303:
+                    return
                 response.failure(f"sign-in answered {response.status_code}")
+                retry_after = int(response.headers.get("Retry-After", 0))
+            if not retry_after:
+                return
+            time.sleep(retry_after)
 
     def search(self, kind: str, typed: str) -> None:
         """Search as you type: the results after each keystroke from the third on."""
