@@ -85,7 +85,8 @@ def scanned(plan: dict) -> set[str]:
 
 
 def test_no_page_scans_a_large_table(app, client, seeded, statements, monkeypatch):
-    monkeypatch.setattr("tests.crawler.SKIP_LINKS", re.compile(f"{SKIP_LINKS.pattern}|{DOWNLOADS.pattern}"))
+    skipped = re.compile(f"{SKIP_LINKS.pattern}|{DOWNLOADS.pattern}")
+    monkeypatch.setattr("tests.crawler.SKIP_LINKS", skipped)
     urls = [url for url in route_urls(app) if not DOWNLOADS.search(url)]
     for role in ROLES:
         sign_in_client(client, seeded.users[role])
