@@ -47,8 +47,8 @@ seed: db
 
 run: install assets seed
 	@echo "Serving the portal at http://$(HOST):$(PORT)"
-	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/gunicorn --workers 2 --threads 4 \
-		--bind $(HOST):$(PORT) --access-logfile - 'wsgi:app'
+	SECRET_KEY=$$(cat instance/secret_key) BIND=$(HOST):$(PORT) \
+		$(VENV)/bin/gunicorn -c gunicorn.conf.py 'wsgi:app'
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -16,7 +16,7 @@ from operator import itemgetter
 
 from psycopg import Copy
 from psycopg.types.json import Json
-from sqlalchemy import Connection, String, Table, insert
+from sqlalchemy import Connection, String, Table, insert, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
@@ -52,6 +52,14 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict] | Cop
     with _copy(connection, table, columns) as copy:
         for row in rows:
             copy.write_row(record(row))
+
+
+def analyze(connection: Connection, *tables: Table) -> None:
+    """Fresh planner statistics for what was just loaded (every table when none are named):
+    before them PostgreSQL plans a million rows as if the tables were empty, and autovacuum
+    may take minutes to come round."""
+    names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
+    connection.execute(text(f"ANALYZE {names}".strip()))
 
 
 def copy_text(table: Table, rows: Sequence[dict]) -> CopyText:

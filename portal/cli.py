@@ -45,6 +45,11 @@ def register_cli(app: Flask) -> None:
         from portal.approvals.demo import seed_demo_approvals
 
         seed_demo_approvals()
+        from portal.bulk import analyze
+        from portal.extensions import db
+
+        with db.engine.begin() as connection:
+            analyze(connection)
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")

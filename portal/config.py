@@ -28,7 +28,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        # gunicorn.conf.py sets it to the threads of a worker: one connection each.
+        **({"pool_size": int(os.environ["DB_POOL_SIZE"])} if "DB_POOL_SIZE" in os.environ else {}),
+    }
 
     # Sessions: a fresh one on sign-in, idle and absolute limits checked server-side.
     SESSION_IDLE_TIMEOUT = _env_minutes("SESSION_IDLE_MINUTES", 30)
@@ -47,6 +51,10 @@ class Config:
     LOCAL_ACCOUNTS_ENABLED = _env_bool("LOCAL_ACCOUNTS_ENABLED", True)
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
     LOGIN_LOCKOUT = _env_minutes("LOGIN_LOCKOUT_MINUTES", 15)
+    # argon2 hashes running at once per process, and how long a sign-in waits for one (503
+    # after): a storm of sign-ins then cannot take every core from the pages.
+    PASSWORD_HASHES_AT_ONCE = int(os.environ.get("PASSWORD_HASHES_AT_ONCE", 1))
+    PASSWORD_HASH_WAIT = float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", 10))
     DEMO_ACCOUNTS_ALLOWED = True
 
     # OpenID Connect single sign-on; off unless an issuer is configured.

@@ -25,7 +25,10 @@ MESSAGES = {
     413: ("Too large", "The request is larger than the portal takes; send less at a time."),
     422: ("Check the form", "Some of what you entered needs correcting."),
     500: ("Something went wrong", "The error was logged; quote the request id when you report it."),
+    503: ("Busy", "The portal is busy; try again in a few seconds."),
 }
+# Server-side statuses raised on purpose (a busy answer with Retry-After), not failures.
+DELIBERATE = {503}
 
 
 def _wants_json() -> bool:
@@ -60,7 +63,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if exc.code and exc.code >= 500:
+        if exc.code and exc.code >= 500 and exc.code not in DELIBERATE:
             return server_error(exc)
         response = error_response(
             exc.code or 500, exc.description if exc.code in (400, 409, 422) else None

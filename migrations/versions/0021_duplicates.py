@@ -2,7 +2,7 @@
 weight of each field) and the merges, each with what undoing it needs.
 
 Revision ID: 0021_duplicates
-Revises: 0017_home
+Revises: 0019_perf_indexes
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_duplicates"
-down_revision = "0017_home"
+down_revision = "0019_perf_indexes"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 from portal.approvals import queries as approvals
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import format_amount
-from portal.customers.models import Customer, CustomerPreference
+from portal.customers import search_index
+from portal.customers.models import Customer, CustomerPreference, customer_search_term
 from portal.extensions import db
 from portal.segmentation.models import CustomerSegment, Segment
 
@@ -93,11 +94,16 @@ def customer_by_id(customer_id: str) -> dict | None:
 
 
 def customers_by_email(email: str) -> list[dict]:
-    """Primary e-mail, case-insensitive (the trigram index serves ILIKE on PostgreSQL)."""
-    pattern = email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Primary e-mail, case-insensitive: found through the directory's case-folded e-mail
+    terms (one B-tree lookup), then compared exactly, as those terms fold accents too."""
+    email = email.strip()
+    pattern = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    folded = select(customer_search_term.c.customer_id).where(
+        customer_search_term.c.term == search_index.EMAIL + search_index.fold(email)
+    )
     customers = db.session.scalars(
         _loaded()
-        .where(Customer.email.ilike(pattern, escape="\\"))
+        .where(Customer.id.in_(folded), Customer.email.ilike(pattern, escape="\\"))
         .order_by(Customer.id)
         .limit(EMAIL_MATCHES)
     )

@@ -8,14 +8,14 @@ from typing import NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, true, update
+from sqlalchemy import func, select, true, update
 
 from portal.extensions import db
 from portal.metrics import LOCKOUTS, SIGN_IN_FAILURES
 from portal.models import utcnow
 from portal.security import audit
-from portal.security.models import AuthSession, Role, User
-from portal.security.passwords import verify_password
+from portal.security.models import AuthSession, Role, User, role_permission, user_role
+from portal.security.passwords import hash_password, needs_rehash, verify_password
 
 
 class SignInError(Exception):
@@ -67,6 +67,8 @@ def authenticate_local(email: str, password: str) -> User:
         raise SignInError(GENERIC_FAILURE)
     user.failed_logins = 0
     user.locked_until = None
+    if needs_rehash(user.password_hash):  # made with older parameters: today's from now on
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -123,8 +125,15 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
     now = utcnow()
     if last_seen is None or now - last_seen > config["SESSION_IDLE_TIMEOUT"]:
         return None
+    # The user's permissions in the same round trip: every request checks at least one.
+    held = (
+        select(func.aggregate_strings(role_permission.c.permission_name, ","))
+        .join(user_role, user_role.c.role_id == role_permission.c.role_id)
+        .where(user_role.c.user_id == User.id)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(AuthSession, User)
+        select(AuthSession, User, held)
         .join(User, AuthSession.user_id == User.id)
         .where(
             AuthSession.id == session_id,
@@ -139,6 +148,7 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
         return None
     user = row.User
     user.session_id = session_id
+    user.hold(row[2])
     return user
 
 

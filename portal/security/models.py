@@ -100,6 +100,10 @@ class User(UserMixin, db.Model):
             self._permissions = frozenset(rows)
         return self._permissions
 
+    def hold(self, permissions: str | None) -> None:
+        """The permissions, comma-separated, as the session loader read them with the user."""
+        self._permissions = frozenset(permissions.split(",")) if permissions else frozenset()
+
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 

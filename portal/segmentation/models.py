@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -136,11 +137,23 @@ class CustomerSegment(db.Model):
     override_by: Mapped[str | None] = mapped_column(String(80))
 
 
+MOVES = "from_segment_id IS NOT NULL AND from_segment_id != to_segment_id"
+
+
 class SegmentHistory(db.Model):
     """One row per assignment change, override and override expiry: the trend data."""
 
     __tablename__ = "segment_history"
-    __table_args__ = (Index("ix_segment_history_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_segment_history_customer_at", "customer_id", "at"),
+        # The notifications: moves between segments, newest first (migration 0019).
+        Index(
+            "ix_segment_history_moves",
+            "id",
+            postgresql_where=text(MOVES),
+            sqlite_where=text(MOVES),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(String(41))  # no foreign key: see CustomerSegment
