@@ -205,7 +205,7 @@
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll("dialog[open]").forEach(function (dialog) {
       if (dialog.matches(":modal")) { return; }
-      dialog.close();
+      dialog.removeAttribute("open");  // not close(): its close event would end it at once
       dialog.setAttribute("data-transient", "");
       returnFocus(dialog, opener);
       dialog.showModal();

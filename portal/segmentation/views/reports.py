@@ -40,8 +40,10 @@ def segment_report():
     matrix = queries.transitions(start, end)
     sources = sorted({f for f, _ in matrix}, key=lambda n: (n is not None, n or ""))
     targets = sorted({t for _, t in matrix})
-    days = max((end - start).days, 1)
-    moments, series = queries.distribution(end, days, points=min(days, MAX_POINTS) + 1)
+    # A moment at the end of each day of the period (at least the day before it, for a line).
+    days = (end - start).days
+    points = max(min(days, MAX_POINTS), 2)
+    moments, series = queries.distribution(end, max(days - 1, 1), points=points)
     return render(
         "segmentation/report.html",
         block="content" if not request.htmx.target else "report",
