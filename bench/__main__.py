@@ -4,9 +4,9 @@ The large ones load a million customers into their own PostgreSQL database the f
 later runs reuse it. Each can be run alone: `python -m bench.<name> --help`.
 """
 
-from bench import customer_search, events, home_page, org_tree, segmentation
+from bench import customer_search, events, first_paint, home_page, org_tree, segmentation
 
-BENCHES = (home_page, org_tree, customer_search, segmentation, events)
+BENCHES = (home_page, first_paint, org_tree, customer_search, segmentation, events)
 
 if __name__ == "__main__":
     for bench in BENCHES:

@@ -115,6 +115,9 @@ def test_administrator_issues_a_token_with_one_scope_then_revokes_it(
     page.get_by_role("row").filter(has_text="order-service").get_by_role(
         "button", name="Revoke"
     ).click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Revoke the API token “order-service”?")
+    confirm.get_by_role("button", name="Revoke the token").click()
     expect(page.get_by_role("row").filter(has_text="order-service")).to_contain_text("revoked")
     assert js_errors == []
 
@@ -142,6 +145,7 @@ def test_administrator_subscribes_a_webhook_to_one_event_type(page: Page, make_u
     assert page.locator(".secret").inner_text() != first
 
     row.get_by_role("button", name="Stop").click()
+    page.get_by_role("dialog").get_by_role("button", name="Stop the webhook").click()
     expect(page.get_by_role("row").filter(has_text="127.0.0.1:9")).to_contain_text("stopped")
     page.get_by_role("link", name="Delivery log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhook deliveries")
