@@ -4,9 +4,27 @@ The large ones load a million customers into their own PostgreSQL database the f
 later runs reuse it. Each can be run alone: `python -m bench.<name> --help`.
 """
 
-from bench import customer_search, events, home_page, load, metrics_overhead, org_tree, segmentation
+from bench import (
+    customer_search,
+    events,
+    first_paint,
+    home_page,
+    load,
+    metrics_overhead,
+    org_tree,
+    segmentation,
+)
 
-BENCHES = (home_page, metrics_overhead, org_tree, customer_search, segmentation, events, load)
+BENCHES = (
+    home_page,
+    first_paint,
+    metrics_overhead,
+    org_tree,
+    customer_search,
+    segmentation,
+    events,
+    load,
+)
 
 if __name__ == "__main__":
     for bench in BENCHES:

@@ -214,7 +214,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(duplicates_bp)
 
+    from portal.confirmation import confirm_attributes
     from portal.navigation import navigation_for
+
+    app.add_template_global(confirm_attributes)
 
     @app.context_processor
     def inject_navigation():

@@ -32,6 +32,8 @@ class NavItem:
     permission: str
     # For a page whose guard is more than one permission: the same rule, for the link.
     may_open: Callable[..., bool] | None = None
+    # Entries of a group sit in one menu of the bar (the administrator's pages would wrap it).
+    group: str = ""
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -46,11 +48,11 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Dashboards", "dashboards.index", SIGNED_IN, _may_open_dashboards),
-    NavItem("Roles", "admin.roles", "admin:roles:read"),
-    NavItem("Audit log", "admin.audit_log", "admin:audit:read"),
-    NavItem("Events", "events.event_list", "admin:events:read"),
-    NavItem("API tokens", "events.token_list", "admin:integrations:manage"),
-    NavItem("Webhooks", "events.webhook_list", "admin:integrations:manage"),
+    NavItem("Roles", "admin.roles", "admin:roles:read", group="Admin"),
+    NavItem("Audit log", "admin.audit_log", "admin:audit:read", group="Admin"),
+    NavItem("Events", "events.event_list", "admin:events:read", group="Admin"),
+    NavItem("API tokens", "events.token_list", "admin:integrations:manage", group="Admin"),
+    NavItem("Webhooks", "events.webhook_list", "admin:integrations:manage", group="Admin"),
 )
 
 

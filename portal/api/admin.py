@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.api import tokens
 from portal.api.forms import TokenForm
 from portal.api.models import ApiToken
+from portal.confirmation import ask, confirmed
 from portal.events.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
@@ -55,5 +56,7 @@ def token_create():
 @require("admin:integrations:manage")
 def token_revoke(token_id: str):
     token = db.session.get(ApiToken, token_id) or abort(404)
+    if not confirmed():
+        return ask("revoke-token", token.name, url_for("events.token_list"))
     tokens.revoke(current_user, token)
     return redirect_after_post("events.token_list")

@@ -68,8 +68,9 @@
         animation: false,
         interaction: { mode: doughnut ? "nearest" : "index", intersect: false },
         scales: doughnut ? {} : {
-          x: { stacked: stacked },
-          y: { stacked: stacked, beginAtZero: true }
+          x: { stacked: stacked, ticks: { maxRotation: 0, autoSkip: true } },
+          // Counts: whole numbers on the axis, not 0.1 steps when the numbers are small.
+          y: { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } }
         },
         plugins: {
           // A click on a legend entry hides or shows that series (Chart.js default).

@@ -103,7 +103,7 @@
 })();
 
 // Approvals: the count of requests waiting for me beside the navigation's "Approvals" link,
-// refreshed every 30 s and after each HTMX post; the decision dialog's Cancel closes it.
+// refreshed every 30 s and after each HTMX post.
 (function () {
   "use strict";
 
@@ -151,14 +151,247 @@
       if (posted) { posted = false; refresh(); }
     });
   });
+})();
+
+// The bar on phones: the menu button folds the navigation (the page shows it unfolded when
+// scripts do not run); the Admin menu closes on Escape and on a click elsewhere.
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".topbar .menu-toggle");
+    if (!button) { return; }
+    var menu = document.getElementById(button.getAttribute("aria-controls"));
+    button.closest(".topbar").classList.add("has-menu");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+  });
+
+  function closeGroups(except) {
+    document.querySelectorAll(".nav-group[open]").forEach(function (group) {
+      if (group !== except) { group.open = false; }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    closeGroups(event.target.closest && event.target.closest(".nav-group"));
+  });
+  document.addEventListener("keydown", function (event) {
+    var group = event.key === "Escape" && event.target.closest && event.target.closest(".nav-group[open]");
+    if (group) {
+      group.open = false;
+      group.querySelector("summary").focus();
+    }
+  });
+})();
+
+// Dialogs are modal: a dialog HTMX brings in open (the decision dialog) is shown with
+// showModal(), so it has a backdrop, takes the focus, closes on Escape and gives the focus
+// back to what opened it. Forms marked data-confirm ask first in such a dialog.
+(function () {
+  "use strict";
+
+  var opener = null;
+
+  function returnFocus(dialog, to) {
+    dialog.addEventListener("close", function () {
+      if (to && to.isConnected) { to.focus(); }
+      if (dialog.hasAttribute("data-transient")) { dialog.remove(); }
+    }, { once: true });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.detail.elt.closest("dialog")) { opener = document.activeElement; }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) {
+      if (dialog.matches(":modal")) { return; }
+      dialog.removeAttribute("open");  // not close(): its close event would end it at once
+      dialog.setAttribute("data-transient", "");
+      returnFocus(dialog, opener);
+      dialog.showModal();
+      var invalid = dialog.querySelector("[aria-invalid=true]");
+      if (invalid) { invalid.focus(); }
+    });
+  });
 
   document.addEventListener("click", function (event) {
     var close = event.target.closest("[data-close-dialog]");
     var dialog = close && close.closest("dialog");
-    // On the dialog's own page (no JavaScript at the time) the link leads back instead.
-    if (dialog && !/\/decide$/.test(window.location.pathname)) {
+    // On the dialog's own page (no scripts when it was opened) the link leads back instead.
+    if (dialog && dialog.matches(":modal")) {
       event.preventDefault();
-      dialog.remove();
+      dialog.close();
     }
+  });
+
+  function applies(form) {
+    var when = form.getAttribute("data-confirm-when");
+    if (!when) { return true; }
+    var parts = when.split("=");
+    var control = form.elements[parts[0]];
+    return Boolean(control) && control.value === parts[1];
+  }
+
+  function confirmInput(form) {
+    var input = form.querySelector('input[name="confirm"]');
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "confirm";
+      form.appendChild(input);
+    }
+    return input;
+  }
+
+  function ask(form, submitter) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("data-transient", "");
+    dialog.setAttribute("aria-labelledby", "confirm-title");
+    dialog.setAttribute("aria-describedby", "confirm-text");
+    var title = document.createElement("h2");
+    title.id = "confirm-title";
+    title.textContent = "Please confirm";
+    var text = document.createElement("p");
+    text.id = "confirm-text";
+    text.textContent = form.getAttribute("data-confirm");
+    var actions = document.createElement("div");
+    actions.className = "actions";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button";
+    cancel.textContent = "Cancel";
+    var go = document.createElement("button");
+    go.type = "button";
+    go.className = "button danger";
+    go.textContent = form.getAttribute("data-confirm-action");
+    actions.append(go, cancel);
+    dialog.append(title, text, actions);
+    document.body.appendChild(dialog);
+    returnFocus(dialog, submitter || document.activeElement);
+    cancel.addEventListener("click", function () { dialog.close(); });
+    go.addEventListener("click", function () {
+      confirmInput(form).value = "yes";
+      dialog.close();
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    });
+    dialog.showModal();
+    cancel.focus();  // the safe choice is the one under the Enter key
+  }
+
+  // Capture: runs before htmx's own submit handler, which must not see an unconfirmed post.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-confirm") || !applies(form)) { return; }
+    var input = confirmInput(form);
+    if (input.value === "yes") {
+      // Each submission asks again; cleared after this turn, once the post has taken it.
+      setTimeout(function () { input.value = ""; }, 0);
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    ask(form, event.submitter);
+  }, true);
+})();
+
+// Focus after in-place edits (the profile's sections): an opened form puts the focus on its
+// first field, or on the first one refused; a saved section takes the focus itself, so a
+// keyboard or screen-reader user lands where the change shows.
+(function () {
+  "use strict";
+
+  var FIELD = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
+  var pending = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    pending = target && target.id && target.classList.contains("panel") ? target.id : null;
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) { return; }
+    var section = document.getElementById(pending);
+    pending = null;
+    if (!section) { return; }
+    var field = section.querySelector("[aria-invalid=true]") || section.querySelector("form " + FIELD);
+    if (field) {
+      field.focus();
+    } else {
+      section.setAttribute("tabindex", "-1");
+      section.focus();
+    }
+  });
+})();
+
+// Busy state for slow posts (recompute, import, export): the button is disabled and says
+// "Working…" until the answer comes, so the post cannot be sent twice. A download link
+// (CSV export) is fetched here instead, for the same reason.
+(function () {
+  "use strict";
+
+  function busy(button) {
+    button.disabled = true;
+    button.setAttribute("data-label", button.textContent);
+    button.textContent = "Working…";
+    button.classList.add("is-busy");
+  }
+
+  function idle(button) {
+    button.disabled = false;
+    button.textContent = button.getAttribute("data-label");
+    button.classList.remove("is-busy");
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-busy") || event.defaultPrevented) { return; }
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    // After this turn: a disabled submitter would leave its own name and value out.
+    setTimeout(function () { busy(button); }, 0);
+  });
+
+  // Back to a page left busy (the browser's cache of pages): its buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-busy] .is-busy").forEach(idle);
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-busy][download]");
+    if (!link) { return; }
+    event.preventDefault();
+    if (link.getAttribute("aria-disabled") === "true") { return; }
+    link.setAttribute("aria-disabled", "true");
+    link.setAttribute("data-label", link.textContent);
+    link.textContent = "Working…";
+    link.classList.add("is-busy");
+    fetch(link.href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        var disposition = response.headers.get("Content-Disposition") || "";
+        var name = (/filename="?([^";]+)"?/.exec(disposition) || [])[1] || "export.csv";
+        return response.blob().then(function (blob) { return { blob: blob, name: name }; });
+      })
+      .then(function (file) {
+        var save = document.createElement("a");
+        save.href = URL.createObjectURL(file.blob);
+        save.download = file.name;
+        document.body.appendChild(save);
+        save.click();
+        save.remove();
+        setTimeout(function () { URL.revokeObjectURL(save.href); }, 1000);
+      })
+      .catch(function () { window.location.href = link.href; })
+      .finally(function () {
+        link.removeAttribute("aria-disabled");
+        link.textContent = link.getAttribute("data-label");
+        link.classList.remove("is-busy");
+      });
   });
 })();

@@ -25,7 +25,10 @@ def _signed_in_admin(page: Page, make_user) -> None:
 
 
 def _nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    """The administrator's pages are in the bar's Admin menu."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav.locator("summary", has_text="Admin").click()
+    nav.get_by_role("link", name=name, exact=True).click()
 
 
 def test_administrator_browses_events_and_handles_parked_ones(
@@ -112,6 +115,9 @@ def test_administrator_issues_a_token_with_one_scope_then_revokes_it(
     page.get_by_role("row").filter(has_text="order-service").get_by_role(
         "button", name="Revoke"
     ).click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Revoke the API token “order-service”?")
+    confirm.get_by_role("button", name="Revoke the token").click()
     expect(page.get_by_role("row").filter(has_text="order-service")).to_contain_text("revoked")
     assert js_errors == []
 
@@ -139,6 +145,7 @@ def test_administrator_subscribes_a_webhook_to_one_event_type(page: Page, make_u
     assert page.locator(".secret").inner_text() != first
 
     row.get_by_role("button", name="Stop").click()
+    page.get_by_role("dialog").get_by_role("button", name="Stop the webhook").click()
     expect(page.get_by_role("row").filter(has_text="127.0.0.1:9")).to_contain_text("stopped")
     page.get_by_role("link", name="Delivery log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhook deliveries")

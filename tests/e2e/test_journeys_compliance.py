@@ -93,6 +93,7 @@ def test_a_full_erasure_with_four_eyes(
     page.reload()
     page.get_by_label("Your password").fill("correct horse battery staple")
     page.get_by_role("button", name="Erase now").click()
+    page.get_by_role("dialog").get_by_role("button", name="Erase the data").click()
     expect(page.locator(".request-status")).to_have_text("Completed")
     expect(page.locator(".receipt")).to_contain_text("Legal obligation")
 

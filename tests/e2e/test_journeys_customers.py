@@ -196,6 +196,7 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     field(status, "New status").select_option("CLOSED")
     field(status, "Reason").fill("Sold the business")
     save(status)
+    page.get_by_role("dialog").get_by_role("button", name="Close the account").click()
     expect(page.locator("#profile-header [data-status]")).to_have_text("Closed")
     expect(status).to_contain_text("A closed account is final.")
     expect(status.get_by_role("link")).to_have_count(0)

@@ -54,8 +54,10 @@ def test_a_customer_admin_makes_a_role_and_changes_a_members_role(page: Page, st
     expect(roles).to_contain_text("Kitchen lead")
     expect(roles.get_by_role("row", name="Buyer")).to_be_visible()
 
-    page.once("dialog", lambda dialog: dialog.accept())  # a confirmation, where the page asks
     roles.get_by_role("row", name="Buyer").get_by_role("button", name="Revoke").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Revoke the role Buyer at")
+    confirm.get_by_role("button", name="Revoke the role").click()
     expect(roles.get_by_role("row", name="Buyer")).to_have_count(0)
     expect(roles).to_contain_text("Kitchen lead")
     assert js_errors == []

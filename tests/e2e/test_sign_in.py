@@ -122,6 +122,7 @@ def test_local_admin_filters_the_audit_log_with_htmx(page: Page, make_user, js_e
 
     sign_in_locally(page, admin.email)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {admin.name}")
+    nav(page).locator("summary", has_text="Admin").click()  # the administrator's pages
     expect(nav(page).get_by_role("link", name="Roles")).to_be_visible()
     audit_link = nav(page).get_by_role("link", name="Audit log")
     expect(audit_link).to_be_visible()

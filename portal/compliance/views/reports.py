@@ -11,25 +11,6 @@ from portal.security.access import require
 from portal.spreadsheet import records_csv
 
 MANAGE = "customer:compliance:manage"
-BAR_WIDTH, CHART_HEIGHT = 36, 120
-
-
-def _bars(series: list[tuple[str, int]]) -> list[dict]:
-    """Geometry of a server-rendered SVG bar chart (no inline styles: CSP)."""
-    top = max((count for _, count in series), default=0) or 1
-    bars = []
-    for i, (label, count) in enumerate(series):
-        height = round(CHART_HEIGHT * count / top)
-        bars.append(
-            {
-                "x": i * BAR_WIDTH + 4,
-                "y": CHART_HEIGHT - height + 16,
-                "height": height,
-                "label": label,
-                "count": count,
-            }
-        )
-    return bars
 
 
 @bp.get("/reports")
@@ -41,9 +22,7 @@ def reports_page():
         by_type=reports.breakdown(record, "type"),
         by_status=reports.breakdown(record, "status"),
         by_jurisdiction=reports.breakdown(record, "jurisdiction"),
-        bars=_bars(reports.monthly(record, today())),
-        chart_width=12 * BAR_WIDTH + 8,
-        chart_height=CHART_HEIGHT + 40,
+        monthly=reports.monthly(record, today()),
         consent=reports.consent_rates(),
         quality=reports.data_quality(),
     )

@@ -398,6 +398,10 @@ class StatusForm(Form):
 
 
 def status_form(customer, targets: Iterable[CustomerStatus], **kwargs) -> StatusForm:
+    """The current status comes first and is chosen until another is; closing, which is final,
+    comes last, so it is never picked by accident."""
     form = StatusForm(data={"version": customer.version_id}, **kwargs)
-    form.status.choices = choices(sorted(targets), blank="Choose")
+    final = CustomerStatus.CLOSED
+    ordered = [*sorted(t for t in targets if t != final), *(t for t in targets if t == final)]
+    form.status.choices = choices(ordered, blank=f"{humanize(customer.status.value)} (now)")
     return form

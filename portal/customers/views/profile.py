@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from portal.confirmation import ask, confirmed
 from portal.customers import bp, services
 from portal.customers.forms.profile import (
     TypeChoiceForm,
@@ -16,6 +17,7 @@ from portal.customers.forms.profile import (
 from portal.customers.hooks import survivor_of
 from portal.customers.queries.profile import customer_or_404
 from portal.customers.rules import TRANSITIONS, new_customer_errors
+from portal.customers.values import CustomerStatus
 from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
 from portal.domain import DomainError, StaleVersion
 from portal.htmx import render, see_other
@@ -189,6 +191,9 @@ def status_change(customer_id: str):
     if new_status is None:
         form.status.errors = ["Choose the new status."]
         return _status_form(customer, form, status=422)
+    if new_status == CustomerStatus.CLOSED and not confirmed():
+        back = url_for("customers.profile", customer_id=customer.id)
+        return ask("close-customer", customer.name, back)
     try:
         services.change_status(
             current_user,

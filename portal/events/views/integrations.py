@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
+from portal.confirmation import ask, confirmed
 from portal.events import queries, webhooks
 from portal.events.forms import WebhookForm
 from portal.events.models import WebhookSubscription
@@ -61,6 +62,8 @@ def webhook_create():
 @require("admin:integrations:manage")
 def webhook_stop(subscription_id: str):
     subscription = db.session.get(WebhookSubscription, subscription_id) or abort(404)
+    if not confirmed():
+        return ask("stop-webhook", subscription.url, url_for("events.webhook_list"))
     webhooks.unsubscribe(current_user, subscription)
     return redirect_after_post("events.webhook_list")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
+from portal.confirmation import ask, confirmed
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import render
@@ -208,6 +209,10 @@ def assignment_revoke(assignment_id: str):
     member_id = assignment.member_id
     form = ButtonForm()
     if form.validate_on_submit():
+        if not confirmed():
+            role = db.session.get(OrganizationRole, assignment.role_id)
+            back = url_for("organizations.member_detail", member_id=member_id)
+            return ask("revoke-role", f"{role.name} at {node.name}", back)
         try:
             services.revoke_role(current_user, assignment.id, held(node))
         except DomainError as error:

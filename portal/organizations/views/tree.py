@@ -6,6 +6,7 @@ from flask import abort, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from portal.confirmation import ask, confirmed
 from portal.customers import overview
 from portal.domain import DomainError
 from portal.htmx import is_htmx, render
@@ -228,6 +229,9 @@ def node_status(node_id: str):
     form = ButtonForm()
     wanted = request.form.get("status", "")
     if form.validate_on_submit() and wanted in NodeStatus.__members__:
+        if wanted == NodeStatus.INACTIVE and not confirmed():
+            back = url_for("organizations.node_detail", node_id=node.id)
+            return ask("deactivate-subtree", node.name, back)
         try:
             count = services.set_subtree_status(current_user, node.id, NodeStatus(wanted))
         except DomainError as error:

@@ -1,5 +1,5 @@
-"""Segment transitions (from → to matrix for a period), the distribution over time as a
-server-rendered SVG chart, and the notifications sales and marketing receive."""
+"""Segment transitions (from → to matrix for a period), the segment sizes over the period as a
+chart (templates/_macros/charts.html), and the notifications sales and marketing receive."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from datetime import UTC, datetime, time, timedelta
 from flask import request
 from flask_login import current_user
 
+from portal.formatting import format_date
 from portal.htmx import redirect_after_post, render
 from portal.models import utcnow
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
-from portal.segmentation.chart import line_chart
 
 DEFAULT_DAYS = 30
+MAX_POINTS = 92  # a point a day for a quarter; longer periods are sampled as evenly
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before any segment history
 
 
@@ -39,7 +40,10 @@ def segment_report():
     matrix = queries.transitions(start, end)
     sources = sorted({f for f, _ in matrix}, key=lambda n: (n is not None, n or ""))
     targets = sorted({t for _, t in matrix})
-    moments, series = queries.distribution(end, max((end - start).days, 1), points=12)
+    # A moment at the end of each day of the period (at least the day before it, for a line).
+    days = (end - start).days
+    points = max(min(days, MAX_POINTS), 2)
+    moments, series = queries.distribution(end, max(days - 1, 1), points=points)
     return render(
         "segmentation/report.html",
         block="content" if not request.htmx.target else "report",
@@ -48,8 +52,21 @@ def segment_report():
         matrix=matrix,
         sources=sources,
         targets=targets,
-        chart=line_chart(moments, series),
+        sizes=_size_chart(moments, series),
     )
+
+
+def _size_chart(moments: list[datetime], series: dict[str, list[int]]) -> dict:
+    """The chart macro's labels and series. Each moment is a midnight: the sizes at the end of
+    the day before it, which is the day shown. Segments empty all along are left out."""
+    return {
+        "labels": [format_date(m - timedelta(seconds=1)) for m in moments],
+        "series": [
+            {"name": name, "values": values}
+            for name, values in sorted(series.items())
+            if any(values)
+        ],
+    }
 
 
 @bp.get("/notifications")

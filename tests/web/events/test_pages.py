@@ -72,7 +72,12 @@ def test_a_webhook_subscription_is_registered_and_stopped(client, login_as):
     )
     assert response.status_code == 201
     subscription = db.session.scalars(select(WebhookSubscription)).one()
-    assert client.post(f"/admin/integrations/webhooks/{subscription.id}/stop").status_code == 303
+    stop = f"/admin/integrations/webhooks/{subscription.id}/stop"
+    asked = client.post(stop)  # no scripts, so no dialog: the server asks first
+    assert asked.status_code == 200
+    assert "Stop the webhook to http://127.0.0.1:9/hook?" in asked.text
+    assert db.session.get(WebhookSubscription, subscription.id).active is True
+    assert client.post(stop, data={"confirm": "yes"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(WebhookSubscription, subscription.id).active is False
     assert client.get("/admin/integrations/webhooks/deliveries").status_code == 200
@@ -94,7 +99,7 @@ def test_a_rotated_webhook_secret_is_shown_once_and_a_stopped_one_cannot_rotate(
     assert second != first
     assert "signed with the previous secret as well" in rotated.text
     assert second not in client.get("/admin/integrations/webhooks").text
-    client.post(f"/admin/integrations/webhooks/{subscription.id}/stop")
+    client.post(f"/admin/integrations/webhooks/{subscription.id}/stop", data={"confirm": "yes"})
     assert client.post(f"/admin/integrations/webhooks/{subscription.id}/rotate").status_code == 404
 
 

@@ -227,7 +227,8 @@ def test_report_notifications_and_list(client, login_as, restaurant):
     client.post("/segments/recompute")
     report = client.get("/segments/report").text
     assert "Busy big restaurants" in report
-    assert "<polyline" in report
+    assert '<figure class="chart" data-chart="line"' in report  # a line per segment, a row a day
+    assert report.split("<figure")[1].count('<th scope="row">') == 31
     page = client.get("/segments/notifications").text
     assert "1 unread" in page
     assert "Chez Lola" in page
