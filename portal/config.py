@@ -81,6 +81,9 @@ class Config:
 
     # Times are stored in UTC and shown in this zone (an IANA name), always with the zone stated.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "UTC")
+    # A phone typed without its country code ("(876) 555-0104") is read in this region (ISO
+    # 3166 alpha-2) and stored in E.164.
+    PHONE_REGION = os.environ.get("PHONE_REGION", "JM")
 
     AUDIT_PAGE_SIZE = 50
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

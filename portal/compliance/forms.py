@@ -10,7 +10,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,15 +28,10 @@ from portal.compliance.values import (
     Jurisdiction,
     RequestType,
 )
+from portal.customers.forms.profile import as_phone
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
-
-
-def choices(values) -> list[SelectChoice]:
-    return [
-        SelectChoice(v.value, getattr(v, "label", v.value.replace("_", " ").capitalize()))
-        for v in values
-    ]
+from portal.labels import choices
 
 
 class RequestForm(OnceForm):
@@ -52,7 +46,9 @@ class RequestForm(OnceForm):
         "E-mail", validators=[Optional(), Email(), fits(DataSubjectRequest.requester_email)]
     )
     requester_phone = StringField(
-        "Phone", validators=[Optional(), fits(DataSubjectRequest.requester_phone)]
+        "Phone",
+        validators=[Optional(), fits(DataSubjectRequest.requester_phone)],
+        filters=[as_phone],
     )
     customer_id = StringField(
         "Customer id (if known)", validators=[Optional(), fits(DataExport.customer_id)]

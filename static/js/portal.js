@@ -1,20 +1,18 @@
-// Small behaviours the server cannot do: show times in the reader's own zone.
+// Small behaviours the server cannot do: copy an id to the clipboard.
 (function () {
   "use strict";
 
-  function localiseTimes(root) {
-    root.querySelectorAll("time[datetime]:not([data-localised])").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) {
-        el.title = el.textContent.trim() + " UTC";
-        el.textContent = when.toLocaleString();
-        el.setAttribute("data-localised", "");
-      }
+  // Copy buttons beside shortened ids (templates/_macros/ids.html): the full id to the
+  // clipboard, and a word on the button for a moment to say it happened.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button || !navigator.clipboard) { return; }
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      var before = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = before; }, 1500);
     });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { localiseTimes(event.target); });
+  });
 })();
 
 // Organisation tree (templates/organizations/_tree.html): expand and collapse, keyboard

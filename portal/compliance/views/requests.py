@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Callable
 
-from flask import Response, abort, send_file, url_for
+from flask import Response, abort, flash, send_file, url_for
 from flask_login import current_user
 
 from portal.compliance import bp, queries, services
@@ -74,6 +74,7 @@ def request_create():
         except DomainError as exc:
             errors = form.show_errors(exc.errors)
         else:
+            flash("The request is recorded; its deadline is counted from today.", "success")
             return see_other(outcome.location)
     return render("compliance/request_new.html", form=form, errors=errors, status=422)
 
@@ -124,8 +125,9 @@ def request_detail(request_id: str):
     return _page(load_request(request_id))
 
 
-def _act(request_id: str, name: str, form, call: Callable[[], object]) -> Response:
-    """Validate `form`, run the use case, and go back to the request page (422 on refusal)."""
+def _act(request_id: str, name: str, form, call: Callable[[], object], done: str) -> Response:
+    """Validate `form`, run the use case, and go back to the request page saying `done` (422
+    on refusal)."""
     found = load_request(request_id)
     if not form.validate():
         return _page(found, status=422, failed=(name, form))
@@ -134,6 +136,7 @@ def _act(request_id: str, name: str, form, call: Callable[[], object]) -> Respon
     except DomainError as exc:
         form.show_errors(exc.errors)
         return _page(load_request(request_id), status=422, failed=(name, form), errors=exc.errors)
+    flash(done, "success")
     return redirect_after_post("compliance.request_detail", request_id=request_id)
 
 
@@ -152,6 +155,7 @@ def request_verify(request_id: str):
             form.evidence.data,
             (form.customer_id.data or "").strip() or None,
         ),
+        "The requester's identity is recorded as verified.",
     )
 
 
@@ -167,6 +171,7 @@ def request_status(request_id: str):
         lambda: services.change_status(
             current_user, request_id, RequestStatus(form.status.data), form.note.data or ""
         ),
+        "The request's status is changed.",
     )
 
 
@@ -174,7 +179,13 @@ def request_status(request_id: str):
 @require(MANAGE)
 def request_acknowledge(request_id: str):
     form = ButtonForm()
-    return _act(request_id, "button", form, lambda: services.acknowledge(current_user, request_id))
+    return _act(
+        request_id,
+        "button",
+        form,
+        lambda: services.acknowledge(current_user, request_id),
+        "The request is acknowledged.",
+    )
 
 
 @bp.post("/requests/<request_id>/deny")
@@ -186,6 +197,7 @@ def request_deny(request_id: str):
         "deny",
         form,
         lambda: services.deny(current_user, request_id, form.reason.data or ""),
+        "The request is denied; the reason is recorded for the reply.",
     )
 
 
@@ -198,6 +210,7 @@ def request_extend(request_id: str):
         "extend",
         form,
         lambda: services.extend(current_user, request_id, form.reason.data or ""),
+        "The deadline is extended.",
     )
 
 
@@ -210,6 +223,7 @@ def request_complete(request_id: str):
         "complete",
         form,
         lambda: services.complete(current_user, request_id, form.note.data or ""),
+        "The request is completed.",
     )
 
 
@@ -227,6 +241,7 @@ def erasure_plan(request_id: str):
             ErasureScope(form.scope.data),
             [DataCategory(c) for c in form.categories.data or []],
         ),
+        "The erasure is planned.",
     )
 
 
@@ -235,7 +250,11 @@ def erasure_plan(request_id: str):
 def erasure_approve(request_id: str):
     form = ButtonForm()
     return _act(
-        request_id, "button", form, lambda: services.approve_erasure(current_user, request_id)
+        request_id,
+        "button",
+        form,
+        lambda: services.approve_erasure(current_user, request_id),
+        "The erasure is approved; it can be executed now.",
     )
 
 
@@ -248,6 +267,7 @@ def erasure_execute(request_id: str):
         "execute",
         form,
         lambda: services.execute_erasure(current_user, request_id, form.password.data),
+        "The erasure is executed; its receipt is below.",
     )
 
 
@@ -265,6 +285,7 @@ def export_create(request_id: str):
             lambda: services.create_export(current_user, request_id),
             lambda _: url_for("compliance.request_detail", request_id=request_id),
         ),
+        "The export is ready to download below.",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_login import current_user
 
 from portal.compliance import bp, queries
@@ -55,4 +55,5 @@ def retention_save(rule: str):
     if not form.validate():
         return _page(status=422, failed=(RetentionRule(rule), form))
     save_policy(current_user, RetentionRule(rule), form.months.data, form.enabled.data, utcnow())
+    flash(f"“{RetentionRule(rule).label}” is saved.", "success")
     return redirect_after_post("compliance.retention")

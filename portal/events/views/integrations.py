@@ -3,7 +3,7 @@ Integrations pages, see portal.api.admin)."""
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from portal.events import queries, webhooks
@@ -62,6 +62,7 @@ def webhook_create():
 def webhook_stop(subscription_id: str):
     subscription = db.session.get(WebhookSubscription, subscription_id) or abort(404)
     webhooks.unsubscribe(current_user, subscription)
+    flash(f"Deliveries to {subscription.url} are stopped.", "success")
     return redirect_after_post("events.webhook_list")
 
 
