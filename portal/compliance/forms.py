@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.compliance.models import ConsentRecord, DataExport, DataSubjectRequest
 from portal.compliance.services import NewRequest
@@ -123,6 +123,13 @@ class ConsentForm(Form):
         default="2026-01",
         validators=[DataRequired(), fits(ConsentRecord.notice_version)],
     )
+
+
+class RetentionRunForm(Form):
+    """Apply the policies: names the dry run the officer saw, which must still be the latest
+    run (a policy saved or another run since needs a new preview)."""
+
+    preview = IntegerField(validators=[DataRequired()], widget=HiddenInput())
 
 
 class RetentionForm(Form):

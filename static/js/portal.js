@@ -15,6 +15,64 @@
   });
 })();
 
+// Pickers (templates/_macros/picker.html): the field asks for matches as one types (HTMX);
+// arrows move through them, Enter or a click puts the chosen one's value in the field, Escape
+// closes the list.
+(function () {
+  "use strict";
+
+  function listOf(input) {
+    return document.getElementById(input.getAttribute("aria-controls"));
+  }
+
+  function close(input) {
+    var list = listOf(input);
+    if (list) { list.innerHTML = ""; }
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(option) {
+    var input = option.closest(".picker").querySelector('[role="combobox"]');
+    input.value = option.getAttribute("data-value");
+    close(input);
+    input.focus();
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.target.closest && event.target.closest(".picker-options");
+    if (!list) { return; }
+    var input = list.closest(".picker").querySelector('[role="combobox"]');
+    input.setAttribute("aria-expanded", String(list.children.length > 0));
+  });
+
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest('.picker [role="option"][data-value]');
+    if (option) { choose(option); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target.closest && event.target.closest('.picker [role="combobox"]');
+    if (!input) { return; }
+    var list = listOf(input);
+    var options = list ? Array.prototype.slice.call(list.querySelectorAll("[data-value]")) : [];
+    var current = list && list.querySelector('[aria-selected="true"]');
+    var i = options.indexOf(current);
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      i = event.key === "ArrowDown" ? Math.min(i + 1, options.length - 1) : Math.max(i - 1, 0);
+      if (current) { current.setAttribute("aria-selected", "false"); }
+      options[i].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", options[i].id);
+    } else if (event.key === "Enter" && current) {
+      event.preventDefault();
+      choose(current);
+    } else if (event.key === "Escape") {
+      close(input);
+    }
+  });
+})();
+
 // Organisation tree (templates/organizations/_tree.html): expand and collapse, keyboard
 // navigation as in the WAI-ARIA tree pattern, and the selection following the node panel.
 (function () {
