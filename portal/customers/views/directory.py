@@ -10,21 +10,37 @@ from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQu
 from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
 from portal.idempotency import create_once
+from portal.labels import label
 from portal.security import audit
 from portal.security.access import require
 from portal.spreadsheet import csv_chunks
 
 RESULTS = "customer-results"
+# The export keeps each vocabulary's code under the import's column name (customer_type, what
+# the import and the API read) and puts its label in a column beside it for people; times are
+# ISO 8601 in UTC, as spreadsheets and scripts parse them.
 EXPORT_COLUMNS = (
     "id",
     "name",
     "customer_type",
+    "customer_type_label",
     "status",
+    "status_label",
     "email",
     "phone",
     "country",
     "created_at",
 )
+LABELLED = {"customer_type_label": "customer_type", "status_label": "status"}
+
+
+def _export_cells(row) -> list:
+    return [
+        label(getattr(row, LABELLED[name])) if name in LABELLED else getattr(row, name)
+        for name in EXPORT_COLUMNS
+    ]
+
+
 IMPORT_COLUMNS = {
     "required": services.importing.REQUIRED_COLUMNS,
     "profile": services.importing.COLUMNS[len(services.importing.REQUIRED_COLUMNS) :],
@@ -78,9 +94,7 @@ def customer_export():
     )
     rows = queries.customer_export(filters)
     return Response(
-        csv_chunks(
-            EXPORT_COLUMNS, ((getattr(row, name) for name in EXPORT_COLUMNS) for row in rows)
-        ),
+        csv_chunks(EXPORT_COLUMNS, map(_export_cells, rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=customers.csv"},
     )
