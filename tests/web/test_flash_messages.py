@@ -34,7 +34,8 @@ def test_after_an_htmx_post_the_message_comes_out_of_band(client, login_as):
     assert location
     path = re.search(r'"path": ?"([^"]+)"', location)[1]
     page = client.get(path, headers={"HX-Request": "true", "HX-Target": "main"}).text
-    assert 'id="flashes"' in page and 'hx-swap-oob="true"' in page
+    assert 'id="flashes"' in page
+    assert 'hx-swap-oob="true"' in page
     assert "Marcia Campbell is registered." in page
 
 
