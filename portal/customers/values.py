@@ -108,6 +108,8 @@ COMMUNICATION_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "RARELY")
 ORGANIZATION_TYPES = ("CORPORATION", "LLC", "PARTNERSHIP", "SOLE_PROPRIETORSHIP", "NONPROFIT")
 COMPANY_SIZES = ("MICRO", "SMALL", "MEDIUM", "LARGE", "ENTERPRISE")
 PAYMENT_TERMS = ("PREPAID", "DUE_ON_RECEIPT", "NET_15", "NET_30", "NET_60", "NET_90")
+# Free text, but the demo data and many imports write one of these.
+CULTURAL_AFFINITIES = ("STRONG", "MODERATE", "LIGHT")
 declare(
     (
         *CARIBBEAN_CUISINES,
@@ -116,6 +118,7 @@ declare(
         *ORGANIZATION_TYPES,
         *COMPANY_SIZES,
         *PAYMENT_TERMS,
+        *CULTURAL_AFFINITIES,
     ),
     {
         "PUERTO_RICAN": "Puerto Rican",
