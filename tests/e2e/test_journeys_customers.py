@@ -246,8 +246,9 @@ def test_staff_register_each_type_from_the_directory(
     form.get_by_role("button", name="Register customer").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("status")).to_have_text(f"{name} is registered.")
     header = page.locator("#profile-header")
-    expect(header).to_contain_text(customer_type.value.replace("_", " ").capitalize())
+    expect(header).to_contain_text(customer_type.label)
     expect(header).to_contain_text("B2B" if customer_type.is_b2b else "B2C")
     assert js_errors == []
 
