@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
@@ -31,6 +31,7 @@ EXPORT_COLUMNS = (
     "country",
     "created_at",
 )
+PICKER_SIZE = 10
 LABELLED = {"customer_type_label": "customer_type", "status_label": "status"}
 
 
@@ -75,6 +76,22 @@ def customer_list():
         args = {**state, "page": page.page} if page.page > 1 else state
         response.headers["HX-Push-Url"] = url_for("customers.customer_list", **args)
     return response
+
+
+@bp.get("/pick")
+@require("customer:read")
+def customer_pick():
+    """A fragment only: a customer picker's options (templates/_macros/picker.html), the
+    directory search of what is typed in the field, which sends itself as `customer_id`."""
+    typed = request.args.get("customer_id", "")[:100]
+    page = queries.customer_list(queries.DirectoryFilter(q=typed), 1, PICKER_SIZE)
+    audit.record_now(
+        "customer.list_viewed",
+        record_type="customer",
+        summary="Customer picker",
+        details={"q": typed},
+    )
+    return render_template("customers/_customer_options.html", rows=page.rows if typed else [])
 
 
 @bp.get("/export.csv")
