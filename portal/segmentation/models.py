@@ -31,7 +31,7 @@ class SegmentType(Labelled):
 
 class ReasonCode(Labelled):
     # the rule of a non-fallback segment matched
-    RULE_MATCHED = "RULE_MATCHED", "Matched the segment's rule"
+    RULE_MATCHED = "RULE_MATCHED", "Rule matched"
     # no rule of the customer's segment type matched
     FALLBACK = "FALLBACK", "No rule matched (fallback segment)"
     ADMIN_OVERRIDE = "ADMIN_OVERRIDE", "Set by an administrator"

@@ -104,7 +104,7 @@ def test_marketing_segments_busy_big_restaurants(page: Page, live_server, make_u
     page.goto(f"/segments/customers/{busy.id}")
     expect(page.locator("#current-segment")).to_have_text("Busy big restaurants")
     why = page.locator(".why")
-    expect(why).to_contain_text("RULE_MATCHED")
+    expect(why).to_contain_text("Rule matched")
     expect(why).to_contain_text("orders_in_window_90d = 3")
     expect(why).to_contain_text("seating_capacity = 120")
 
