@@ -164,7 +164,7 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     tabs.get_by_role("link", name="Preferences").click()
     preferences = page.locator("#preferences")
     preferences.get_by_role("link", name="Edit").click()
-    field(preferences, "Email").check()
+    field(preferences, "E-mail").check()
     field(preferences, "Language").fill("fr-CA")
     field(preferences, "Product interests").fill("pepper sauce, ackee")
     field(preferences, "Special dates").fill("Opening: 05-14")
