@@ -145,7 +145,8 @@ def term_prefixes(q: str) -> list[str]:
         # A whole number typed in any layout ("(876) 555-0104") is looked up as stored, E.164;
         # a fragment by its digits, which any tail of the stored number starts with.
         number = normalise_phone(q, current_app.config["PHONE_REGION"])
-        return [search_index.PHONE + (number[1:] if number.startswith("+") else digits)]
+        whole = number != q and number.startswith("+")  # a valid number, now in E.164
+        return [search_index.PHONE + (number[1:] if whole else digits)]
     if EMAIL_START.fullmatch(folded):
         return [search_index.EMAIL + folded]
     words = sorted(set(search_index.query_words(q)), key=len, reverse=True)
