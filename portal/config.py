@@ -89,6 +89,9 @@ class Config:
 
     # Times are stored in UTC and shown in this zone (an IANA name), always with the zone stated.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "UTC")
+    # A phone typed without its country code ("(876) 555-0104") is read in this region (ISO
+    # 3166 alpha-2) and stored in E.164.
+    PHONE_REGION = os.environ.get("PHONE_REGION", "JM")
 
     # /metrics answers only these networks (comma-separated CIDRs) or the bearer METRICS_TOKEN.
     METRICS_ALLOWED_NETWORKS = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")

@@ -17,7 +17,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, get_timezone
 from markupsafe import Markup
 
-from portal.labels import label
+from portal.labels import coded, label
 
 babel = Babel()
 
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale)
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
+    app.add_template_global(timezone_name, "display_zone")
 
 
 def _locale() -> str:
@@ -130,4 +131,5 @@ FILTERS = {
     "number": format_number,
     "percent": format_percent,
     "label": label,
+    "coded": coded,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request, url_for
+from flask import Response, make_response, render_template, request, session, url_for
 from htmx_flask import make_response as hx_response
 from jinja2_fragments.flask import render_block
 
@@ -16,11 +16,12 @@ def is_htmx() -> bool:
 
 def render(template: str, *, block: str = "content", status: int = 200, **context) -> Response:
     """Render the page, or just `block` of it for an HTMX request."""
-    html = (
-        render_block(template, block, **context)
-        if is_htmx()
-        else render_template(template, **context)
-    )
+    if is_htmx():
+        html = render_block(template, block, **context)
+        if "_flashes" in session:  # a message of this or the redirecting request: out of band
+            html += render_template("_flashes.html", oob=True)
+    else:
+        html = render_template(template, **context)
     response = make_response(html, status)
     response.vary.add("HX-Request")
     return response

@@ -9,7 +9,10 @@ way on every screen and in every file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+
+from wtforms import SelectChoice
 
 # Words kept in capitals when a code is humanised (legal forms, frameworks, units).
 ACRONYMS = frozenset(
@@ -56,6 +59,11 @@ def humanise(code: str) -> str:
     return " ".join(out)
 
 
+# Every Labelled code's label, so that a code read back from a column as a plain string reads as
+# its member does; a code two enums label differently maps to None and is humanised instead.
+_KNOWN: dict[str, str | None] = {}
+
+
 class Labelled(StrEnum):
     """A StrEnum whose members also have `.label`; declare `CODE = "CODE", "Label"` or just
     `CODE = "CODE"` for the humanised code."""
@@ -66,19 +74,39 @@ class Labelled(StrEnum):
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label or humanise(value)
+        if _KNOWN.setdefault(value, member.label) != member.label:
+            _KNOWN[value] = None
         return member
 
 
+def declare(codes: Iterable[str], labels: Mapping[str, str] | None = None) -> None:
+    """Codes kept as plain strings (a tuple vocabulary, a field name) join the catalogue, with
+    the label given in `labels` or their humanised code."""
+    for code in codes:
+        _KNOWN[code] = (labels or {}).get(code) or humanise(code)
+
+
+def coded(value: object) -> object:
+    """A declared code's label, anything else (free text) unchanged: for values that may be
+    either, such as a customer's type fields."""
+    if isinstance(value, str) and not isinstance(value, StrEnum):
+        return _KNOWN.get(value) or value
+    return label(value) if isinstance(value, StrEnum) else value
+
+
 def label(value: object) -> str:
-    """The label of an enum member, or the humanised code of a bare string; '' for None."""
+    """The label of an enum member or of a code one of them declares, else the humanised code;
+    '' for None."""
     if value is None:
         return ""
     found = getattr(value, "label", None)
     if isinstance(found, str):
         return found
-    return humanise(str(value))
+    return _KNOWN.get(str(value)) or humanise(str(value))
 
 
-def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select field, in declaration order."""
-    return [(member.value, label(member)) for member in enum]
+def choices(values: Iterable[object], blank: str | None = None) -> list[SelectChoice]:
+    """A select field's options, code and label, in the order given (an enum's declaration
+    order), after an empty option labelled `blank` when one is given."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return [*head, *(SelectChoice(str(value), label(value)) for value in values)]

@@ -3,7 +3,7 @@ beside the webhooks): the API owns its tokens, the events area only hosts the se
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
 
 from portal.api import tokens
@@ -59,4 +59,5 @@ def token_revoke(token_id: str):
     if not confirmed():
         return ask("revoke-token", token.name, url_for("events.token_list"))
     tokens.revoke(current_user, token)
+    flash(f"Token “{token.name}” is revoked; requests with it are refused from now on.", "success")
     return redirect_after_post("events.token_list")

@@ -33,6 +33,7 @@ from portal.approvals.values import (
 from portal.customers.values import PAYMENT_TERMS
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
+from portal.labels import choices
 from portal.limits import excerpt, whole_number
 from portal.organizations.forms import ButtonForm
 
@@ -43,10 +44,6 @@ CURRENCIES = ("USD", "EUR", "GBP", "CAD", "JMD", "TTD", "JPY")
 
 def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _any(members) -> list[SelectChoice]:
-    return _choices([("", "Any"), *((m.value, m.label) for m in members)])
 
 
 def _upper(value):
@@ -95,8 +92,8 @@ class FilterForm(Form):
     class Meta:
         csrf = False  # GET, changes nothing
 
-    status = SelectField("Status", choices=_any(Status), default="")
-    subject = SelectField("Subject", choices=_any(Subject), default="")
+    status = SelectField("Status", choices=choices(Status, blank="Any"), default="")
+    subject = SelectField("Subject", choices=choices(Subject, blank="Any"), default="")
     min_amount = StringField("Amount at least", validators=[Optional(), MaxLength(30)])
     currency = SelectField("Currency", choices=_choices((c, c) for c in CURRENCIES), default="USD")
     older_than = IntegerField("Older than (days)", validators=[Optional(), NumberRange(0, 3650)])
@@ -110,9 +107,7 @@ class DelegationForm(OnceForm):
 
 
 class PaymentTermsForm(OnceForm):
-    payment_terms = SelectField(
-        "New payment terms", choices=_choices((t, t) for t in PAYMENT_TERMS)
-    )
+    payment_terms = SelectField("New payment terms", choices=choices(PAYMENT_TERMS))
 
 
 def _count(form: MultiDict, name: str, limit: int) -> int:

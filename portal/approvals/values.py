@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from portal.labels import Labelled
 
 
-class Subject(StrEnum):
+class Subject(Labelled):
     """What needs approval; a new kind is one member here and, if it changes something when
     approved, one effect in services.requests."""
 
-    PURCHASE_ORDER = "PURCHASE_ORDER"
-    PAYMENT_TERMS = "PAYMENT_TERMS"
-    CREDIT_LIMIT = "CREDIT_LIMIT"
-    PRIVILEGED_ROLE = "PRIVILEGED_ROLE"
-
-    @property
-    def label(self) -> str:
-        return {
-            "PURCHASE_ORDER": "Purchase order",
-            "PAYMENT_TERMS": "Payment-terms change",
-            "CREDIT_LIMIT": "Credit-limit change",
-            "PRIVILEGED_ROLE": "Granting a privileged role",
-        }[self.value]
+    PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
+    PAYMENT_TERMS = "PAYMENT_TERMS", "Payment-terms change"
+    CREDIT_LIMIT = "CREDIT_LIMIT", "Credit-limit change"
+    PRIVILEGED_ROLE = "PRIVILEGED_ROLE", "Granting a privileged role"
 
 
-class Status(StrEnum):
+class Status(Labelled):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
@@ -32,29 +23,26 @@ class Status(StrEnum):
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
-
-class Decision(StrEnum):
-    APPROVE = "APPROVE"
-    REJECT = "REJECT"
-    REQUEST_CHANGES = "REQUEST_CHANGES"
+class Decision(Labelled):
+    # Labelled as the outcome, as the request's history reads (Action)
+    APPROVE = "APPROVE", "Approved"
+    REJECT = "REJECT", "Rejected"
+    REQUEST_CHANGES = "REQUEST_CHANGES", "Changes requested"
 
     @property
     def needs_comment(self) -> bool:
         return self is not Decision.APPROVE
 
 
-class Action(StrEnum):
+class Action(Labelled):
     """One line of a request's history (approval_step.action)."""
 
     SUBMITTED = "SUBMITTED"
     RESUBMITTED = "RESUBMITTED"
-    APPROVE = "APPROVE"
-    REJECT = "REJECT"
-    REQUEST_CHANGES = "REQUEST_CHANGES"
+    APPROVE = "APPROVE", "Approved"
+    REJECT = "REJECT", "Rejected"
+    REQUEST_CHANGES = "REQUEST_CHANGES", "Changes requested"
     CANCELLED = "CANCELLED"
     REMINDED = "REMINDED"
     ESCALATED = "ESCALATED"
@@ -62,21 +50,21 @@ class Action(StrEnum):
     COMPLETED = "COMPLETED"
 
 
-class Operator(StrEnum):
-    ANY = "any"
-    GT = "gt"
-    GTE = "gte"
-    LT = "lt"
-    LTE = "lte"
+class Operator(Labelled):
+    ANY = "any", "any amount"
+    GT = "gt", ">"
+    GTE = "gte", "≥"
+    LT = "lt", "<"
+    LTE = "lte", "≤"
 
     @property
     def symbol(self) -> str:
-        return {"any": "any amount", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}[self.value]
+        return self.label
 
 
-class DeadlineUnit(StrEnum):
-    WORKING_HOURS = "hours"
-    WORKING_DAYS = "days"
+class DeadlineUnit(Labelled):
+    WORKING_HOURS = "hours", "Working hours"
+    WORKING_DAYS = "days", "Working days"
 
 
 # How a decision moves the whole request (one rejection rejects the flow).

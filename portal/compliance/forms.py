@@ -10,14 +10,13 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.compliance.models import ConsentRecord, DataExport, DataSubjectRequest
 from portal.compliance.services import NewRequest
@@ -29,15 +28,10 @@ from portal.compliance.values import (
     Jurisdiction,
     RequestType,
 )
+from portal.customers.forms.profile import as_phone
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
-
-
-def choices(values) -> list[SelectChoice]:
-    return [
-        SelectChoice(v.value, getattr(v, "label", v.value.replace("_", " ").capitalize()))
-        for v in values
-    ]
+from portal.labels import choices
 
 
 class RequestForm(OnceForm):
@@ -52,7 +46,9 @@ class RequestForm(OnceForm):
         "E-mail", validators=[Optional(), Email(), fits(DataSubjectRequest.requester_email)]
     )
     requester_phone = StringField(
-        "Phone", validators=[Optional(), fits(DataSubjectRequest.requester_phone)]
+        "Phone",
+        validators=[Optional(), fits(DataSubjectRequest.requester_phone)],
+        filters=[as_phone],
     )
     customer_id = StringField(
         "Customer id (if known)", validators=[Optional(), fits(DataExport.customer_id)]
@@ -127,6 +123,13 @@ class ConsentForm(Form):
         default="2026-01",
         validators=[DataRequired(), fits(ConsentRecord.notice_version)],
     )
+
+
+class RetentionRunForm(Form):
+    """Apply the policies: names the dry run the officer saw, which must still be the latest
+    run (a policy saved or another run since needs a new preview)."""
+
+    preview = IntegerField(validators=[DataRequired()], widget=HiddenInput())
 
 
 class RetentionForm(Form):

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Table
 
 from portal.compliance.values import DataCategory
 from portal.extensions import db
+from portal.labels import Labelled
 
 
-class Strategy(StrEnum):
+class Strategy(Labelled):
     NULL = "NULL"  # set to NULL
     REWRITE = "REWRITE"  # replace by a fixed placeholder
     DELETE = "DELETE"  # the whole row is deleted (declared on the Location)

@@ -157,6 +157,6 @@ def access_log(customer_id: str = "", user: str = "", limit: int = 200) -> list[
     if user:
         query = query.where(AuditEntry.actor.contains(user.strip().lower(), autoescape=True))
     return [
-        {"at": at.isoformat(), "user": actor, "action": action, "customer_id": record_id}
+        {"at": at, "user": actor, "action": action, "customer_id": record_id}
         for at, actor, action, record_id in db.session.execute(query)
     ]

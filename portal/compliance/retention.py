@@ -8,7 +8,7 @@ them until the request closes, so the export shows what was held when the person
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
 
@@ -178,6 +178,22 @@ def _exports(cutoff: datetime, dry_run: bool, now: datetime) -> dict:
     if dry_run:
         return {"count": _count(select(DataExport.id).where(expired)), "skipped_on_hold": 0}
     return {"count": export.delete_files(expired, now), "skipped_on_hold": 0}
+
+
+# How long a dry run stands as the preview an officer applies from the page.
+PREVIEW_LIFETIME = timedelta(hours=1)
+
+
+def preview_current(run_id: int, now: datetime) -> bool:
+    """Whether this dry run is still what applying would do: the latest run, recent, and no
+    policy saved since."""
+    latest = db.session.scalar(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(1))
+    if latest is None or latest.id != run_id or not latest.dry_run:
+        return False
+    if now - latest.at > PREVIEW_LIFETIME:
+        return False
+    saved_since = select(RetentionPolicy.rule).where(RetentionPolicy.updated_at > latest.at)
+    return db.session.scalar(saved_since.limit(1)) is None
 
 
 def apply_retention(now: datetime, *, dry_run: bool, actor: User | None = None) -> RetentionRun:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from portal.labels import Labelled
 
 
-class RequestType(StrEnum):
+class RequestType(Labelled):
     ACCESS = "ACCESS"
     PORTABILITY = "PORTABILITY"
     ERASURE = "ERASURE"
     RECTIFICATION = "RECTIFICATION"
     RESTRICTION = "RESTRICTION"
-    OPT_OUT_OF_SALE = "OPT_OUT_OF_SALE"
-
-    @property
-    def label(self) -> str:
-        return "Opt-out of sale/sharing" if self is RequestType.OPT_OUT_OF_SALE else self.title()
+    OPT_OUT_OF_SALE = "OPT_OUT_OF_SALE", "Opt-out of sale/sharing"
 
 
 # Requests whose answer is an export of the customer's data; while one is open, retention
@@ -23,20 +19,20 @@ class RequestType(StrEnum):
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
 
 
-class Jurisdiction(StrEnum):
+class Jurisdiction(Labelled):
     GDPR = "GDPR"
     CCPA = "CCPA"
-    INTERNAL = "INTERNAL"
+    INTERNAL = "INTERNAL", "Internal policy"
 
 
-class Channel(StrEnum):
-    EMAIL = "EMAIL"
+class Channel(Labelled):
+    EMAIL = "EMAIL", "E-mail"
     PHONE = "PHONE"
     WEB_FORM = "WEB_FORM"
     LETTER = "LETTER"
 
 
-class RequestStatus(StrEnum):
+class RequestStatus(Labelled):
     RECEIVED = "RECEIVED"
     VERIFYING = "VERIFYING"
     IN_PROGRESS = "IN_PROGRESS"
@@ -47,10 +43,6 @@ class RequestStatus(StrEnum):
     ON_HOLD = "ON_HOLD"
     CANCELLED = "CANCELLED"
 
-    @property
-    def label(self) -> str:
-        return self.replace("_", " ").capitalize()
-
 
 CLOSED_STATUSES = frozenset(
     {RequestStatus.COMPLETED, RequestStatus.DENIED, RequestStatus.CANCELLED}
@@ -58,24 +50,24 @@ CLOSED_STATUSES = frozenset(
 OPEN_STATUSES = frozenset(RequestStatus) - CLOSED_STATUSES
 
 
-class ErasureScope(StrEnum):
+class ErasureScope(Labelled):
     FULL = "FULL"
     PARTIAL = "PARTIAL"
 
 
-class LegalBasis(StrEnum):
-    GDPR_REQUEST = "GDPR_REQUEST"
-    CCPA_REQUEST = "CCPA_REQUEST"
+class LegalBasis(Labelled):
+    GDPR_REQUEST = "GDPR_REQUEST", "GDPR request"
+    CCPA_REQUEST = "CCPA_REQUEST", "CCPA request"
     INTERNAL_POLICY = "INTERNAL_POLICY"
 
 
-class CompletionStatus(StrEnum):
+class CompletionStatus(Labelled):
     SUCCESS = "SUCCESS"
     PARTIAL = "PARTIAL"
     FAILED = "FAILED"
 
 
-class DataCategory(StrEnum):
+class DataCategory(Labelled):
     IDENTITY = "IDENTITY"
     CONTACT = "CONTACT"
     ADDRESSES = "ADDRESSES"
@@ -86,42 +78,29 @@ class DataCategory(StrEnum):
     CONSENT = "CONSENT"
     APPROVALS = "APPROVALS"
     EVENTS = "EVENTS"
-    ACCESS_LOG = "ACCESS_LOG"
-    REQUESTS = "REQUESTS"
-
-    @property
-    def label(self) -> str:
-        return self.replace("_", " ").capitalize()
+    ACCESS_LOG = "ACCESS_LOG", "Access log"
+    REQUESTS = "REQUESTS", "Data-subject requests"
 
 
-class ConsentPurpose(StrEnum):
-    MARKETING_EMAIL = "MARKETING_EMAIL"
-    MARKETING_SMS = "MARKETING_SMS"
-    PROFILING = "PROFILING"
-    PARTNER_SHARING = "PARTNER_SHARING"
-
-    @property
-    def label(self) -> str:
-        return {
-            "MARKETING_EMAIL": "Marketing e-mail",
-            "MARKETING_SMS": "Marketing SMS",
-            "PROFILING": "Profiling and segmentation",
-            "PARTNER_SHARING": "Sharing with partners",
-        }[self.value]
+class ConsentPurpose(Labelled):
+    MARKETING_EMAIL = "MARKETING_EMAIL", "Marketing e-mail"
+    MARKETING_SMS = "MARKETING_SMS", "Marketing SMS"
+    PROFILING = "PROFILING", "Profiling and segmentation"
+    PARTNER_SHARING = "PARTNER_SHARING", "Sharing with partners"
 
 
-class ConsentChannel(StrEnum):
+class ConsentChannel(Labelled):
     WEB_FORM = "WEB_FORM"
-    EMAIL = "EMAIL"
+    EMAIL = "EMAIL", "E-mail"
     PHONE = "PHONE"
-    IN_PERSON = "IN_PERSON"
+    IN_PERSON = "IN_PERSON", "In person"
     LETTER = "LETTER"
 
 
-class RetentionRule(StrEnum):
+class RetentionRule(Labelled):
     """What each retention policy does; the months are configured per policy."""
 
-    ANONYMIZE_INTERACTIONS = "ANONYMIZE_INTERACTIONS"
-    PURGE_CLOSED_ACCOUNTS = "PURGE_CLOSED_ACCOUNTS"
-    FLAG_INACTIVE = "FLAG_INACTIVE"
-    DELETE_EXPIRED_EXPORTS = "DELETE_EXPIRED_EXPORTS"
+    ANONYMIZE_INTERACTIONS = "ANONYMIZE_INTERACTIONS", "Anonymise old interactions"
+    PURGE_CLOSED_ACCOUNTS = "PURGE_CLOSED_ACCOUNTS", "Erase closed accounts"
+    FLAG_INACTIVE = "FLAG_INACTIVE", "Flag inactive customers"
+    DELETE_EXPIRED_EXPORTS = "DELETE_EXPIRED_EXPORTS", "Delete expired exports"

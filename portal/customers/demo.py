@@ -39,6 +39,7 @@ from portal.customers.values import (
     B2B_TYPES,
     CARIBBEAN_CUISINES,
     COMPANY_SIZES,
+    CULTURAL_AFFINITIES,
     DELIVERY_FREQUENCIES,
     ORGANIZATION_TYPES,
     PAYMENT_TERMS,
@@ -269,7 +270,7 @@ class Generator:
                     "origin_region": rng.choice(
                         ["Jamaica", "Trinidad", "Haiti", "Barbados", "Guyana"]
                     ),
-                    "cultural_affinity": rng.choice(["STRONG", "MODERATE", "LIGHT"]),
+                    "cultural_affinity": rng.choice(CULTURAL_AFFINITIES),
                     "generational_remove": rng.randint(0, 3),
                     "caribbean_cuisines": rng.sample(CARIBBEAN_CUISINES, rng.randint(1, 3)),
                 }

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
+
+from portal.labels import Labelled, declare
 
 
-class CustomerType(StrEnum):
-    DIASPORA_COMMUNITY = "DIASPORA_COMMUNITY"
+class CustomerType(Labelled):
+    DIASPORA_COMMUNITY = "DIASPORA_COMMUNITY", "Diaspora community"
     TOURIST = "TOURIST"
     EXPAT = "EXPAT"
     INDIGENOUS_FOODIE = "INDIGENOUS_FOODIE"
@@ -39,37 +40,37 @@ B2B_TYPES = frozenset(
 )
 
 
-class CustomerStatus(StrEnum):
+class CustomerStatus(Labelled):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
     SUSPENDED = "SUSPENDED"
     CLOSED = "CLOSED"
-    PENDING_VERIFICATION = "PENDING_VERIFICATION"
+    PENDING_VERIFICATION = "PENDING_VERIFICATION", "Awaiting verification"
 
 
-class ContactMethod(StrEnum):
-    EMAIL = "EMAIL"
+class ContactMethod(Labelled):
+    EMAIL = "EMAIL", "E-mail"
     PHONE = "PHONE"
     SMS = "SMS"
     MAIL = "MAIL"
 
 
-class AddressType(StrEnum):
+class AddressType(Labelled):
     BILLING = "BILLING"
     SHIPPING = "SHIPPING"
     MAILING = "MAILING"
 
 
-class InteractionType(StrEnum):
+class InteractionType(Labelled):
     NOTE = "NOTE"
     CALL = "CALL"
-    EMAIL = "EMAIL"
+    EMAIL = "EMAIL", "E-mail"
     MEETING = "MEETING"
     SUPPORT_TICKET = "SUPPORT_TICKET"
     VISIT = "VISIT"
 
 
-class ResidencyStatus(StrEnum):
+class ResidencyStatus(Labelled):
     PERMANENT = "PERMANENT"
     TEMPORARY = "TEMPORARY"
     WORK_PERMIT = "WORK_PERMIT"
@@ -77,11 +78,11 @@ class ResidencyStatus(StrEnum):
     TOURIST = "TOURIST"
 
 
-class ContactField(StrEnum):
+class ContactField(Labelled):
     """The primary contact fields whose change needs a code sent to the new value."""
 
-    EMAIL = "email"
-    PHONE = "phone"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
 
 
 # A code sent to confirm a new primary e-mail or phone: how long it lasts, how many tries.
@@ -107,6 +108,34 @@ COMMUNICATION_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "RARELY")
 ORGANIZATION_TYPES = ("CORPORATION", "LLC", "PARTNERSHIP", "SOLE_PROPRIETORSHIP", "NONPROFIT")
 COMPANY_SIZES = ("MICRO", "SMALL", "MEDIUM", "LARGE", "ENTERPRISE")
 PAYMENT_TERMS = ("PREPAID", "DUE_ON_RECEIPT", "NET_15", "NET_30", "NET_60", "NET_90")
+# Free text, but the demo data and many imports write one of these.
+CULTURAL_AFFINITIES = ("STRONG", "MODERATE", "LIGHT")
+declare(
+    (
+        *CARIBBEAN_CUISINES,
+        *DELIVERY_FREQUENCIES,
+        *COMMUNICATION_FREQUENCIES,
+        *ORGANIZATION_TYPES,
+        *COMPANY_SIZES,
+        *PAYMENT_TERMS,
+        *CULTURAL_AFFINITIES,
+    ),
+    {
+        "PUERTO_RICAN": "Puerto Rican",
+        "BIWEEKLY": "Every two weeks",
+        "SOLE_PROPRIETORSHIP": "Sole proprietorship",
+        "NONPROFIT": "Non-profit",
+    },
+)
+# The type and business fields' names as people read them (the rest read as humanised).
+FIELD_LABELS = {
+    "generational_remove": "Generations removed",
+    "license_permit": "Licence / permit",
+    "dba_name": "Doing business as",
+    "tax_id": "Tax id",
+    "star_rating": "Star rating",
+}
+declare(FIELD_LABELS, FIELD_LABELS)
 
 
 @dataclass(frozen=True)

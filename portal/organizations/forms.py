@@ -84,7 +84,7 @@ class InviteForm(OnceForm):
 
 class AssignForm(OnceForm):
     role = _role_choice()
-    node = _code("At node (code)")
+    node = _code("At node")
 
 
 class EndDateForm(Form):

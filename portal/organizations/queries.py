@@ -268,6 +268,23 @@ def member_assignments(member_id: str) -> list[MemberRow]:
     return [MemberRow(**row._mapping) for row in rows]
 
 
+def nodes_matching(under: OrganizationNode, text: str, limit: int = 10) -> list:
+    """Nodes at or below `under` (so of its organisation only) whose name contains `text` or
+    whose code starts with it, by name: what a node picker offers as someone types."""
+    text = text.strip().lower()
+    query = select(Node.id, Node.name, Node.code, Node.type).where(
+        Node.path.startswith(under.path, autoescape=True)
+    )
+    if text:
+        query = query.where(
+            or_(
+                func.lower(Node.name).contains(text, autoescape=True),
+                func.lower(Node.code).startswith(text, autoescape=True),
+            )
+        )
+    return list(db.session.execute(query.order_by(Node.name, Node.id).limit(limit)))
+
+
 def node_by_code(organization_id: str, code: str) -> OrganizationNode | None:
     return db.session.scalar(
         select(Node).where(Node.organization_id == organization_id, Node.code == code)

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from portal.labels import Labelled, declare
 
 EXTERNAL = "external"  # user_account.kind of a customer's people (staff: "staff")
 HISTORY = "org_node"  # audit record type that a node's history tab lists
 
 
-class NodeType(StrEnum):
+class NodeType(Labelled):
     ORGANIZATION = "ORGANIZATION"
     DIVISION = "DIVISION"
     LOCATION = "LOCATION"
     DEPARTMENT = "DEPARTMENT"
 
-    @property
-    def label(self) -> str:
-        return self.value.title()
 
-
-class NodeStatus(StrEnum):
+class NodeStatus(Labelled):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
     PENDING = "PENDING"
 
 
-class MemberStatus(StrEnum):
+class MemberStatus(Labelled):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
 
 
-class CompanySize(StrEnum):
+class CompanySize(Labelled):
     MICRO = "MICRO"
     SMALL = "SMALL"
     MEDIUM = "MEDIUM"
@@ -63,3 +59,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "invoice_delivery": ("EMAIL", "POST", "PORTAL"),
     "shipping_method": ("STANDARD", "EXPRESS", "REFRIGERATED", "PICKUP"),
 }
+declare(
+    (code for options in CHOICES.values() for code in options),
+    {"EMAIL": "E-mail", "POST": "Post", "PORTAL": "Portal", "REFRIGERATED": "Refrigerated"},
+)

@@ -58,7 +58,11 @@ class AuditRow:
     record_id: str | None
     outcome: str
     summary: str
-    customer: str | None  # the current name of the customer the entry is about
+    customer_id: str | None  # the customer the entry is about
+    customer: str | None  # their current name, or ERASED
+
+
+ERASED = "an erased customer"
 
 
 def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
@@ -106,9 +110,13 @@ def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
     shown = []
     for row in rows:
         fields = row._asdict()
-        name = names.get(fields.pop("about"))
+        about = fields.pop("about")
+        # Customers leave the database only by erasure: an id no longer found was erased.
+        name = names.get(about) or (ERASED if about else None)
         summary = audit.with_customer_name(row.summary, name)
-        shown.append(AuditRow(**{**fields, "summary": summary, "customer": name}))
+        shown.append(
+            AuditRow(**{**fields, "summary": summary, "customer_id": about, "customer": name})
+        )
     return Page(rows=shown, page=page, per_page=per_page, total=total)
 
 

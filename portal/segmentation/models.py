@@ -5,7 +5,6 @@ the segments with their versioned rules, each customer's one primary segment and
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -23,19 +22,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.models import BigId, UTCDateTime, Uuid, new_uuid, string_enum, utcnow
 
 
-class SegmentType(StrEnum):
-    B2C = "B2C"
-    B2B = "B2B"
+class SegmentType(Labelled):
+    B2C = "B2C", "Consumer"
+    B2B = "B2B", "Business"
 
 
-class ReasonCode(StrEnum):
-    RULE_MATCHED = "RULE_MATCHED"  # the rule of a non-fallback segment matched
-    FALLBACK = "FALLBACK"  # no rule of the customer's segment type matched
-    ADMIN_OVERRIDE = "ADMIN_OVERRIDE"
-    OVERRIDE_EXPIRED = "OVERRIDE_EXPIRED"
+class ReasonCode(Labelled):
+    # the rule of a non-fallback segment matched
+    RULE_MATCHED = "RULE_MATCHED", "Rule matched"
+    # no rule of the customer's segment type matched
+    FALLBACK = "FALLBACK", "No rule matched (fallback segment)"
+    ADMIN_OVERRIDE = "ADMIN_OVERRIDE", "Set by an administrator"
+    OVERRIDE_EXPIRED = "OVERRIDE_EXPIRED", "Administrator's override expired"
 
 
 class CustomerOrder(db.Model):

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from portal.formatting import format_money as money
+from portal.formatting import format_number
+from portal.labels import coded
 from portal.segmentation.fields import (
+    BASE_CURRENCY,
     FIELDS,
     NO_VALUE,
     OPERATOR_LABELS,
@@ -236,12 +241,21 @@ def condition_text(condition: dict) -> str:
         if operator == "within_last":
             return f"{label} in the last {value['amount']} {value['unit']}"
         return f"{label} more than {value['amount']} {value['unit']} ago"
-    shown = format_money if field.kind == "money" else str
+    shown = _shown(field.kind)
     if operator == "between":
         return f"{label} between {shown(value[0])} and {shown(value[1])}"
     if isinstance(value, list):
-        return f"{label} {OPERATOR_LABELS[operator]} {', '.join(value)}"
+        return f"{label} {OPERATOR_LABELS[operator]} {', '.join(map(coded, value))}"
     return f"{label} {OPERATOR_LABELS[operator]} {shown(value)}"
+
+
+def _shown(kind: str) -> Callable[[object], object]:
+    """How a rule's value reads: money in the base currency, numbers grouped, codes labelled."""
+    if kind == "money":
+        return lambda minor: money(minor, BASE_CURRENCY)
+    if kind == "number":
+        return format_number
+    return coded
 
 
 def diff(previous: dict | None, current: dict) -> list[str]:

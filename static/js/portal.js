@@ -1,20 +1,76 @@
-// Small behaviours the server cannot do: show times in the reader's own zone.
+// Small behaviours the server cannot do: copy an id to the clipboard.
 (function () {
   "use strict";
 
-  function localiseTimes(root) {
-    root.querySelectorAll("time[datetime]:not([data-localised])").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) {
-        el.title = el.textContent.trim() + " UTC";
-        el.textContent = when.toLocaleString();
-        el.setAttribute("data-localised", "");
-      }
+  // Copy buttons beside shortened ids (templates/_macros/ids.html): the full id to the
+  // clipboard, and a word on the button for a moment to say it happened.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button || !navigator.clipboard) { return; }
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      var before = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = before; }, 1500);
     });
+  });
+})();
+
+// Pickers (templates/_macros/picker.html): the field asks for matches as one types (HTMX);
+// arrows move through them, Enter or a click puts the chosen one's value in the field, Escape
+// closes the list.
+(function () {
+  "use strict";
+
+  function listOf(input) {
+    return document.getElementById(input.getAttribute("aria-controls"));
   }
 
-  document.addEventListener("DOMContentLoaded", function () { localiseTimes(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { localiseTimes(event.target); });
+  function close(input) {
+    var list = listOf(input);
+    if (list) { list.innerHTML = ""; }
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(option) {
+    var input = option.closest(".picker").querySelector('[role="combobox"]');
+    input.value = option.getAttribute("data-value");
+    close(input);
+    input.focus();
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.target.closest && event.target.closest(".picker-options");
+    if (!list) { return; }
+    var input = list.closest(".picker").querySelector('[role="combobox"]');
+    input.setAttribute("aria-expanded", String(list.children.length > 0));
+  });
+
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest('.picker [role="option"][data-value]');
+    if (option) { choose(option); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target.closest && event.target.closest('.picker [role="combobox"]');
+    if (!input) { return; }
+    var list = listOf(input);
+    var options = list ? Array.prototype.slice.call(list.querySelectorAll("[data-value]")) : [];
+    var current = list && list.querySelector('[aria-selected="true"]');
+    var i = options.indexOf(current);
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      i = event.key === "ArrowDown" ? Math.min(i + 1, options.length - 1) : Math.max(i - 1, 0);
+      if (current) { current.setAttribute("aria-selected", "false"); }
+      options[i].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", options[i].id);
+    } else if (event.key === "Enter" && current) {
+      event.preventDefault();
+      choose(current);
+    } else if (event.key === "Escape") {
+      close(input);
+    }
+  });
 })();
 
 // Organisation tree (templates/organizations/_tree.html): expand and collapse, keyboard

@@ -77,3 +77,31 @@ def test_search_as_you_type_and_sort_by_a_column(page: Page, make_user, js_error
     expect(rows(page).nth(0)).to_contain_text("Desmond Reid")
     assert page.evaluate("window.__e2eMarker") is None
     assert js_errors == []
+
+
+def test_a_phone_typed_with_spaces_or_an_email_from_its_start_finds_the_customer(
+    page: Page, make_user, js_errors
+):
+    user = make_user("support")
+    contact = ContactInfo(email="aaliyah.giselle@example.org", phone="+18765550104")
+    services.register_customer(
+        user, new_customer(CustomerType.EXPAT, name="Aaliyah Brown", contact=contact)
+    )
+    services.register_customer(
+        user,
+        new_customer(
+            CustomerType.TOURIST,
+            name="Desmond Reid",
+            contact=ContactInfo(email="des@example.org", phone="+14165550199"),
+        ),
+    )
+    sign_in_locally(page, user.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    expect(rows(page)).to_have_count(2)
+    for typed in ("+1 876 555 0104", "(876) 555-0104", "aaliyah.gisel"):
+        page.get_by_label("Search").fill("")
+        expect(rows(page)).to_have_count(2)
+        page.get_by_label("Search").press_sequentially(typed, delay=20)
+        expect(rows(page)).to_have_count(1)
+        expect(rows(page)).to_contain_text("Aaliyah Brown")
+    assert js_errors == []

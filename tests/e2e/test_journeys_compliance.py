@@ -121,3 +121,23 @@ def test_an_officer_finds_who_to_call_after_a_cancelled_subscription(
     follow_ups.get_by_role("link", name=customer.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(customer.name)
     assert js_errors == []
+
+
+def test_an_officer_previews_then_applies_retention_from_its_page(
+    page: Page, make_user, customer, js_errors
+):
+    officer = make_user("compliance_officer", name="Olga Officer")
+    _to_compliance(page, officer)
+    page.get_by_role("link", name="Retention").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retention policies")
+    page.get_by_role("button", name="Preview (dry run)").click()
+    expect(page.get_by_role("status")).to_contain_text("Dry run done: nothing was changed.")
+    preview = page.locator(".retention-preview")
+    expect(preview.locator("[data-rule]")).to_have_count(4)
+    expect(preview).to_contain_text("Flag accounts inactive for over N months for review")
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.get_by_role("status")).to_contain_text("Retention applied:")
+    runs = page.locator(".retention-runs tbody tr")
+    expect(runs).to_have_count(2)
+    expect(runs.first).to_contain_text("applied")
+    assert js_errors == []

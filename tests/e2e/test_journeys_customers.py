@@ -164,7 +164,7 @@ def test_staff_edit_every_section_of_a_profile(page: Page, make_user, staff, sen
     tabs.get_by_role("link", name="Preferences").click()
     preferences = page.locator("#preferences")
     preferences.get_by_role("link", name="Edit").click()
-    field(preferences, "Email").check()
+    field(preferences, "E-mail").check()
     field(preferences, "Language").fill("fr-CA")
     field(preferences, "Product interests").fill("pepper sauce, ackee")
     field(preferences, "Special dates").fill("Opening: 05-14")
@@ -247,8 +247,9 @@ def test_staff_register_each_type_from_the_directory(
     form.get_by_role("button", name="Register customer").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("status")).to_have_text(f"{name} is registered.")
     header = page.locator("#profile-header")
-    expect(header).to_contain_text(customer_type.value.replace("_", " ").capitalize())
+    expect(header).to_contain_text(customer_type.label)
     expect(header).to_contain_text("B2B" if customer_type.is_b2b else "B2C")
     assert js_errors == []
 

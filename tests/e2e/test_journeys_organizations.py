@@ -4,6 +4,8 @@ revoked) from the member's page, reached through the tree and the Members tab.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -48,8 +50,12 @@ def test_a_customer_admin_makes_a_role_and_changes_a_members_role(page: Page, st
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bo Buyer")
     assign = page.locator("form", has=page.get_by_role("heading", name="Assign a role"))
     assign.get_by_label("Role").select_option(label="Kitchen lead")
-    assign.get_by_label("At node (code)").fill("MIA")
+    # The node is picked from what its name finds, not typed as a code.
+    assign.get_by_label("At node").press_sequentially("miami", delay=30)
+    assign.get_by_role("option", name=re.compile("Miami Beach")).click()
+    expect(assign.get_by_label("At node")).to_have_value("MIA")
     assign.get_by_role("button", name="Assign").click()
+    expect(page.get_by_role("status")).to_contain_text("Kitchen lead at Miami Beach assigned.")
     roles = page.locator("table.grid")
     expect(roles).to_contain_text("Kitchen lead")
     expect(roles.get_by_role("row", name="Buyer")).to_be_visible()

@@ -170,7 +170,7 @@ def test_marketing_overrides_a_customers_segment_from_their_profile(
     page.get_by_role("button", name="Override segment").click()
     expect(page.locator("#current-segment")).to_have_text("Lapsed businesses")
     expect(page.locator(".override")).to_contain_text("Closed for renovation")
-    expect(page.locator(".segment-history")).to_contain_text("ADMIN_OVERRIDE")
+    expect(page.locator(".segment-history")).to_contain_text("Set by an administrator")
 
     # Consumers that follow segment moves hear of it like any other move.
     moved = [e for e in events("CustomerSegmentChanged") if e.aggregate_id == hotel.id]

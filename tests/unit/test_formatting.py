@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask, render_template_string
+from wtforms import SelectChoice
 
 from portal import formatting
 from portal.labels import Labelled, choices, humanise, label
@@ -76,6 +77,7 @@ def test_labels_from_the_enum_or_the_humanised_code(display_app):
         "DBA name",
     ]
     assert label(None) == ""
-    assert choices(Terms)[0] == ("NET_30", "Net 30 days")
+    assert choices(Terms)[0] == SelectChoice("NET_30", "Net 30 days")
+    assert choices(Terms, blank="Any")[0] == SelectChoice("", "Any")
     with display_app.test_request_context():
         assert render_template_string("{{ v|label }}", v=Terms.NET_30) == "Net 30 days"

@@ -19,6 +19,7 @@ from portal.compliance.values import (
 from portal.customers.models import Customer
 from portal.domain import NON_FIELD, DomainError, use_case
 from portal.extensions import db
+from portal.formatting import format_date
 from portal.models import utcnow
 from portal.security.models import User
 
@@ -164,7 +165,7 @@ def extend(actor: User, request_id: str, reason: str) -> DataSubjectRequest:
         raise DomainError.on(NON_FIELD, "The deadline was already extended once.")
     limit = deadlines_of(request).extension_deadline
     if limit is not None and today() > limit:
-        raise DomainError.on(NON_FIELD, f"An extension had to be decided by {limit.isoformat()}.")
+        raise DomainError.on(NON_FIELD, f"An extension had to be decided by {format_date(limit)}.")
     if not reason.strip():
         raise DomainError.on("reason", "Give the reason for the extension.")
     if error := transition_error(request.status, RequestStatus.EXTENDED, True):
@@ -176,7 +177,7 @@ def extend(actor: User, request_id: str, reason: str) -> DataSubjectRequest:
         actor,
         request,
         "extended",
-        f"{reason.strip()} (now due {due.isoformat()})",
+        f"{reason.strip()} (now due {format_date(due)})",
         to=RequestStatus.EXTENDED,
     )
     db.session.commit()

@@ -6,7 +6,7 @@ The panel is a block of its own, so the customer profile can load it with
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user
 
 from portal.compliance import bp, queries
@@ -61,6 +61,8 @@ def consent_record(customer_id: str, purpose: str, decision: str):
         )
     except DomainError as exc:
         return _panel(customer, form, status=422, errors=exc.errors)
+    verb = "granted" if decision == "grant" else "withdrawn"
+    flash(f"Consent to {ConsentPurpose(purpose).label.lower()} is recorded as {verb}.", "success")
     return redirect_after_post("compliance.consent", customer_id=customer.id)
 
 

@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Callable
 
-from flask import Response, abort, send_file, url_for
+from flask import Response, abort, flash, send_file, url_for
 from flask import request as http
 from flask_login import current_user
 
@@ -84,6 +84,7 @@ def request_create():
         except DomainError as exc:
             errors = form.show_errors(exc.errors)
         else:
+            flash("The request is recorded; its deadline is counted from today.", "success")
             return see_other(outcome.location)
     return render("compliance/request_new.html", form=form, errors=errors, status=422)
 
@@ -134,8 +135,9 @@ def request_detail(request_id: str):
     return _page(load_request(request_id))
 
 
-def _act(request_id: str, name: str, form, call: Callable[[], object]) -> Response:
-    """Validate `form`, run the use case, and go back to the request page (422 on refusal)."""
+def _act(request_id: str, name: str, form, call: Callable[[], object], done: str) -> Response:
+    """Validate `form`, run the use case, and go back to the request page saying `done` (422
+    on refusal)."""
     found = load_request(request_id)
     if not form.validate():
         return _page(found, status=422, failed=(name, form))
@@ -144,6 +146,7 @@ def _act(request_id: str, name: str, form, call: Callable[[], object]) -> Respon
     except DomainError as exc:
         form.show_errors(exc.errors)
         return _page(load_request(request_id), status=422, failed=(name, form), errors=exc.errors)
+    flash(done, "success")
     return redirect_after_post("compliance.request_detail", request_id=request_id)
 
 
@@ -162,6 +165,7 @@ def request_verify(request_id: str):
             form.evidence.data,
             (form.customer_id.data or "").strip() or None,
         ),
+        "The requester's identity is recorded as verified.",
     )
 
 
@@ -177,6 +181,7 @@ def request_status(request_id: str):
         lambda: services.change_status(
             current_user, request_id, RequestStatus(form.status.data), form.note.data or ""
         ),
+        "The request's status is changed.",
     )
 
 
@@ -184,7 +189,13 @@ def request_status(request_id: str):
 @require(MANAGE)
 def request_acknowledge(request_id: str):
     form = ButtonForm()
-    return _act(request_id, "button", form, lambda: services.acknowledge(current_user, request_id))
+    return _act(
+        request_id,
+        "button",
+        form,
+        lambda: services.acknowledge(current_user, request_id),
+        "The request is acknowledged.",
+    )
 
 
 @bp.post("/requests/<request_id>/deny")
@@ -196,6 +207,7 @@ def request_deny(request_id: str):
         "deny",
         form,
         lambda: services.deny(current_user, request_id, form.reason.data or ""),
+        "The request is denied; the reason is recorded for the reply.",
     )
 
 
@@ -208,6 +220,7 @@ def request_extend(request_id: str):
         "extend",
         form,
         lambda: services.extend(current_user, request_id, form.reason.data or ""),
+        "The deadline is extended.",
     )
 
 
@@ -220,6 +233,7 @@ def request_complete(request_id: str):
         "complete",
         form,
         lambda: services.complete(current_user, request_id, form.note.data or ""),
+        "The request is completed.",
     )
 
 
@@ -237,6 +251,7 @@ def erasure_plan(request_id: str):
             ErasureScope(form.scope.data),
             [DataCategory(c) for c in form.categories.data or []],
         ),
+        "The erasure is planned.",
     )
 
 
@@ -245,7 +260,11 @@ def erasure_plan(request_id: str):
 def erasure_approve(request_id: str):
     form = ButtonForm()
     return _act(
-        request_id, "button", form, lambda: services.approve_erasure(current_user, request_id)
+        request_id,
+        "button",
+        form,
+        lambda: services.approve_erasure(current_user, request_id),
+        "The erasure is approved; it can be executed now.",
     )
 
 
@@ -258,6 +277,7 @@ def erasure_execute(request_id: str):
         "execute",
         form,
         lambda: services.execute_erasure(current_user, request_id, form.password.data),
+        "The erasure is executed; its receipt is below.",
     )
 
 
@@ -275,6 +295,7 @@ def export_create(request_id: str):
             lambda: services.create_export(current_user, request_id),
             lambda _: url_for("compliance.request_detail", request_id=request_id),
         ),
+        "The export is ready to download below.",
     )
 
 

@@ -22,7 +22,6 @@ from portal.customers.forms.profile import (
     CommaListField,
     VersionField,
     blank_to_none,
-    choices,
 )
 from portal.customers.models import CustomerPreference, Interaction, PendingContactChange
 from portal.customers.values import (
@@ -33,12 +32,13 @@ from portal.customers.values import (
 )
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
+from portal.labels import choices
 
 
 class PreferencesForm(Form):
-    channels = CheckboxesField("Channels", choices=choices(ContactMethod)[1:])
+    channels = CheckboxesField("Channels", choices=choices(ContactMethod))
     frequency = SelectField(
-        "Frequency", choices=choices(COMMUNICATION_FREQUENCIES), validators=[Optional()]
+        "Frequency", choices=choices(COMMUNICATION_FREQUENCIES, blank="—"), validators=[Optional()]
     )
     language = StringField(
         "Language",
@@ -91,7 +91,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
 
 
 class InteractionForm(OnceForm):
-    type = SelectField("Type", choices=choices(InteractionType)[1:])
+    type = SelectField("Type", choices=choices(InteractionType))
     occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
     summary = StringField("Summary", validators=[Optional(), fits(Interaction.summary)])
     # A Text column: long notes are welcome, within reason.

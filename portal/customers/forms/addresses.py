@@ -5,17 +5,18 @@ from __future__ import annotations
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from portal.customers.forms.profile import VersionField, blank_to_none, choices
+from portal.customers.forms.profile import VersionField, blank_to_none
 from portal.customers.models import CustomerAddress
 from portal.customers.values import AddressData, AddressType
 from portal.forms import Form, fits
 from portal.idempotency import OnceForm
+from portal.labels import choices
 
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country", "note")
 
 
 class AddressForm(OnceForm):
-    address_type = SelectField("Type", choices=choices(AddressType)[1:])
+    address_type = SelectField("Type", choices=choices(AddressType))
     street1 = StringField("Street", validators=[Optional(), fits(CustomerAddress.street1)])
     street2 = StringField(
         "Street (second line)", validators=[Optional(), fits(CustomerAddress.street2)]

@@ -13,14 +13,11 @@ from portal.customers.queries.directory import PAGE_SIZES, DirectoryFilter, Sort
 from portal.customers.values import CustomerStatus, CustomerType
 from portal.forms import Form, MaxLength
 from portal.idempotency import OnceForm
+from portal.labels import choices
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SORT_VALUES = [s.value for s in Sort] + [f"-{s.value}" for s in Sort]
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-
-
-def _readable(values) -> list[tuple[str, str]]:
-    return [(v, v.replace("_", " ").capitalize()) for v in values]
 
 
 def _choices(blank: str, pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -58,13 +55,13 @@ class DirectoryForm(Form):
     )
     type = SelectField(
         "Type",
-        choices=_choices("Any type", _readable(CustomerType)),
+        choices=choices(CustomerType, blank="Any type"),
         default="",
         widget=StaticSelect(),
     )
     status = SelectField(
         "Status",
-        choices=_choices("Any status", _readable(CustomerStatus)),
+        choices=choices(CustomerStatus, blank="Any status"),
         default="",
         widget=StaticSelect(),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 
+from flask import current_app
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,7 +28,7 @@ from wtforms.validators import InputRequired, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
-from portal.customers.rules import TYPE_FIELDS
+from portal.customers.rules import TYPE_FIELDS, normalise_phone
 from portal.customers.rules.types import BUSINESS_FIELDS, Check
 from portal.customers.values import (
     CARIBBEAN_CUISINES,
@@ -46,6 +47,7 @@ from portal.customers.values import (
 )
 from portal.forms import Form, MaxLength, fits
 from portal.idempotency import OnceForm
+from portal.labels import choices, label
 from portal.limits import integer_range
 
 IDENTIFIERS = ("tax_id", "registration_number")
@@ -53,22 +55,11 @@ IDENTIFIERS = ("tax_id", "registration_number")
 LIST_LONGEST = 2000
 
 
-def humanize(name: str) -> str:
-    """`seating_capacity` → "Seating capacity"; `NET_30` → "Net 30"."""
-    return name.replace("_", " ").capitalize()
-
-
-def choices(options: Iterable[str], blank: str = "—") -> list[SelectChoice]:
-    return [SelectChoice("", blank), *(SelectChoice(str(o), humanize(str(o))) for o in options)]
-
-
 def type_choices() -> list[SelectChoice]:
     return [
         SelectChoice("", "Choose a type"),
         *(
-            SelectChoice(
-                t.value, humanize(t.value), optgroup="Business" if t.is_b2b else "Consumer"
-            )
+            SelectChoice(t.value, t.label, optgroup="Business" if t.is_b2b else "Consumer")
             for t in CustomerType
         ),
     ]
@@ -129,12 +120,12 @@ def flag(label: str, _check: Check) -> UnboundField:
 
 def select(options: Iterable[str]) -> Input:
     return lambda label, _check: SelectField(
-        label, choices=choices(options), validators=[Optional()]
+        label, choices=choices(options, blank="—"), validators=[Optional()]
     )
 
 
 def checkboxes(options: Iterable[str]) -> Input:
-    return lambda label, _check: CheckboxesField(label, choices=choices(options)[1:])
+    return lambda label, _check: CheckboxesField(label, choices=choices(options))
 
 
 # The input each type or business field is typed into. The fields themselves, and whether
@@ -172,12 +163,9 @@ INPUTS: dict[str, Input] = {
     "organization_type": select(ORGANIZATION_TYPES),
     "payment_terms": select(PAYMENT_TERMS),
 }
+# Where the form says more than the field's label: the format expected.
 LABELS = {
     "country_of_origin": "Country of origin (ISO code, e.g. JM)",
-    "generational_remove": "Generations removed",
-    "license_permit": "License / permit",
-    "dba_name": "Doing business as",
-    "tax_id": "Tax id",
     "star_rating": "Star rating (1-5)",
 }
 
@@ -210,6 +198,14 @@ class VersionField(IntegerField):
 
 def blank_to_none(value):
     return None if value in ("", []) else value
+
+
+def as_phone(value):
+    """Filter of phone inputs: the number as typed, in E.164 when it is a valid one (a number
+    without its country code is read in the configured PHONE_REGION)."""
+    if not isinstance(value, str):
+        return value
+    return normalise_phone(value.strip(), current_app.config["PHONE_REGION"])
 
 
 class TypedForm(Form):
@@ -256,7 +252,7 @@ def typed(base: type[TypedForm], customer_type: CustomerType | None) -> type[Typ
     names = [*TYPE_FIELDS[customer_type], *(BUSINESS_FIELDS if customer_type.is_b2b else ())]
     specs = TYPE_FIELDS[customer_type] | (BUSINESS_FIELDS if customer_type.is_b2b else {})
     fields = {
-        name: INPUTS[name](LABELS.get(name) or humanize(name), specs[name].check) for name in names
+        name: INPUTS[name](LABELS.get(name) or label(name), specs[name].check) for name in names
     }
     return type(f"{base.__name__}{customer_type.value}", (base,), fields)
 
@@ -270,10 +266,13 @@ class ContactSettings(Form):
     alternative_phone = TelField(
         "Alternative phone",
         validators=[Optional(), fits(Customer.alternative_phone)],
-        description="International, e.g. +1876…",
+        filters=[as_phone],
+        description="With its country code, e.g. +1 876 555 0104",
     )
     preferred_contact_method = SelectField(
-        "Preferred contact method", choices=choices(ContactMethod), validators=[Optional()]
+        "Preferred contact method",
+        choices=choices(ContactMethod, blank="—"),
+        validators=[Optional()],
     )
     preferred_contact_time = StringField(
         "Preferred contact time", validators=[Optional(), fits(Customer.preferred_contact_time)]
@@ -308,11 +307,12 @@ class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
     phone = TelField(
         "Phone",
         validators=[Optional(), fits(Customer.phone)],
-        description="International, e.g. +1876…",
+        filters=[as_phone],
+        description="With its country code, e.g. +1 876 555 0104",
     )
     status = SelectField(
         "Starts as",
-        choices=choices((CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION))[1:],
+        choices=choices((CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION)),
     )
 
     def new_customer(self) -> NewCustomer:
@@ -403,5 +403,5 @@ def status_form(customer, targets: Iterable[CustomerStatus], **kwargs) -> Status
     form = StatusForm(data={"version": customer.version_id}, **kwargs)
     final = CustomerStatus.CLOSED
     ordered = [*sorted(t for t in targets if t != final), *(t for t in targets if t == final)]
-    form.status.choices = choices(ordered, blank=f"{humanize(customer.status.value)} (now)")
+    form.status.choices = choices(ordered, blank=f"{label(customer.status)} (now)")
     return form

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
 from sqlalchemy.orm import aliased
 
@@ -23,8 +23,10 @@ from portal.customers.models import (
     CustomerAddress,
     customer_search_term,
 )
+from portal.customers.rules import normalise_phone
 from portal.customers.values import AddressType, CustomerStatus, CustomerType
 from portal.extensions import db
+from portal.labels import Labelled
 
 PAGE_SIZES = (25, 50, 100)
 # Counting every match of a broad search costs more than the page itself; past this we say "+".
@@ -37,10 +39,12 @@ COUNT_CAP = 1_000
 # than COUNT_CAP.
 SORT_LIMIT = 3 * COUNT_CAP
 PHONE_QUERY = re.compile(r"\+?[\d\s().-]+")
+# One word with a dot, underscore or plus inside ("aaliyah.gisel"): an e-mail from its start.
+EMAIL_START = re.compile(r"[^\s@]+[._+][^\s@]+")
 TERMS = customer_search_term
 
 
-class Sort(StrEnum):
+class Sort(Labelled):
     NAME = "name"
     TYPE = "type"
     STATUS = "status"
@@ -138,7 +142,13 @@ def term_prefixes(q: str) -> list[str]:
         return [search_index.EMAIL + folded if local else search_index.DOMAIN + domain]
     digits = re.sub(r"\D", "", q)
     if PHONE_QUERY.fullmatch(q) and len(digits) >= 3:
-        return [search_index.PHONE + digits]
+        # A whole number typed in any layout ("(876) 555-0104") is looked up as stored, E.164;
+        # a fragment by its digits, which any tail of the stored number starts with.
+        number = normalise_phone(q, current_app.config["PHONE_REGION"])
+        whole = number != q and number.startswith("+")  # a valid number, now in E.164
+        return [search_index.PHONE + (number[1:] if whole else digits)]
+    if EMAIL_START.fullmatch(folded):
+        return [search_index.EMAIL + folded]
     words = sorted(set(search_index.query_words(q)), key=len, reverse=True)
     if not words or len(words[0]) < 3:
         return []

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from portal.customers.rules._errors import ErrorList, Errors
 from portal.customers.rules.address import POSTAL_CODE_FORMATS, address_errors, country_error
-from portal.customers.rules.contact import contact_errors, email_error, name_errors, phone_error
+from portal.customers.rules.contact import (
+    contact_errors,
+    email_error,
+    name_errors,
+    normalise_phone,
+    phone_error,
+)
 from portal.customers.rules.preferences import preference_errors
 from portal.customers.rules.status import (
     TRANSITIONS,
@@ -34,6 +40,7 @@ __all__ = [
     "is_reactivation",
     "name_errors",
     "new_customer_errors",
+    "normalise_phone",
     "phone_error",
     "preference_errors",
     "transition_errors",

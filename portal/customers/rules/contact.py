@@ -30,6 +30,21 @@ def email_error(value: str) -> str | None:
     return None
 
 
+def normalise_phone(value: str | None, region: str) -> str | None:
+    """A phone as people type it ("+1 876 555 0104", "(876) 555-0104", "876.555.0104") in
+    E.164, a number without its country code read in `region`. Anything that is not a valid
+    number comes back as typed, for phone_error to refuse with its message."""
+    if not value:
+        return value
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def phone_error(value: str) -> str | None:
     """E.164: a plus, the country code and the number, no spaces (+18765551234)."""
     message = "Enter the number in international format, e.g. +18765551234."

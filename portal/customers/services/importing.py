@@ -13,9 +13,9 @@ import io
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.customers.adapters import standardize
@@ -26,6 +26,7 @@ from portal.customers.rules import (
     Errors,
     address_errors,
     new_customer_errors,
+    normalise_phone,
 )
 from portal.customers.services._common import SECRET_FIELDS
 from portal.customers.services.addresses import add_address
@@ -48,6 +49,7 @@ from portal.customers.values import (
 )
 from portal.domain import NON_FIELD, DomainError, Refusal
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.security import audit
 from portal.security.models import User
 
@@ -62,7 +64,7 @@ FLAGS = ("do_not_contact", "marketing_opt_out")
 TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 
 
-class Outcome(StrEnum):
+class Outcome(Labelled):
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"
@@ -147,6 +149,9 @@ def _values(cells: dict[str, str], errors: ErrorList) -> dict[str, Any]:
     """The profile columns present in the file, converted; empty cells become None."""
     values: dict[str, Any] = {name: cells[name] or None for name in COLUMNS if name in cells}
     values["name"] = cells.get("name", "")
+    for name in ("phone", "alternative_phone"):
+        if values.get(name):
+            values[name] = normalise_phone(values[name], current_app.config["PHONE_REGION"])
     for name in FLAGS:
         if name in cells:
             values[name] = _flag(cells[name])

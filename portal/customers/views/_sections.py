@@ -7,7 +7,7 @@ JavaScript the same fragment is served inside a page.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, flash, request
 
 from portal.customers import journey, overview
 from portal.customers.forms.activity import (
@@ -112,6 +112,7 @@ def section(template: str, customer: Customer, *, tab: str, status: int = 200, *
 def saved(template: str, customer: Customer, *, target: str, tab: str, **context) -> Response:
     """After a change: HTMX gets the read-only section (and a fresh header, since status,
     name or orderability may have changed); a plain form post goes back to the profile tab."""
+    flash("Saved.", "success")
     if not is_htmx():
         return redirect_after_post("customers.profile", customer_id=customer.id, tab=tab)
     response = render(

@@ -12,6 +12,7 @@ from portal.customers.forms.activity import (
     InteractionForm,
     preferences_form,
 )
+from portal.customers.forms.profile import as_phone
 from portal.customers.queries.profile import customer_or_404, pending_contact_changes
 from portal.customers.services.activity import preference_values
 from portal.customers.values import ContactField, InteractionType
@@ -170,7 +171,7 @@ def contact_change_request(customer_id: str, field: str):
             current_user,
             customer.id,
             contact_field,
-            form.value.data or "",
+            as_phone(form.value.data) if contact_field is ContactField.PHONE else form.value.data,
             expected_version=form.version.data,
         )
     except StaleVersion as exc:

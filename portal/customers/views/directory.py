@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from portal.customers import bp, services
@@ -10,22 +10,39 @@ from portal.customers.forms.directory import DirectoryForm, ImportForm, ReviewQu
 from portal.customers.queries import directory as queries
 from portal.htmx import is_htmx, render
 from portal.idempotency import create_once
+from portal.labels import label
 from portal.metrics import customer_lookup
 from portal.security import audit
 from portal.security.access import require
 from portal.spreadsheet import csv_chunks
 
 RESULTS = "customer-results"
+# The export keeps each vocabulary's code under the import's column name (customer_type, what
+# the import and the API read) and puts its label in a column beside it for people; times are
+# ISO 8601 in UTC, as spreadsheets and scripts parse them.
 EXPORT_COLUMNS = (
     "id",
     "name",
     "customer_type",
+    "customer_type_label",
     "status",
+    "status_label",
     "email",
     "phone",
     "country",
     "created_at",
 )
+PICKER_SIZE = 10
+LABELLED = {"customer_type_label": "customer_type", "status_label": "status"}
+
+
+def _export_cells(row) -> list:
+    return [
+        label(getattr(row, LABELLED[name])) if name in LABELLED else getattr(row, name)
+        for name in EXPORT_COLUMNS
+    ]
+
+
 IMPORT_COLUMNS = {
     "required": services.importing.REQUIRED_COLUMNS,
     "profile": services.importing.COLUMNS[len(services.importing.REQUIRED_COLUMNS) :],
@@ -63,6 +80,22 @@ def customer_list():
     return response
 
 
+@bp.get("/pick")
+@require("customer:read")
+def customer_pick():
+    """A fragment only: a customer picker's options (templates/_macros/picker.html), the
+    directory search of what is typed in the field, which sends itself as `customer_id`."""
+    typed = request.args.get("customer_id", "")[:100]
+    page = queries.customer_list(queries.DirectoryFilter(q=typed), 1, PICKER_SIZE)
+    audit.record_now(
+        "customer.list_viewed",
+        record_type="customer",
+        summary="Customer picker",
+        details={"q": typed},
+    )
+    return render_template("customers/_customer_options.html", rows=page.rows if typed else [])
+
+
 @bp.get("/export.csv")
 @require("customer:read")
 def customer_export():
@@ -80,9 +113,7 @@ def customer_export():
     )
     rows = queries.customer_export(filters)
     return Response(
-        csv_chunks(
-            EXPORT_COLUMNS, ((getattr(row, name) for name in EXPORT_COLUMNS) for row in rows)
-        ),
+        csv_chunks(EXPORT_COLUMNS, map(_export_cells, rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=customers.csv"},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.confirmation import ask, confirmed
@@ -67,6 +67,7 @@ def customer_create():
     except DomainError as exc:
         rest = form.show_errors(exc.errors)
         return _new_page(customer_type, form, status=422, errors=rest)
+    flash(f"{form.name.data} is registered.", "success")
     return see_other(profile.location)
 
 

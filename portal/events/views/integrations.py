@@ -3,7 +3,7 @@ Integrations pages, see portal.api.admin)."""
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from portal.confirmation import ask, confirmed
@@ -65,6 +65,7 @@ def webhook_stop(subscription_id: str):
     if not confirmed():
         return ask("stop-webhook", subscription.url, url_for("events.webhook_list"))
     webhooks.unsubscribe(current_user, subscription)
+    flash(f"Deliveries to {subscription.url} are stopped.", "success")
     return redirect_after_post("events.webhook_list")
 
 

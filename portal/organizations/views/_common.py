@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, request, url_for
 
 from portal.extensions import db
-from portal.htmx import is_htmx, render, see_other
+from portal.htmx import render, see_other
 from portal.organizations import queries, rules
 from portal.organizations.access import held, highest_viewable
 from portal.organizations.models import OrganizationNode
@@ -58,8 +58,7 @@ def done(message: str, endpoint: str, **values):
 
 
 def done_at(message: str, target: str):
-    """`done` with the URL already built (a create's recorded result). The flash only for a
-    whole page: an HTMX swap of #main shows none, and it would surface on a later page."""
-    if not is_htmx():
-        flash(message, "success")
+    """`done` with the URL already built (a create's recorded result); an HTMX swap of #main
+    brings the flash out of band (portal.htmx.render)."""
+    flash(message, "success")
     return see_other(target)

@@ -44,11 +44,12 @@ sender = LogInvitationSender()
 def _grantable(node, role_form_field) -> None:
     """Offer only the roles the user may hand out at `node`."""
     mine = held(node)
-    role_form_field.choices = {
-        r.id: r.name
-        for r in queries.roles(node.organization_id)
-        if not rules.escalation(r.permissions, mine)
-    }
+    grantable = [
+        r for r in queries.roles(node.organization_id) if not rules.escalation(r.permissions, mine)
+    ]
+    # The least privileged first, so that the one a form starts on grants the least.
+    grantable.sort(key=lambda r: len(r.permissions))
+    role_form_field.choices = {r.id: r.name for r in grantable}
 
 
 def _members_tab(node, status=200, invite_form=None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -104,6 +104,16 @@ def _details(node, status=200, open_paths=None, matches=(), **forms):
 @require_org("org:view")
 def node_detail(node_id: str):
     return _details(load_node_or_404(node_id, "org:view"))
+
+
+@bp.get("/nodes/<node_id>/pick")
+@require_org("org:view")
+def node_pick(node_id: str):
+    """A fragment only: the options of a node picker (templates/_macros/picker.html), nodes at
+    or below this one matching what is typed in the field, which sends itself as `node`."""
+    under = load_node_or_404(node_id, "org:view")
+    nodes = queries.nodes_matching(under, request.args.get("node", "")[:200])
+    return render_template("organizations/_node_options.html", nodes=nodes)
 
 
 @bp.get("/nodes/<node_id>/children")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_login import current_user
 
 from portal.customers import bp as customers_bp
@@ -89,6 +89,7 @@ def customer_override(customer_id: str):
     except DomainError as refused:
         form.show_errors(refused.errors)
         return _panel(_customer_or_404(customer_id), form, status=422)
+    flash("The segment is set by hand until the date given.", "success")
     if is_htmx():  # the form swaps the panel in place: send the updated panel itself
         return _panel(_customer_or_404(customer_id))
     return redirect_after_post("segmentation.customer_segment_panel", customer_id=customer.id)

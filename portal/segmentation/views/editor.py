@@ -3,11 +3,12 @@ preview, rule versions, and a recompute started from the browser."""
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from portal.domain import NON_FIELD, DomainError
 from portal.extensions import db
+from portal.formatting import format_number
 from portal.htmx import redirect_after_post, render
 from portal.idempotency import OnceForm, create_once
 from portal.security.access import require
@@ -138,6 +139,9 @@ def _save(segment: Segment | None):
         errors = {k: " ".join(v) for k, v in refused.errors.items()}
         segment = db.session.get(Segment, segment.id) if segment else None
         return _editor(segment, draft, status=422, errors=errors)
+    flash(
+        f"Segment “{data.name.strip()}” is saved; customers move at the next recompute.", "success"
+    )
     return redirect_after_post("segmentation.segment_list", whole_page=True)
 
 
@@ -166,6 +170,7 @@ def segment_move(segment_id: str):
         if 0 <= j < len(ids):
             ids[i], ids[j] = ids[j], ids[i]
             services.reorder_segments(current_user, segment.segment_type, ids)
+            flash(f"Segment “{segment.name}” moved {'up' if j < i else 'down'}.", "success")
     return redirect_after_post("segmentation.segment_list", whole_page=True)
 
 
@@ -182,5 +187,6 @@ def segment_versions(segment_id: str):
 @require(MANAGE)
 def segment_recompute():
     """Recompute every customer now (for large bases use `flask segments recompute`)."""
-    services.recompute_all(current_user.id)
+    run = services.recompute_all(current_user.id)
+    flash(f"Segments recomputed: {format_number(run.changed)} customers moved.", "success")
     return redirect_after_post("segmentation.segment_list", whole_page=True)

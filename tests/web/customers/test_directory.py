@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from portal.customers import services
 from portal.customers.models import Customer
@@ -486,7 +487,7 @@ def test_flag_inactive_command_and_review_queue(client, login_as, runner, staff,
     assert "Desmond Reid" in page
     assert "Marcia Campbell" not in page
     assert "1 flagged" in page
-    assert dormant.last_activity_at.strftime("%Y-%m-%d") in page
+    assert format_date(dormant.last_activity_at, "medium", locale="en_US") in page
     assert client.get("/customers/review", query_string={"page": 0}).status_code == 422
 
 

@@ -145,7 +145,7 @@ def test_type_rules_are_shown_at_the_field(
         ),
         ({"email": "marcia-at-example"}, {"email": "Enter a valid e-mail address"}),
         ({"phone": "876 555 1234"}, {"phone": "Enter the number in international format"}),
-        ({"alternative_phone": "5551234"}, {"alternative_phone": "international format"}),
+        ({"alternative_phone": "555"}, {"alternative_phone": "international format"}),
         ({"name": "  "}, {"name": "Enter the customer's name."}),
         (
             {"preferred_contact_method": "PHONE", "phone": ""},
@@ -480,7 +480,7 @@ def test_stale_status_change_is_409(client, login_as, customer, staff):
         data={"status": "INACTIVE", "reason": "Dormant", "version": str(version)},
     )
     assert response.status_code == 409
-    assert "SUSPENDED" in response.text
+    assert "Suspended" in response.text
     assert fresh(customer).status == CustomerStatus.SUSPENDED
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select, update
 
 from portal.api import tokens
@@ -131,7 +132,7 @@ def test_save_creates_a_version_then_recompute_moves_the_customer(client, login_
     assert db.session.get(CustomerSegment, restaurant.id).segment_id == segment.id
     panel = client.get(f"/segments/customers/{restaurant.id}", headers=HTMX).text
     assert "Busy big restaurants" in panel
-    assert "RULE_MATCHED" in panel
+    assert "Rule matched" in panel
     assert "orders_in_window_90d = 3" in panel
     assert events("CustomerSegmentChanged")[-1].aggregate_id == restaurant.id
 
@@ -216,7 +217,7 @@ def test_override_through_the_panel_and_its_validation(client, login_as, restaur
     assert response.status_code == 303
     panel = client.get(f"/segments/customers/{restaurant.id}").text
     assert "Set by hand until" in panel
-    assert "ADMIN_OVERRIDE: Key account" in panel
+    assert "Set by an administrator: Key account" in panel
 
 
 def test_report_notifications_and_list(client, login_as, restaurant):
@@ -417,4 +418,7 @@ def test_the_report_period_is_held_within_the_calendar_it_can_show(client, login
     for headers in ({}, {**HTMX, "HX-Target": "report"}):
         response = client.get(f"/segments/report?{query}", headers=headers)
         assert response.status_code == 200
-        assert f"Moves from {period.format(**days)}" in response.text
+        start, end = (date.fromisoformat(d) for d in period.format(**days).split(" to "))
+        # As the formatter shows dates to a reader without a language preference (en_US).
+        shown = (format_date(d, "medium", locale="en_US") for d in (start, end))
+        assert "Moves from {} to {}".format(*shown) in response.text
