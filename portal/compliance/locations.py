@@ -168,6 +168,25 @@ register(
     )
 )
 
+# Scores and stage moves are profiling of the person (GDPR Art. 4(4)): erased with them.
+register(
+    Location(
+        "customer_insight",
+        C.SEGMENTS,
+        fields=_text("explanation"),
+        delete_rows=True,
+        plain=("customer_id", "currency", "churn_band", "stage"),
+    )
+)
+register(
+    Location(
+        "lifecycle_stage_history",
+        C.SEGMENTS,
+        delete_rows=True,
+        plain=("customer_id", "from_stage", "to_stage"),
+    )
+)
+
 CONSENT_PROOF = (
     "Proof of consent and of its withdrawal (GDPR Art. 7(1), Art. 17(3)(e)); "
     "holds no personal values"
@@ -417,6 +436,7 @@ declare_free("approval_assignee", "Who an approval waits on: user ids and why", 
 declare_free("segment", CONFIG, "name", "description", "rule")
 declare_free("segment_rule_version", CONFIG, "name", "description", "rule", "diff", "created_by")
 declare_free("segment_recompute_run", "Timing of recompute runs", "actor")
+declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
