@@ -9,6 +9,7 @@ currency (Gamma-Gamma is fitted per currency, never across them).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
@@ -21,8 +22,11 @@ with warnings.catch_warnings():
     # arviz announces its 1.0 migration on import; nothing for us to act on.
     warnings.simplefilter("ignore", FutureWarning)
     warnings.simplefilter("ignore", UserWarning)
+    import arviz as az
+    import xarray
     from pymc_extras.prior import Prior
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+    from pymc_marketing.clv.utils import customer_lifetime_value
 
 BG_NBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
@@ -101,19 +105,22 @@ def _frame(**columns) -> pd.DataFrame:
 
 
 def _bg_nbd(fitted: Fitted) -> BetaGeoModel:
-    """A BG/NBD model carrying the fitted parameters, for the library's predictions."""
-    import xarray
+    return _bg_nbd_of(tuple(sorted(fitted.params.items())))
 
+
+@functools.lru_cache(maxsize=4)
+def _bg_nbd_of(params: tuple[tuple[str, float], ...]) -> BetaGeoModel:
+    """A BG/NBD model carrying fitted parameters, for the library's predictions; built once
+    per fit (building a PyMC model costs more than scoring a chunk)."""
+    fitted = Fitted(dict(params))
     model = BetaGeoModel(model_config={name: Prior("HalfFlat") for name in BG_NBD_PARAMS})
     # The predictions read the (covariate-free) coordinates of a built model; two rows build it.
     model.build_model(_frame(frequency=[0, 1], recency=[0, 1], T=[1, 2]))
-    model.idata = _posterior(fitted, xarray)
+    model.idata = _posterior(fitted)
     return model
 
 
-def _posterior(fitted: Fitted, xarray):
-    import arviz as az
-
+def _posterior(fitted: Fitted) -> az.InferenceData:
     return az.InferenceData(
         posterior=xarray.Dataset(
             {k: (("chain", "draw"), np.array([[v]])) for k, v in fitted.params.items()}
@@ -137,9 +144,7 @@ def probability_alive(fitted: Fitted, frequency, recency, age) -> np.ndarray:
 def expected_spend(fitted: Fitted, frequency, mean_spend) -> np.ndarray:
     """Expected spend per future order: the customer's mean shrunk towards the population's."""
     model = GammaGammaModel()
-    import xarray
-
-    model.idata = _posterior(fitted, xarray)
+    model.idata = _posterior(fitted)
     data = _frame(frequency=frequency, monetary_value=np.nan_to_num(mean_spend))
     return _values(model.expected_customer_spend(data=data))
 
@@ -152,8 +157,6 @@ def lifetime_value(
     model = _bg_nbd(orders)
     data = _frame(frequency=frequency, recency=recency, T=age)
     data["future_spend"] = spend
-    from pymc_marketing.clv.utils import customer_lifetime_value
-
     return _values(
         customer_lifetime_value(
             model, data, future_t=months, discount_rate=monthly_discount, time_unit="D"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -90,8 +91,17 @@ def at_risk(page: int) -> Page:
     return Page(rows, page, PER_PAGE, total or 0)
 
 
-def at_risk_export():
-    return db.session.execute(at_risk_query().execution_options(yield_per=2000))
+def at_risk_export(batch: int = 1_000) -> Iterator:
+    """Every at-risk row, `batch` at a time from a server cursor on a connection of its own,
+    so the response can stream them after the request's context is gone."""
+    query = at_risk_query().execution_options(yield_per=batch)
+    engine = db.engine
+
+    def rows() -> Iterator:
+        with engine.connect() as connection:
+            yield from connection.execute(query)
+
+    return rows()
 
 
 def model_runs(limit: int = 20) -> list[InsightModelRun]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, Integer, and_, func, select
+from sqlalchemy import Connection, Integer, String, and_, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -151,7 +151,7 @@ def summary_query(now: datetime, customer_ids=None):
             r.first_amount,
             func.coalesce(r.recent, 0),
             func.coalesce(r.before, 0),
-            func.coalesce(i.stage, ""),
+            func.coalesce(type_coerce(i.stage, String), ""),
             i.stage_since,
         )
         .outerjoin(i, i.customer_id == r.customer_id)
