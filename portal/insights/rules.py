@@ -88,7 +88,3 @@ def sparkline(values: list[int]) -> str:
     return " ".join(
         f"{i * step:.1f},{SPARK_HEIGHT - SPARK_HEIGHT * v / top:.1f}" for i, v in enumerate(values)
     )
-
-
-def hours_between(earlier, later) -> int:
-    return int((later - earlier).total_seconds() // 3600)

@@ -3,22 +3,19 @@ win-back, one stage per customer)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from portal.labels import Labelled
 
 
-class ChurnBand(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+class ChurnBand(Labelled):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
 
 
-class LifecycleStage(StrEnum):
-    NEW = "new"
-    GROWING = "growing"
-    STEADY = "steady"
-    AT_RISK = "at risk"
-    LAPSED = "lapsed"
-    WON_BACK = "won back"
-
-
-STAGE_LABELS = {s: s.value.capitalize() for s in LifecycleStage}
+class LifecycleStage(Labelled):
+    NEW = "new", "New"
+    GROWING = "growing", "Growing"
+    STEADY = "steady", "Steady"
+    AT_RISK = "at risk", "At risk"
+    LAPSED = "lapsed", "Lapsed"
+    WON_BACK = "won back", "Won back"

@@ -45,7 +45,6 @@ def customer_panel(customer_id: str):
         customer=customer,
         scores=scores,
         run=queries.last_good_run(),
-        hours_old=rules.hours_between(scores.scored_at, now) if scores else None,
         spark=rules.sparkline(spend),
         spend=spend,
         stages=queries.stage_history(customer.id),

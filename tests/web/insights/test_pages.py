@@ -32,11 +32,12 @@ def test_profile_panel_shows_stored_scores(client, login_as, staff, run):
     panel = client.get(f"/insights/customers/{who}", headers=HTMX)
     text = panel.get_data(as_text=True)
     assert panel.status_code == 200
-    assert "1,250.00 USD" in text
+    assert "$1,250.00" in text
     assert "Usually orders every 21 days; last order 94 days ago" in text
     assert "High" in text
     assert "At risk" in text
-    assert f"Scored 5 hours ago by model v{run.id}" in text
+    assert "5 hours ago</time> by model v" in text
+    assert f"by model v{run.id}." in text
     assert "<polyline" in text
     assert AuditEntry.query.filter_by(action="customer.viewed", record_id=who).count() >= 1
 
