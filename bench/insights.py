@@ -69,6 +69,8 @@ def score_everyone() -> None:
         f"peak memory {peak:.2f} GB (target {TARGETS['memory_gb']:.0f} GB)"
     )
     print(f"  parameters: {run.params}")
+    if run.message:
+        print(f"  {run.message}")
 
 
 def time_panel(app, requests: int) -> None:

@@ -55,7 +55,10 @@ def _quiet_logs() -> None:
 
 
 def _check(params: dict[str, float], model: object) -> Fitted:
-    if not all(math.isfinite(v) and 1e-8 < v < 1e8 for v in params.values()):
+    """Finite and positive. Very large values are a boundary, not a failure: BG/NBD's a and b
+    grow without bound when nobody drops out, Gamma-Gamma's q and v when every customer has
+    the same mean spend; the predictions stay finite (the limits are those simpler models)."""
+    if not all(math.isfinite(v) and v > 0 for v in params.values()):
         raise NotConverged(f"{type(model).__name__}: parameters out of range {params}")
     return Fitted(params)
 

@@ -32,8 +32,9 @@ class epoch_day(FunctionElement):
 
 @compiles(epoch_day, "postgresql")
 def _epoch_day_pg(element, compiler, **kw):
+    # Date subtraction is integer arithmetic; extract(epoch) would divide numerics per row.
     moment = compiler.process(element.clauses, **kw)
-    return f"CAST(floor(extract(epoch from {moment}) / 86400) AS INTEGER)"
+    return f"(CAST(({moment} AT TIME ZONE 'UTC') AS DATE) - DATE '1970-01-01')"
 
 
 @compiles(epoch_day, "sqlite")
