@@ -72,6 +72,9 @@ def test_at_risk_list_high_value_first_and_csv(client, login_as, staff, run):
     scores(safe, run_id=run.id, churn_band=ChurnBand.LOW, p_alive=0.95)
 
     text = client.get("/insights/at-risk").get_data(as_text=True)
+    fragment = client.get("/insights/at-risk?page=1", headers=HTMX)
+    assert fragment.status_code == 200
+    assert "High Value" in fragment.get_data(as_text=True)
     assert text.index("High Value") < text.index("Low Value")
     assert "Safe Customer" not in text
 
