@@ -60,6 +60,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import portal.customers.models
     import portal.duplicates.models
     import portal.events.models
+    import portal.insights.models
     import portal.organizations.models
     import portal.segmentation.models  # noqa: F401
 
@@ -195,6 +196,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.duplicates import bp as duplicates_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
+    from portal.insights import bp as insights_bp
     from portal.operations import bp as operations_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
@@ -207,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(segmentation_bp)
+    app.register_blueprint(insights_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)

@@ -46,6 +46,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Approvals", "approvals.queue", SIGNED_IN),
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
+    NavItem("At risk", "insights.at_risk", "customer:insights:read"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Dashboards", "dashboards.index", SIGNED_IN, _may_open_dashboards),
     NavItem("Roles", "admin.roles", "admin:roles:read", group="Admin"),

@@ -3,7 +3,7 @@ the nightly snapshots of sizes; a row per customer of what it adds to the comple
 customer type and the registrations per day, type and country, and those sums.
 
 Revision ID: 0023_dashboards
-Revises: 0021_duplicates
+Revises: 0022_insights
 Create Date: 2026-12-02
 
 The trigger counts every insert into segment_history in the inserting transaction, whichever
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_dashboards"
-down_revision = "0021_duplicates"
+down_revision = "0022_insights"
 branch_labels = None
 depends_on = None
 

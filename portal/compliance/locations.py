@@ -201,6 +201,25 @@ register(
     )
 )
 
+# Scores and stage moves are profiling of the person (GDPR Art. 4(4)): erased with them.
+register(
+    Location(
+        "customer_insight",
+        C.SEGMENTS,
+        fields=_text("explanation"),
+        delete_rows=True,
+        plain=("customer_id", "currency", "churn_band", "stage"),
+    )
+)
+register(
+    Location(
+        "lifecycle_stage_history",
+        C.SEGMENTS,
+        delete_rows=True,
+        plain=("customer_id", "from_stage", "to_stage"),
+    )
+)
+
 CONSENT_PROOF = (
     "Proof of consent and of its withdrawal (GDPR Art. 7(1), Art. 17(3)(e)); "
     "holds no personal values"
@@ -460,6 +479,7 @@ for rollup in (
     "customer_registrations_daily",
 ):
     declare_free(rollup, ROLLUP)
+declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")

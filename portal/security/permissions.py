@@ -19,6 +19,9 @@ PERMISSIONS: dict[str, str] = {
     "customer:read": "Look up customers: lists, search and profiles",
     "customer:manage": "Create and edit customers, change their status, manage all organisations",
     "customer:segmentation:manage": "Define segments and rules, override a customer's segment",
+    "customer:insights:read": (
+        "See lifetime value, churn risk and recommendations; the at-risk list and its export"
+    ),
     "customer:compliance:manage": "Run data-subject requests, consent, retention and erasure",
     "admin:roles:read": "See the staff roles and the permissions each one grants",
     "admin:audit:read": "Browse and filter the audit log",
@@ -43,7 +46,7 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
         "sales",
         "Sales",
         "Looks up and edits customers all day",
-        ("customer:read", "customer:manage"),
+        ("customer:read", "customer:manage", "customer:insights:read"),
     ),
     StaffRole(
         "support",
@@ -55,7 +58,7 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
         "marketing",
         "Marketing",
         "Targets customers by segment",
-        ("customer:read", "customer:segmentation:manage"),
+        ("customer:read", "customer:segmentation:manage", "customer:insights:read"),
     ),
     StaffRole(
         "finance",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.orm import aliased
@@ -74,6 +75,7 @@ class Sources:
         self._windows: set[int] = set()
         self._address = None
         self._preference = None
+        self._supplied: dict[str, tuple] = {}
 
     def metric(self, name: str) -> ColumnElement:
         self._uses_metrics = True
@@ -129,8 +131,18 @@ class Sources:
             self._preference = aliased(CustomerPreference, name="p")
         return self._preference.language
 
+    def supplied(self, name: str, table, on: Callable[[Any], ColumnElement]):
+        """The table of a field another area supplied (see `supply`), outer-joined once as
+        `name` on `on(alias)`; a row per customer at most."""
+        if name not in self._supplied:
+            alias = aliased(table, name=name)
+            self._supplied[name] = (alias, on(alias))
+        return self._supplied[name][0]
+
     def join(self, query: Select) -> Select:
         """Outer-join every source the compiled expressions used onto `customer`."""
+        for alias, on in self._supplied.values():
+            query = query.outerjoin(alias, on)
         if self._uses_metrics:
             query = query.outerjoin(self.metrics, self.metrics.customer_id == Customer.id)
         if self._windows:
@@ -345,3 +357,10 @@ FIELDS: dict[str, Field] = {
         ),
     )
 }
+
+
+def supply(*fields: Field) -> None:
+    """Fields an area above segmentation adds on its own tables (insights' scores), given at
+    its import: segmentation never imports that area, so the layers stay acyclic."""
+    for field in fields:
+        FIELDS[field.name] = field

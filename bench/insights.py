@@ -1,0 +1,115 @@
+"""Customer insights: the published CDNOW result reproduced, then the nightly refresh at scale
+and the profile panel's latency.
+
+`python -m bench.insights` prints:
+  - BG/NBD and Gamma-Gamma fitted on the CDNOW sample beside the published estimates, and the
+    holdout mean absolute error of the model against the naive baseline;
+  - on PostgreSQL ($BENCH_DATABASE_URL, default bench_insights: a copy of bench_1m migrated to
+    head), `insights refresh` over every customer: time per step and peak memory;
+  - p50/p95 of the insights panel (stored scores) for `--requests` scored customers.
+`--skip-refresh` times the panel on the scores already stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import resource
+import time
+
+import sqlalchemy as sa
+
+from bench.customer_search import signed_in_client
+from bench.home_page import summary
+from portal import create_app
+from portal.extensions import db
+from portal.insights import clv
+from portal.insights.models import CustomerInsight
+from portal.insights.services import refresh
+from tests import cdnow
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_insights"
+TARGETS = {"refresh_s": 300.0, "memory_gb": 4.0, "panel_p95_ms": 50.0}
+
+
+def reproduce() -> None:
+    data = cdnow.load()
+    orders = clv.fit_bg_nbd(data.frequency, data.recency, data.age)
+    spend = clv.fit_gamma_gamma(data.frequency, data.repeat_mean)
+    print(f"CDNOW: {len(data.frequency):,} customers, 39-week calibration")
+    for fitted, published in ((orders, cdnow.BG_NBD), (spend, cdnow.GAMMA_GAMMA)):
+        for name, value in published.items():
+            ours = fitted.params[name]
+            print(f"  {name:>5}: {ours:8.4f}  published {value:6.3f}  ({ours / value - 1:+.2%})")
+    predicted = clv.expected_orders(
+        orders, data.frequency, data.recency, data.age, cdnow.HOLDOUT_WEEKS
+    )
+    model, naive = cdnow.holdout_errors(data, predicted)
+    print(
+        f"  holdout MAE per customer: BG/NBD {model:.3f}, naive rate {naive:.3f} "
+        f"({1 - model / naive:.1%} better; target 20 %)"
+    )
+
+
+def score_everyone() -> None:
+    customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
+    orders = db.session.scalar(sa.text("SELECT count(*) FROM customer_order"))
+    print(f"{customers:,} customers, {orders:,} orders")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    marks = [("start", time.perf_counter())]
+    run = refresh(progress=lambda step: marks.append((step, time.perf_counter())))
+    total = marks[-1][1] - marks[0][1]
+    for (_, before), (step, at) in itertools.pairwise(marks):
+        print(f"  {step:>10}: {at - before:6.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(
+        f"refresh: {run.customers_scored:,} scored in {total:.1f} s "
+        f"(target {TARGETS['refresh_s']:.0f} s), converged {run.converged}, "
+        f"peak memory {peak:.2f} GB (target {TARGETS['memory_gb']:.0f} GB)"
+    )
+    print(f"  parameters: {run.params}")
+    if run.message:
+        print(f"  {run.message}")
+
+
+def time_panel(app, requests: int) -> None:
+    ids = db.session.scalars(
+        sa.select(CustomerInsight.customer_id)
+        .where(CustomerInsight.order_days > 1)
+        .order_by(sa.func.random())
+        .limit(requests)
+    ).all()
+    client = signed_in_client(app)
+    client.get(f"/insights/customers/{ids[0]}")  # warm up templates and the pool
+    measured = []
+    for customer_id in ids:
+        started = time.perf_counter()
+        response = client.get(f"/insights/customers/{customer_id}", headers={"HX-Request": "1"})
+        measured.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{customer_id}: HTTP {response.status_code}")
+    print(
+        f"insights panel, {len(ids)} customers: {summary(sorted(measured))} "
+        f"(target p95 {TARGETS['panel_p95_ms']:.0f} ms)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--skip-refresh", action="store_true")
+    args = parser.parse_args(argv)
+    reproduce()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench")}
+    )
+    with app.app_context():
+        if not args.skip_refresh:
+            score_everyone()
+        time_panel(app, args.requests)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Insights tables: one score row per customer, the model runs that made them, and each
+customer's lifecycle stage moves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.insights.values import ChurnBand, LifecycleStage
+from portal.models import BigId, UTCDateTime, string_enum, utcnow
+
+
+class InsightModelRun(db.Model):
+    """One `insights refresh`: the fitted parameters, whether they converged, what it scored.
+    Its id is the model version a score names."""
+
+    __tablename__ = "insight_model_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    converged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"bg_nbd": {"r": …}, "gamma_gamma": {"USD": {"p": …}}}
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    customers_scored: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CustomerInsight(db.Model):
+    """A customer's latest scores, in their main currency (the one they order in most; other
+    currencies' orders are left out, never added to it). No foreign key: a refresh rewrites
+    up to a row per customer by COPY (as customer_segment, migration 0009)."""
+
+    __tablename__ = "customer_insight"
+    __table_args__ = (
+        # The at-risk list: high churn first, then the most valuable.
+        Index("ix_customer_insight_band_clv", "churn_band", "clv_minor"),
+    )
+
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    other_currencies: Mapped[int] = mapped_column(Integer, default=0)
+    order_days: Mapped[int] = mapped_column(Integer)  # days with an order: BG/NBD's x + 1
+    first_order_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_order_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cadence_days: Mapped[float | None] = mapped_column(Float)
+    average_order_minor: Mapped[int] = mapped_column(BigInteger)
+    expected_spend_minor: Mapped[int] = mapped_column(BigInteger)
+    clv_minor: Mapped[int] = mapped_column(BigInteger)
+    expected_orders_90d: Mapped[float] = mapped_column(Float)
+    p_alive: Mapped[float] = mapped_column(Float)
+    churn_band: Mapped[ChurnBand] = mapped_column(string_enum(ChurnBand, 10))
+    explanation: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[LifecycleStage] = mapped_column(string_enum(LifecycleStage, 20))
+    stage_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    model_run_id: Mapped[int] = mapped_column(BigId)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LifecycleStageHistory(db.Model):
+    """One row per stage move, for the customer's stage chart."""
+
+    __tablename__ = "lifecycle_stage_history"
+    __table_args__ = (Index("ix_lifecycle_stage_history_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(41))
+    from_stage: Mapped[LifecycleStage | None] = mapped_column(string_enum(LifecycleStage, 20))
+    to_stage: Mapped[LifecycleStage] = mapped_column(string_enum(LifecycleStage, 20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    model_run_id: Mapped[int] = mapped_column(BigId)

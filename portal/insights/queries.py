@@ -1,0 +1,114 @@
+"""What the insight pages show: a customer's panel, the at-risk list, the model runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portal.customers.models import Customer
+from portal.customers.queries.directory import COUNT_CAP, Page
+from portal.extensions import db
+from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleStageHistory
+from portal.insights.values import ChurnBand
+from portal.segmentation.models import CustomerOrder
+
+PER_PAGE = 50
+SPARK_MONTHS = 12
+
+
+def insight(customer_id: str) -> CustomerInsight | None:
+    return db.session.get(CustomerInsight, customer_id)
+
+
+def stage_history(customer_id: str, limit: int = 12) -> list[LifecycleStageHistory]:
+    h = LifecycleStageHistory
+    return list(
+        db.session.scalars(
+            select(h).where(h.customer_id == customer_id).order_by(h.at.desc()).limit(limit)
+        )
+    )
+
+
+def monthly_spend(customer_id: str, currency: str, now: datetime) -> list[int]:
+    """Spend per month over the last 12 months (oldest first) in one currency: the sparkline.
+    One range over the (customer_id, placed_at) index; months are bucketed here, the same way
+    on every database."""
+    o = CustomerOrder
+    start = _months_back(now, SPARK_MONTHS - 1)
+    rows = db.session.execute(
+        select(o.placed_at, o.amount_minor).where(
+            o.customer_id == customer_id,
+            o.currency == currency,
+            o.cancelled_at.is_(None),
+            o.placed_at >= start,
+            o.placed_at <= now,
+            o.amount_minor > 0,
+        )
+    )
+    months = [0] * SPARK_MONTHS
+    for placed_at, amount in rows:
+        index = (placed_at.year - start.year) * 12 + placed_at.month - start.month
+        months[index] += amount
+    return months
+
+
+def _months_back(now: datetime, months: int) -> datetime:
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    year, month = divmod(first.year * 12 + first.month - 1 - months, 12)
+    return first.replace(year=year, month=month + 1)
+
+
+def at_risk_query():
+    i = CustomerInsight
+    return (
+        select(
+            i.customer_id,
+            Customer.name,
+            i.currency,
+            i.clv_minor,
+            i.p_alive,
+            i.churn_band,
+            i.explanation,
+            i.stage,
+            i.last_order_at,
+        )
+        .join(Customer, Customer.id == i.customer_id)
+        .where(i.churn_band == ChurnBand.HIGH)
+        .order_by(i.clv_minor.desc(), i.customer_id)
+    )
+
+
+def at_risk(page: int) -> Page:
+    """High churn risk, the most valuable first (the band-and-value index, read backwards)."""
+    high = select(CustomerInsight.customer_id).where(CustomerInsight.churn_band == ChurnBand.HIGH)
+    # Counted up to the cap, as the directory does: past it the pager says "more".
+    total = db.session.scalar(
+        select(func.count()).select_from(high.limit(COUNT_CAP + 1).subquery())
+    )
+    rows = db.session.execute(at_risk_query().limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return Page(rows, page, PER_PAGE, total or 0)
+
+
+def at_risk_export(batch: int = 1_000) -> Iterator:
+    """Every at-risk row, `batch` at a time from a server cursor on a connection of its own,
+    so the response can stream them after the request's context is gone."""
+    query = at_risk_query().execution_options(yield_per=batch)
+    engine = db.engine
+
+    def rows() -> Iterator:
+        with engine.connect() as connection:
+            yield from connection.execute(query)
+
+    return rows()
+
+
+def model_runs(limit: int = 20) -> list[InsightModelRun]:
+    r = InsightModelRun
+    return list(db.session.scalars(select(r).order_by(r.id.desc()).limit(limit)))
+
+
+def last_good_run() -> InsightModelRun | None:
+    r = InsightModelRun
+    return db.session.scalar(select(r).where(r.converged.is_(True)).order_by(r.id.desc()).limit(1))

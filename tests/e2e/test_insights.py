@@ -1,0 +1,76 @@
+"""Insights in a real browser: sales opens a customer's Insights tab from the at-risk list and
+downloads the list; marketing builds a rule on the churn band with the preview following."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.test_segmentation import condition, expect_matching, redrawn
+from tests.e2e.test_sign_in import sign_in_locally
+from tests.insights_world import customer, good_run, orders, scores
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def at_risk(staff):
+    run = good_run()
+    marcia = customer(staff, "Marcia Campbell")
+    orders(marcia, (94, 4200), (115, 3900), (136, 4500))
+    scores(marcia, run_id=run.id, clv_minor=900_000)
+    small = customer(staff, "Small Spender")
+    scores(small, run_id=run.id, clv_minor=5_000)
+    safe = customer(staff, "Safe Regular")
+    scores(safe, run_id=run.id, churn_band="low", p_alive=0.95, stage="steady")
+    return run
+
+
+def test_sales_works_the_at_risk_list(page: Page, make_user, at_risk):
+    seller = make_user("sales", email="sam.sales@staff.efi.example")
+    sign_in_locally(page, seller.email, DEFAULT_PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="At risk").click()
+    rows = page.locator("table.at-risk tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Marcia Campbell")
+    expect(rows.first).to_contain_text("$9,000.00")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    names = [row["name"] for row in csv.DictReader(io.StringIO(text))]
+    assert names == ["Marcia Campbell", "Small Spender"]
+
+    page.get_by_role("link", name="Marcia Campbell").click()
+    panel = page.locator("#insights-panel")
+    expect(panel.locator("#insight-clv")).to_contain_text("$9,000.00")
+    expect(panel.locator("#insight-why")).to_have_text(
+        "Usually orders every 21 days; last order 94 days ago"
+    )
+    expect(panel.locator("#insight-churn")).to_contain_text("High")
+    expect(panel.locator("#insight-stage")).to_contain_text("At risk")
+    expect(panel.locator("#insight-age")).to_contain_text(f"by model v{at_risk.id}")
+    expect(panel.locator("svg.sparkline polyline")).to_have_count(1)
+
+
+def test_marketing_segments_on_churn_risk(page: Page, make_user, at_risk):
+    marketer = make_user("marketing", email="mia.marketing@staff.efi.example")
+    sign_in_locally(page, marketer.email, DEFAULT_PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Segments").click()
+    page.get_by_role("link", name="New B2C segment").click()
+    page.get_by_label("Name").fill("About to leave")
+    with page.expect_response(redrawn):
+        page.get_by_role("button", name="+ Condition").click()
+    with page.expect_response(redrawn):
+        condition(page, "r.0").get_by_label("Field").select_option(label="Churn risk")
+    condition(page, "r.0").get_by_label("Values").select_option("high")
+    expect_matching(page, 2)
+    page.get_by_role("button", name="Save segment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Segments")
