@@ -194,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.customers import bp as customers_bp
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
+    from portal.loyalty import bp as loyalty_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
     from portal.segmentation import bp as segmentation_bp
@@ -208,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(compliance_bp)
     app.register_blueprint(approvals_bp)
+    app.register_blueprint(loyalty_bp)
 
     from portal.navigation import navigation_for
 

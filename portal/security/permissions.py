@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, str] = {
         "Manage API tokens and webhook subscriptions; replay or discard parked events"
     ),
     "approval:finance:decide": "Decide payment-terms changes of B2B customers",
+    "loyalty:manage": "Set up the loyalty programme, adjust customers' points, grant Ambassador",
 }
 
 
@@ -53,7 +54,7 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
         "marketing",
         "Marketing",
         "Targets customers by segment",
-        ("customer:read", "customer:segmentation:manage"),
+        ("customer:read", "customer:segmentation:manage", "loyalty:manage"),
     ),
     StaffRole(
         "finance",

@@ -74,6 +74,7 @@ class Sources:
         self._windows: set[int] = set()
         self._address = None
         self._preference = None
+        self._keyed: dict[type, type] = {}
 
     def metric(self, name: str) -> ColumnElement:
         self._uses_metrics = True
@@ -129,8 +130,16 @@ class Sources:
             self._preference = aliased(CustomerPreference, name="p")
         return self._preference.language
 
+    def keyed(self, model: type):
+        """A table of another area keyed by `customer_id` (loyalty's accounts), joined once."""
+        if model not in self._keyed:
+            self._keyed[model] = aliased(model)
+        return self._keyed[model]
+
     def join(self, query: Select) -> Select:
         """Outer-join every source the compiled expressions used onto `customer`."""
+        for alias in self._keyed.values():
+            query = query.outerjoin(alias, alias.customer_id == Customer.id)
         if self._uses_metrics:
             query = query.outerjoin(self.metrics, self.metrics.customer_id == Customer.id)
         if self._windows:
@@ -345,3 +354,12 @@ FIELDS: dict[str, Field] = {
         ),
     )
 }
+
+
+def register(*fields: Field) -> None:
+    """Fields other areas supply (loyalty's tier and points): segmentation imports no area
+    above it, so they register here at import."""
+    for field in fields:
+        if field.name in FIELDS:
+            raise ValueError(f"segment field {field.name} is registered twice")
+        FIELDS[field.name] = field
