@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import formatting
 from portal.config import ConfigurationError, TestConfig, check_config, config_for_environment
 from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
 from portal.limits import json_loads
@@ -97,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     htmx_ext.init_app(app)
+    formatting.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are checked server-side instead
 

@@ -79,6 +79,9 @@ class Config:
     # The largest request body taken (413 beyond): the CSV import's 5 MB file and its form.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024))
 
+    # Times are stored in UTC and shown in this zone (an IANA name), always with the zone stated.
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "UTC")
+
     AUDIT_PAGE_SIZE = 50
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -113,6 +116,7 @@ def check_config(config: dict) -> None:
     """Refuse to start with settings that are only safe on a developer's machine."""
     if not config.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY must be set in the environment.")
+    _check_timezone(config.get("DISPLAY_TIMEZONE", "UTC"))
     if config.get("ENV_NAME") != "production":
         return
     if len(config["SECRET_KEY"]) < 32:
@@ -129,3 +133,14 @@ def check_config(config: dict) -> None:
         parse_keys(config["FIELD_ENCRYPTION_KEYS"])
     except FieldCryptoError as exc:
         raise ConfigurationError(f"FIELD_ENCRYPTION_KEYS: {exc}") from exc
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            f"DISPLAY_TIMEZONE {name!r} is not an IANA time zone (e.g. America/Jamaica)."
+        ) from exc
