@@ -38,6 +38,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Approvals", "approvals.queue", SIGNED_IN),
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
+    NavItem("Loyalty", "loyalty.programme", "loyalty:manage"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Roles", "admin.roles", "admin:roles:read"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read"),

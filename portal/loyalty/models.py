@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -79,7 +79,7 @@ class LoyaltyEntry(db.Model):
     batch_id: Mapped[int | None] = mapped_column(BigId)
     order_id: Mapped[str | None] = mapped_column(String(80))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(1000))
     # The staff user's id or "system"; no foreign key, the ledger outlives staff accounts.
     actor: Mapped[str] = mapped_column(String(80))
 
@@ -98,7 +98,7 @@ class TierHistory(db.Model):
     from_tier: Mapped[LoyaltyTier | None] = mapped_column(string_enum(LoyaltyTier, 20))
     to_tier: Mapped[LoyaltyTier] = mapped_column(string_enum(LoyaltyTier, 20))
     reason_code: Mapped[TierReason] = mapped_column(string_enum(TierReason, 20))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(1000))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
 
@@ -111,6 +111,6 @@ class ProgrammeVersion(db.Model):
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     settings: Mapped[dict] = mapped_column(JSON)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

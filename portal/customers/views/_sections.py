@@ -18,14 +18,15 @@ from portal.customers.models import Customer
 from portal.customers.queries import profile as queries
 from portal.htmx import is_htmx, redirect_after_post, render
 
-# (tab, label, permission): the segment and consent tabs load their panels from the
-# segmentation and compliance areas, which own that data.
+# (tab, label, permission): the segment, loyalty and consent tabs load their panels from the
+# segmentation, loyalty and compliance areas, which own that data.
 TABS = {
     "overview": ("Overview", "customer:read"),
     "addresses": ("Addresses", "customer:read"),
     "preferences": ("Preferences", "customer:read"),
     "interactions": ("Interactions", "customer:read"),
     "segment": ("Segment", "customer:read"),
+    "loyalty": ("Loyalty", "customer:read"),
     "consent": ("Consent", "customer:compliance:manage"),
     "history": ("Change history", "customer:read"),
 }
