@@ -172,7 +172,7 @@ class Report:
     months: list[str]
     tiers_by_month: dict[str, list[int]]  # tier → customers at each month's end
     movements: dict[str, list[int]]  # issued, redeemed, expired → points in each month
-    liability_by_month: list[int]  # outstanding points at each month's end × point value
+    liability_by_month: list[int]  # outstanding points at each month's end times point value
     liability_by_tier: dict[str, int]  # now, minor units
     outstanding_by_tier: dict[str, int]
     schedule: list[tuple[str, int]]  # points due to expire per month ahead
@@ -227,12 +227,11 @@ def report(now: datetime | None = None) -> Report:
             movements["redeemed"].append(-m[EntryKind.REDEEM])
             movements["expired"].append(-m[EntryKind.EXPIRE])
             liability.append(outstanding * value)
-    by_tier = {
-        tier: points
-        for tier, points in db.session.execute(
+    by_tier = dict(
+        db.session.execute(
             select(a.tier, func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
         )
-    }
+    )
     schedule = [
         (month, points)
         for month, points in db.session.execute(
