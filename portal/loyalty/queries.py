@@ -95,15 +95,15 @@ def account_view(customer_id: str) -> AccountView:
             func.min(e.available_at).filter(e.pending, e.available_at > now),
         ).where(mine)
     ).one()
-    expiring = Expiring(first[1], first[0]) if first else None
+    expiring = Expiring(int(first[1]), first[0]) if first else None
     return AccountView(
         account,
         settings,
         progress,
         expiring,
         next_available,
-        available=account.balance + matured - lapsed,
-        pending=account.pending - matured,
+        available=int(account.balance + matured - lapsed),
+        pending=int(account.pending - matured),
     )
 
 

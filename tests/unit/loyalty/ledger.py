@@ -59,3 +59,7 @@ def assert_summary_is_ledger(customer_id: str) -> LoyaltyAccount | None:
         == 0
     )
     return account
+
+
+def entries_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(LoyaltyEntry))
