@@ -176,7 +176,7 @@ register(
         C.ORDERS,
         fields=_text("reason"),
         retention=Retention(BOOKKEEPING, 10, "at"),
-        plain=("order_id", "actor"),
+        plain=("customer_id", "order_id", "actor"),
     )
 )
 register(Location("loyalty_account", C.SEGMENTS, plain=("customer_id",)))
