@@ -230,7 +230,7 @@ def report(now: datetime | None = None) -> Report:
     by_tier = dict(
         db.session.execute(
             select(a.tier, func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
-        )
+        ).all()
     )
     schedule = [
         (month, points)
