@@ -197,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.events.views import bp as events_bp
     from portal.home import bp as home_bp
     from portal.insights import bp as insights_bp
+    from portal.loyalty import bp as loyalty_bp
     from portal.operations import bp as operations_bp
     from portal.organizations import bp as organizations_bp
     from portal.security import bp as admin_bp
@@ -216,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(operations_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(duplicates_bp)
+    app.register_blueprint(loyalty_bp)
 
     from portal.confirmation import confirm_attributes
     from portal.navigation import navigation_for

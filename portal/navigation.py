@@ -47,6 +47,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Segments", "segmentation.segment_list", "customer:read"),
     NavItem("Segment news", "segmentation.notification_list", "customer:read"),
     NavItem("At risk", "insights.at_risk", "customer:insights:read"),
+    NavItem("Loyalty", "loyalty.programme", "loyalty:manage"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Dashboards", "dashboards.index", SIGNED_IN, _may_open_dashboards),
     NavItem("Roles", "admin.roles", "admin:roles:read", group="Admin"),

@@ -2,7 +2,7 @@
 weight of each field) and the merges, each with what undoing it needs.
 
 Revision ID: 0021_duplicates
-Revises: 0019_perf_indexes
+Revises: 0020_loyalty
 Create Date: 2026-12-02
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_duplicates"
-down_revision = "0019_perf_indexes"
+down_revision = "0020_loyalty"
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,9 @@ from portal.events.catalogue import CONSUMED
 from portal.events.schema import event_schema, format_checker, schema_problems
 from portal.idempotency import KEY_LENGTH
 from portal.limits import integer_range, max_length
+from portal.loyalty.models import LoyaltyEntry
+from portal.loyalty.services import MAX_POINTS
+from portal.loyalty.values import LoyaltyTier
 from portal.organizations.models import OrganizationNode
 from portal.security.models import User
 from portal.segmentation.models import SegmentType
@@ -208,8 +211,36 @@ APPROVAL_REQUEST = _complete(
     completedAt=_nullable("string", format="date-time"),
     steps={"type": "array", "items": APPROVAL_STEP},
 )
+LOYALTY_REDEMPTION = {
+    "type": "object",
+    "required": ["points", "redemptionType"],
+    "additionalProperties": False,
+    "properties": {
+        "points": {"type": "integer", "minimum": 1, "maximum": MAX_POINTS},
+        "redemptionType": _text(LoyaltyEntry.reason, pattern=r"\S", description="What for"),
+    },
+}
+LOYALTY_ACCOUNT = _complete(
+    customerId=STRING,
+    tier={"type": "string", "enum": list(LoyaltyTier)},
+    available={"type": "integer", "description": "Points that can be redeemed now"},
+    pending={"type": "integer", "description": "Points waiting for their return window"},
+    owed={"type": "integer", "description": "Points clawed back after they were spent"},
+    tierQualifyingPoints={"type": "integer"},
+    expiringPoints=_nullable("integer", description="The next points to expire"),
+    expiringOn=_nullable("string", format="date-time"),
+)
+LOYALTY_REDEEMED = _complete(
+    entryId={"type": "integer"},
+    points={"type": "integer"},
+    available={"type": "integer", "description": "Points left to redeem"},
+)
 # What the views check against the document: request bodies, and parameters a view reads.
-CHECKED = {"ApprovalSubmission": APPROVAL_SUBMISSION, "reference": REFERENCE}
+CHECKED = {
+    "ApprovalSubmission": APPROVAL_SUBMISSION,
+    "reference": REFERENCE,
+    "LoyaltyRedemption": LOYALTY_REDEMPTION,
+}
 
 
 # JSON Schema counts 7500.0 as an integer; amounts in minor units come as whole numbers only.
@@ -239,6 +270,9 @@ IDEMPOTENCY_KEY = {
     "the same key with another body is refused (422).",
     "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LENGTH, "pattern": "^[ -~]+$"},
 }
+
+
+CUSTOMER_PATH = {"name": "customer_id", "in": "path", "required": True, "schema": STRING}
 
 
 def _json(ref: str) -> dict:
@@ -344,6 +378,30 @@ def document() -> dict:
                     },
                 },
             },
+            "/customers/{customer_id}/loyalty": {
+                "get": {
+                    "operationId": "getLoyaltyAccount",
+                    "summary": "A customer's tier and points (scope loyalty)",
+                    "parameters": [CUSTOMER_PATH],
+                    "responses": {
+                        "200": {"description": "The account", **_json("LoyaltyAccount")},
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/customers/{customer_id}/loyalty/redemptions": {
+                "post": {
+                    "operationId": "redeemLoyaltyPoints",
+                    "summary": "Spend available points, oldest-expiring first (scope loyalty);"
+                    " never more than the balance, also under concurrent calls",
+                    "parameters": [CUSTOMER_PATH, IDEMPOTENCY_KEY],
+                    "requestBody": {"required": True, **_json("LoyaltyRedemption")},
+                    "responses": {
+                        "201": {"description": "Redeemed", **_json("LoyaltyRedeemed")},
+                        **_errors(400, 401, 403, 404, 409, 422),
+                    },
+                }
+            },
             "/approvals/requests/{request_id}": {
                 "get": {
                     "operationId": "getApprovalRequest",
@@ -377,6 +435,9 @@ def document() -> dict:
                 "Results": RESULTS,
                 "ApprovalSubmission": APPROVAL_SUBMISSION,
                 "ApprovalRequest": APPROVAL_REQUEST,
+                "LoyaltyRedemption": LOYALTY_REDEMPTION,
+                "LoyaltyAccount": LOYALTY_ACCOUNT,
+                "LoyaltyRedeemed": LOYALTY_REDEEMED,
                 **{name: event_schema(name) for name in CONSUMED},
             },
         },

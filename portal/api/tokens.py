@@ -23,6 +23,7 @@ SCOPES = {
     "customers:read": "Read customers: GET /api/v1/customers…",
     "events:write": "Send the events the customer domain consumes: POST /api/v1/events",
     "approvals": "Submit purchase orders for approval and read decisions: /api/v1/approvals…",
+    "loyalty": "Read loyalty balances and redeem points: /api/v1/customers/…/loyalty…",
 }
 # What permission_of() reports for a token-protected view: a token scope, not a staff permission.
 SCOPE_PREFIX = "token:"

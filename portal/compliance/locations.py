@@ -220,6 +220,27 @@ register(
     )
 )
 
+# Loyalty: the ledger is a financial record of the points liability (bookkeeping), kept for its
+# retention; reasons typed by staff are scrubbed. The summary and tier history are derived.
+register(
+    Location(
+        "loyalty_entry",
+        C.ORDERS,
+        fields=_text("reason"),
+        retention=Retention(BOOKKEEPING, 10, "at"),
+        plain=("customer_id", "order_id", "actor"),
+    )
+)
+register(Location("loyalty_account", C.SEGMENTS, plain=("customer_id",)))
+register(
+    Location(
+        "loyalty_tier_history",
+        C.SEGMENTS,
+        fields=_text("note"),
+        plain=("customer_id", "actor"),
+    )
+)
+
 CONSENT_PROOF = (
     "Proof of consent and of its withdrawal (GDPR Art. 7(1), Art. 17(3)(e)); "
     "holds no personal values"
@@ -481,6 +502,7 @@ for rollup in (
     declare_free(rollup, ROLLUP)
 declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")
 declare_free("retention_policy", CONFIG, "updated_by")
+declare_free("loyalty_programme_version", CONFIG, "settings", "note", "created_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
 declare_free(

@@ -493,3 +493,57 @@ ORGANIZATION_EVENTS: dict[str, EventType] = {
     ),
 }
 CATALOGUE.update(ORGANIZATION_EVENTS)
+
+# Loyalty (portal/loyalty): points earned, spent and expired, and tier changes.
+POINTS = Field("integer", "A number of points", 120, extra={"minimum": 0})
+TIER = Field("string", "A loyalty tier", "GOLD", enum=Supplied("loyalty_tiers"))
+CATALOGUE.update(
+    {
+        "LoyaltyPointsEarned": EventType(
+            "A customer earned points: from an order (pending until its return window ends) or"
+            " from a staff adjustment",
+            {
+                "customerId": CUSTOMER_ID,
+                "points": POINTS,
+                "orderId": Field(
+                    "string", "The order that earned them, if any", "ord-10045", required=False
+                ),
+                "earnedAt": _at("When they were earned (the order's time)"),
+                "expiresAt": _at("When this batch of points expires"),
+            },
+        ),
+        "LoyaltyPointsRedeemed": EventType(
+            "A customer's points were spent (oldest-expiring first), by staff, through the API"
+            " or taken away by an adjustment (redemptionType ADJUSTMENT)",
+            {
+                "customerId": CUSTOMER_ID,
+                "points": POINTS,
+                "redemptionType": Field("string", "What they were spent on", "Voucher"),
+                "balance": Field("integer", "The available balance after", 880),
+                "redeemedAt": _at("When"),
+            },
+        ),
+        "LoyaltyPointsExpired": EventType(
+            "Batches of a customer's points reached their expiry date (one event per account"
+            " and run)",
+            {
+                "customerId": CUSTOMER_ID,
+                "points": POINTS,
+                "expiredAt": _at("When the run expired them"),
+                "balance": Field("integer", "The available balance after", 880),
+            },
+        ),
+        "LoyaltyTierChanged": EventType(
+            "A customer's loyalty tier changed: the monthly recalculation, an Ambassador grant"
+            " or revocation, or a merge",
+            {
+                "customerId": CUSTOMER_ID,
+                "previousTier": TIER,
+                "newTier": TIER,
+                "reasonCode": Field(
+                    "string", "Why", "QUALIFIED", enum=Supplied("loyalty_tier_reasons")
+                ),
+            },
+        ),
+    }
+)

@@ -80,6 +80,21 @@ def handles_in_batches(event_type: str, batch: Batch) -> None:
     entry.batch = batch
 
 
+def also_in_batches(event_type: str, apply: Callable[[list[dict]], None]) -> None:
+    """Also apply `apply` to each run the batch handler of `event_type` accepted, after it, in
+    the same transaction (loyalty earns on the orders segmentation records)."""
+    entry = consumer(event_type)
+    if entry.batch is None:
+        raise ValueError(f"{event_type} has no batch handler to follow")
+    first = entry.batch
+
+    def both(payloads: list[dict]) -> None:
+        first.apply(payloads)
+        apply(payloads)
+
+    entry.batch = Batch(first.refusals, both)
+
+
 def moment(value: str) -> datetime:
     """A payload's date-time field, in UTC."""
     return datetime.fromisoformat(value).astimezone(UTC)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, literal_column, select
+
 from portal.events.models import OutboxEvent
 from portal.extensions import db
-from portal.models import new_uuid, utcnow
+from portal.models import UTCDateTime, new_uuid, utcnow
 from portal.request_ids import current_request_id
 
 SYSTEM = "system"
@@ -42,3 +44,67 @@ def emit(
     )
     db.session.add(event)
     return event
+
+
+def emit_many(event_type: str, payloads: list[dict], *, actor: str, at: datetime) -> None:
+    """Events of one type about many customers (each payload's `customerId`), in one insert."""
+    if payloads:
+        db.session.execute(
+            OutboxEvent.__table__.insert(),
+            [
+                {
+                    "id": new_uuid(),
+                    "type": event_type,
+                    "version": 1,
+                    "occurred_at": at,
+                    "aggregate_type": "customer",
+                    "aggregate_id": p["customerId"],
+                    "actor": actor,
+                    "payload": p,
+                    "attempts": 0,
+                }
+                for p in payloads
+            ],
+        )
+
+
+def sql_uuid() -> ColumnElement:
+    """A new random event id computed in SQL, for events written by INSERT ... SELECT."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.gen_random_uuid(), String)
+    # SQLite has no UUID function: a version-4 layout from random bytes.
+    return literal_column(
+        "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||"
+        " substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||"
+        " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+    )
+
+
+def emit_selected(event_type: str, rows: Select, *, actor: str, at: datetime) -> None:
+    """One event per row of `rows` (its columns: the customer id, the payload as SQL JSON),
+    in one INSERT ... SELECT: for the set-based jobs that change many customers at once."""
+    sub = rows.subquery()
+    aggregate_id, payload = sub.c
+    selected = select(
+        sql_uuid(),
+        literal(event_type),
+        literal(1),
+        literal(at, UTCDateTime),
+        literal("customer"),
+        aggregate_id,
+        literal(actor),
+        payload,
+        literal(0),
+    )
+    columns = [
+        "id",
+        "type",
+        "version",
+        "occurred_at",
+        "aggregate_type",
+        "aggregate_id",
+        "actor",
+        "payload",
+        "attempts",
+    ]
+    db.session.execute(OutboxEvent.__table__.insert().from_select(columns, selected))

@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, str] = {
         "Manage API tokens and webhook subscriptions; replay or discard parked events"
     ),
     "approval:finance:decide": "Decide payment-terms changes of B2B customers",
+    "loyalty:manage": "Set up the loyalty programme, adjust customers' points, grant Ambassador",
 }
 
 
@@ -58,7 +59,12 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
         "marketing",
         "Marketing",
         "Targets customers by segment",
-        ("customer:read", "customer:segmentation:manage", "customer:insights:read"),
+        (
+            "customer:read",
+            "customer:segmentation:manage",
+            "customer:insights:read",
+            "loyalty:manage",
+        ),
     ),
     StaffRole(
         "finance",

@@ -31,7 +31,6 @@ from sqlalchemy import (
     TableClause,
     Text,
     case,
-    cast,
     column,
     func,
     literal,
@@ -48,7 +47,7 @@ from sqlalchemy.orm import aliased
 from portal.customers.models import Customer
 from portal.customers.values import B2B_TYPES
 from portal.events.models import OutboxEvent
-from portal.events.outbox import SYSTEM
+from portal.events.outbox import SYSTEM, sql_uuid
 from portal.extensions import db
 from portal.models import UTCDateTime, among, utcnow
 from portal.segmentation.catalogue import evaluated_segments
@@ -77,17 +76,6 @@ def json_object(pairs: Sequence[tuple[str, ColumnElement]]) -> ColumnElement:
     for key, value in pairs:
         args += [literal_column(f"'{key}'"), value]
     return build(*args)
-
-
-def _sql_uuid() -> ColumnElement:
-    if _dialect() == "postgresql":
-        return cast(func.gen_random_uuid(), String)
-    # SQLite has no UUID function: a version-4 layout from random bytes.
-    return literal_column(
-        "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||"
-        " substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||"
-        " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
-    )
 
 
 def _upsert():
@@ -379,7 +367,7 @@ class Writer:
         )
         rows = (
             select(
-                _sql_uuid(),
+                sql_uuid(),
                 literal(CHANGED_EVENT),
                 literal(1),
                 literal(self.now, UTCDateTime),

@@ -363,4 +363,6 @@ def supply(*fields: Field) -> None:
     """Fields an area above segmentation adds on its own tables (insights' scores), given at
     its import: segmentation never imports that area, so the layers stay acyclic."""
     for field in fields:
+        if field.name in FIELDS:
+            raise ValueError(f"segment field {field.name} is supplied twice")
         FIELDS[field.name] = field

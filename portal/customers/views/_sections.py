@@ -20,8 +20,8 @@ from portal.customers.models import Customer
 from portal.customers.queries import profile as queries
 from portal.htmx import is_htmx, redirect_after_post, render
 
-# (tab, label, permission): the segment, insights and consent tabs load their panels from the
-# segmentation, insights and compliance areas, which own that data.
+# (tab, label, permission): the segment, insights, loyalty and consent tabs load their panels
+# from the segmentation, insights, loyalty and compliance areas, which own that data.
 TABS = {
     "overview": ("Overview", "customer:read"),
     "addresses": ("Addresses", "customer:read"),
@@ -29,6 +29,7 @@ TABS = {
     "interactions": ("Interactions", "customer:read"),
     "segment": ("Segment", "customer:read"),
     "insights": ("Insights", "customer:insights:read"),
+    "loyalty": ("Loyalty", "customer:read"),
     "consent": ("Consent", "customer:compliance:manage"),
     "journey": ("Journey", "customer:read"),
     "history": ("Change history", "customer:read"),

@@ -1,0 +1,307 @@
+"""The set-based jobs: the monthly tier recalculation and the daily release of pending points
+and expiry of batches. Each is a handful of statements over all accounts, never a loop over
+customers (only the rare accounts with a debt are settled one by one).
+
+On PostgreSQL a job holds the summary rows still (SHARE ROW EXCLUSIVE on loyalty_account) for
+its few seconds: earnings and redemptions wait for it, so its sums and the balances they
+change stay consistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
+
+from portal.events.outbox import SYSTEM, emit_selected
+from portal.extensions import db
+from portal.loyalty import rules, services
+from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, TierHistory
+from portal.loyalty.values import (
+    QUALIFYING_TIERS,
+    Basis,
+    DowngradePolicy,
+    EntryKind,
+    LoyaltyTier,
+    TierReason,
+)
+from portal.models import UTCDateTime, utcnow
+from portal.segmentation.engine import json_object
+from portal.segmentation.fields import BASE_CURRENCY
+from portal.segmentation.models import CustomerOrder
+
+YEAR = rules.QUALIFYING_PERIOD
+
+# The recalculation's changes: accounts whose tier, downgrade date or points move.
+_changes = Table(
+    "loyalty_recalculation",
+    MetaData(),
+    Column("customer_id", String(41), primary_key=True),
+    Column("tier_from", String(20)),
+    Column("tier_to", String(20)),
+    Column("action", String(8)),
+    Column("points", BigInteger),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _lock_accounts() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE loyalty_account IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def annual_spend(customer_id: str, now: datetime) -> int:
+    """The customer's base-currency spend on orders not cancelled in the last 12 months."""
+    o = CustomerOrder
+    return db.session.scalar(
+        select(func.coalesce(func.sum(o.amount_minor), 0)).where(
+            o.customer_id == customer_id,
+            o.placed_at >= now - YEAR,
+            o.cancelled_at.is_(None),
+            o.currency == BASE_CURRENCY,
+        )
+    )
+
+
+def _rank(column):
+    return case({t.value: t.rank for t in LoyaltyTier}, value=column)
+
+
+@dataclass(frozen=True)
+class Recalculated:
+    upgraded: int
+    downgraded: int
+    due: int
+
+
+def recalculate_tiers(now: datetime | None = None, actor: str = SYSTEM) -> Recalculated:
+    """evaluateTierStatus for every account: tier-qualifying points over the last 12 months
+    (and annual spend where a tier asks for it); upgrades at once, downgrades by the policy
+    after the grace period; each change in the tier history with its reason and an event."""
+    now = now or utcnow()
+    settings = services.programme()
+    since = now - YEAR
+    _lock_accounts()
+    a, e = LoyaltyAccount, LoyaltyEntry
+    points = (
+        select(e.customer_id, func.sum(e.qualifying_points).label("points"))
+        .where(e.at >= since, e.qualifying_points != 0)
+        .group_by(e.customer_id)
+        .subquery("q")
+    )
+    have_points = func.coalesce(points.c.points, 0)
+    query = select(a.customer_id, a.tier, a.tier_points, a.downgrade_due_at).outerjoin(
+        points, points.c.customer_id == a.customer_id
+    )
+    have_spend = literal(0)
+    if any(settings.tiers[t].basis is Basis.SPEND for t in QUALIFYING_TIERS):
+        o = CustomerOrder
+        spend = (
+            select(o.customer_id, func.sum(o.amount_minor).label("spend"))
+            .where(o.placed_at >= since, o.cancelled_at.is_(None), o.currency == BASE_CURRENCY)
+            .group_by(o.customer_id)
+            .subquery("s")
+        )
+        query = query.outerjoin(spend, spend.c.customer_id == a.customer_id)
+        have_spend = func.coalesce(spend.c.spend, 0)
+    reached = [
+        (
+            (have_points if settings.tiers[t].basis is Basis.POINTS else have_spend)
+            >= settings.tiers[t].threshold,
+            literal(t.value),
+        )
+        for t in reversed(QUALIFYING_TIERS)
+    ]
+    target = case(*reached, else_=literal(LoyaltyTier.STANDARD.value))
+    above, below = _rank(target) > _rank(a.tier), _rank(target) < _rank(a.tier)
+    due_passed = a.downgrade_due_at.is_not(None) & (a.downgrade_due_at <= now)
+    automatic = settings.downgrade_policy is DowngradePolicy.AUTOMATIC
+    start_grace = "DOWN" if settings.grace_days == 0 else "DUE"
+    action = case(
+        (a.tier == LoyaltyTier.AMBASSADOR, "KEEP"),
+        (above, "UP"),
+        (below & literal(automatic) & due_passed, "DOWN"),
+        (below & literal(automatic) & a.downgrade_due_at.is_(None), start_grace),
+        (below, "KEEP"),
+        (a.downgrade_due_at.is_not(None), "CLEAR"),
+        else_="KEEP",
+    )
+    rows = query.add_columns(
+        target.label("target"), action.label("action"), have_points.label("points")
+    )
+    sub = rows.subquery("r")
+    fill = select(sub.c.customer_id, sub.c.tier, sub.c.target, sub.c.action, sub.c.points).where(
+        or_(sub.c.action != "KEEP", sub.c.points != sub.c.tier_points)
+    )
+    db.session.execute(text("DROP TABLE IF EXISTS loyalty_recalculation"))
+    _changes.create(db.session.connection())
+    db.session.execute(
+        insert(_changes).from_select(
+            ["customer_id", "tier_from", "tier_to", "action", "points"], fill
+        )
+    )
+    r = _changes
+    moved = r.c.action.in_(("UP", "DOWN"))
+    reason = case(
+        (r.c.action == "UP", TierReason.QUALIFIED.value), else_=TierReason.DOWNGRADED.value
+    )
+    db.session.execute(
+        insert(TierHistory.__table__).from_select(
+            ["customer_id", "from_tier", "to_tier", "reason_code", "at", "actor"],
+            select(
+                r.c.customer_id,
+                r.c.tier_from,
+                r.c.tier_to,
+                reason,
+                literal(now, UTCDateTime),
+                literal(actor),
+            ).where(moved),
+        )
+    )
+    payload = json_object(
+        [
+            ("customerId", r.c.customer_id),
+            ("previousTier", r.c.tier_from),
+            ("newTier", r.c.tier_to),
+            ("reasonCode", reason),
+        ]
+    )
+    emit_selected(
+        services.TIER_CHANGED, select(r.c.customer_id, payload).where(moved), actor=actor, at=now
+    )
+    due = now + timedelta(days=settings.grace_days)
+    db.session.execute(
+        update(a)
+        .where(a.customer_id == r.c.customer_id)
+        .values(
+            tier=case((moved, r.c.tier_to), else_=a.tier),
+            downgrade_due_at=case(
+                (r.c.action == "DUE", literal(due, UTCDateTime)),
+                (r.c.action == "KEEP", a.downgrade_due_at),
+                else_=null(),
+            ),
+            tier_points=r.c.points,
+            qualifying_since=case(
+                (r.c.points != a.tier_points, literal(since, UTCDateTime)),
+                else_=a.qualifying_since,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    counts = dict(db.session.execute(select(r.c.action, func.count()).group_by(r.c.action)).all())
+    db.session.execute(text("DROP TABLE loyalty_recalculation"))
+    db.session.commit()
+    return Recalculated(counts.get("UP", 0), counts.get("DOWN", 0), counts.get("DUE", 0))
+
+
+@dataclass(frozen=True)
+class Expired:
+    released: int  # accounts whose pending points became available
+    expired: int  # points
+    accounts: int  # accounts that lost points
+
+
+def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
+    """The daily run: pending points whose return window passed become available (paying any
+    debt first), then every available batch past its expiry date expires: an EXPIRE row per
+    batch, the balances lowered, one LoyaltyPointsExpired per account."""
+    now = now or utcnow()
+    _lock_accounts()
+    a, e = LoyaltyAccount, LoyaltyEntry
+    matured = and_(e.pending.is_(True), e.available_at <= now)
+    released = (
+        select(e.customer_id, func.sum(e.remaining).label("points"))
+        .where(matured)
+        .group_by(e.customer_id)
+        .subquery("released")
+    )
+    released_accounts = db.session.execute(
+        update(a)
+        .where(a.customer_id == released.c.customer_id)
+        .values(pending=a.pending - released.c.points, balance=a.balance + released.c.points)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        update(e).where(matured).values(pending=False).execution_options(synchronize_session=False)
+    )
+    indebted = db.session.scalars(select(a).where(a.debt > 0, a.balance > 0)).all()
+    for account in indebted:  # rare: orders cancelled after their points were spent
+        services.settle_debt(account, now)
+    due = and_(e.remaining > 0, e.pending.is_(False), e.expires_at <= now)
+    db.session.execute(
+        insert(LoyaltyEntry.__table__).from_select(
+            [
+                "customer_id",
+                "kind",
+                "points",
+                "at",
+                "remaining",
+                "pending",
+                "qualifying_points",
+                "batch_id",
+                "actor",
+            ],
+            select(
+                e.customer_id,
+                literal(EntryKind.EXPIRE.value),
+                -e.remaining,
+                literal(now, UTCDateTime),
+                literal(0),
+                literal(False),
+                literal(0),
+                e.id,
+                literal(actor),
+            ).where(due),
+        )
+    )
+    db.session.execute(
+        update(e).where(due).values(remaining=0).execution_options(synchronize_session=False)
+    )
+    gone = (
+        select(e.customer_id, func.sum(-e.points).label("points"))
+        .where(e.kind == EntryKind.EXPIRE, e.at == now)
+        .group_by(e.customer_id)
+        .subquery("gone")
+    )
+    accounts = db.session.execute(
+        update(a)
+        .where(a.customer_id == gone.c.customer_id)
+        .values(balance=a.balance - gone.c.points)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    payload = json_object(
+        [
+            ("customerId", gone.c.customer_id),
+            ("points", gone.c.points),
+            ("expiredAt", literal(now.isoformat())),
+            ("balance", a.balance),
+        ]
+    )
+    emit_selected(
+        services.EXPIRED,
+        select(gone.c.customer_id, payload).join(a, a.customer_id == gone.c.customer_id),
+        actor=actor,
+        at=now,
+    )
+    expired = db.session.scalar(
+        select(func.coalesce(func.sum(-e.points), 0)).where(e.kind == EntryKind.EXPIRE, e.at == now)
+    )
+    db.session.commit()
+    return Expired(released_accounts, expired, accounts)

@@ -1,0 +1,116 @@
+"""Loyalty tables: the ledger (one immutable row per movement of points), the summary row per
+account kept in the same transaction as its ledger rows, the tier history and the programme's
+versioned settings.
+
+No foreign keys to `customer`, as in segmentation: seeding and the monthly jobs write a row
+per account, which PostgreSQL would check one by one; erasure finds the rows by customer id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.loyalty.values import EntryKind, LoyaltyTier, TierReason
+from portal.models import BigId, UTCDateTime, string_enum, utcnow
+
+
+class LoyaltyAccount(db.Model):
+    """The summary of a customer's ledger: O(1) reads of what the ledger adds up to.
+
+    `balance` is what can be redeemed, `pending` what waits for the return window, `debt` the
+    points clawed back from an order cancelled after they were spent (paid from the next
+    credits; shown, never a negative balance). `tier_points` are the tier-qualifying points
+    of the rows since `qualifying_since` (the recalculation moves it to 12 months back)."""
+
+    __tablename__ = "loyalty_account"
+    __table_args__ = (Index("ix_loyalty_account_tier", "tier"),)
+
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    tier: Mapped[LoyaltyTier] = mapped_column(string_enum(LoyaltyTier, 20))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    debt: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    qualifying_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the recalculation found the customer below their tier: the downgrade happens
+    # when it passes (the grace period) unless they qualify again first.
+    downgrade_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoyaltyEntry(db.Model):
+    """One movement of points. `points` is signed (credits positive). A credit is a batch:
+    `remaining` is what of it is not yet consumed (the one column that changes, as debits
+    consume it oldest-expiring first), `expires_at` its expiry, `pending` whether it still
+    waits for `available_at` (the end of the order's return window)."""
+
+    __tablename__ = "loyalty_entry"
+    __table_args__ = (
+        # The tab's ledger, newest first, and a customer's open batches.
+        Index("ix_loyalty_entry_customer_at", "customer_id", "at"),
+        # The expiry run: open batches by expiry date.
+        Index(
+            "ix_loyalty_entry_open",
+            "expires_at",
+            postgresql_where="remaining > 0",
+            sqlite_where="remaining > 0",
+        ),
+        Index("ix_loyalty_entry_order", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(41))
+    kind: Mapped[EntryKind] = mapped_column(string_enum(EntryKind, 10))
+    points: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remaining: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the row adds to the tier-qualifying points: an order's earning and its reversal,
+    # and the qualifying points a merge moves between accounts.
+    qualifying_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The batch an EXPIRE row ended.
+    batch_id: Mapped[int | None] = mapped_column(BigId)
+    order_id: Mapped[str | None] = mapped_column(String(80))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    # The staff user's id or "system"; no foreign key, the ledger outlives staff accounts.
+    actor: Mapped[str] = mapped_column(String(80))
+
+
+class TierHistory(db.Model):
+    """Every change of a customer's tier, with its reason."""
+
+    __tablename__ = "loyalty_tier_history"
+    __table_args__ = (
+        Index("ix_loyalty_tier_history_customer_at", "customer_id", "at"),
+        Index("ix_loyalty_tier_history_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(41))
+    from_tier: Mapped[LoyaltyTier | None] = mapped_column(string_enum(LoyaltyTier, 20))
+    to_tier: Mapped[LoyaltyTier] = mapped_column(string_enum(LoyaltyTier, 20))
+    reason_code: Mapped[TierReason] = mapped_column(string_enum(TierReason, 20))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(80))
+
+
+class ProgrammeVersion(db.Model):
+    """Every save of the programme's settings (values.Programme as JSON); the highest version
+    is in force. Like segment rules, a change is a new version, never an edit."""
+
+    __tablename__ = "loyalty_programme_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    settings: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

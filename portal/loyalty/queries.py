@@ -1,0 +1,259 @@
+"""What the loyalty pages show: a customer's account with progress and expiring points, the
+ledger a page at a time (in SQL), the tier history, and the programme report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Select, func, literal_column, select
+
+from portal.extensions import db
+from portal.loyalty import jobs, rules, services
+from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, ProgrammeVersion, TierHistory
+from portal.loyalty.values import Basis, EntryKind, LoyaltyTier, Programme
+from portal.models import utcnow
+
+LEDGER_PAGE = 25
+HISTORY_SHOWN = 20
+REPORT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    kind: EntryKind | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of rows without a count (the pager shows no "of N"): `capped` as in the
+    customers' pager."""
+
+    rows: list
+    page: int
+    has_next: bool
+    capped: bool = True
+
+
+@dataclass(frozen=True)
+class Expiring:
+    points: int
+    on: datetime
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """The account as of now: points whose return window passed count as available, and
+    batches past their expiry no more, even before the daily run has written it down."""
+
+    account: LoyaltyAccount | None
+    programme: Programme
+    progress: rules.Progress | None
+    expiring: Expiring | None
+    next_available: datetime | None
+    available: int = 0
+    pending: int = 0
+
+
+def _month(column):
+    """'YYYY-MM' of a timestamp, in SQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), column)
+
+
+def account_view(customer_id: str) -> AccountView:
+    """The tab's head: tier, progress to the next, balance, pending, the next points to
+    expire (calculateExpiringPoints) and when pending points become available."""
+    account = db.session.get(LoyaltyAccount, customer_id)
+    settings = services.programme()
+    if account is None:
+        return AccountView(None, settings, None, None, None)
+    now = utcnow()
+    progress = rules.progress(settings, account.tier, account.tier_points, 0)
+    if progress is not None and progress.basis is Basis.SPEND:
+        spend = jobs.annual_spend(customer_id, now)
+        progress = rules.progress(settings, account.tier, account.tier_points, spend)
+    e = LoyaltyEntry
+    mine = (e.customer_id == customer_id) & (e.remaining > 0)
+    first = db.session.execute(
+        select(e.expires_at, func.sum(e.remaining))
+        .where(mine, e.expires_at > now)
+        .group_by(e.expires_at)
+        .order_by(e.expires_at)
+        .limit(1)
+    ).first()
+    matured, lapsed, next_available = db.session.execute(
+        select(
+            func.coalesce(func.sum(e.remaining).filter(e.pending, e.available_at <= now), 0),
+            func.coalesce(
+                func.sum(e.remaining).filter(e.pending.is_(False), e.expires_at <= now), 0
+            ),
+            func.min(e.available_at).filter(e.pending, e.available_at > now),
+        ).where(mine)
+    ).one()
+    expiring = Expiring(int(first[1]), first[0]) if first else None
+    return AccountView(
+        account,
+        settings,
+        progress,
+        expiring,
+        next_available,
+        available=int(account.balance + matured - lapsed),
+        pending=int(account.pending - matured),
+    )
+
+
+def expiring_points(customer_id: str, by: datetime) -> list[tuple[datetime, int]]:
+    """calculateExpiringPoints(date): which of the customer's points expire until `by`, when."""
+    e = LoyaltyEntry
+    rows = db.session.execute(
+        select(e.expires_at, func.sum(e.remaining))
+        .where(e.customer_id == customer_id, e.remaining > 0, e.expires_at <= by)
+        .group_by(e.expires_at)
+        .order_by(e.expires_at)
+    )
+    return [(at, points) for at, points in rows]
+
+
+def _ledger_query(customer_id: str, chosen: LedgerFilter) -> Select:
+    e = LoyaltyEntry
+    query = select(
+        e.id,
+        e.kind,
+        e.points,
+        e.at,
+        e.remaining,
+        e.pending,
+        e.available_at,
+        e.expires_at,
+        e.order_id,
+        e.reason,
+    ).where(e.customer_id == customer_id)
+    if chosen.kind:
+        query = query.where(e.kind == chosen.kind)
+    if chosen.date_from:
+        query = query.where(e.at >= datetime.combine(chosen.date_from, datetime.min.time(), UTC))
+    if chosen.date_to:
+        query = query.where(e.at < datetime.combine(chosen.date_to, datetime.max.time(), UTC))
+    return query.order_by(e.at.desc(), e.id.desc())
+
+
+def ledger(customer_id: str, chosen: LedgerFilter, page: int = 1) -> Page:
+    offset = (page - 1) * LEDGER_PAGE
+    rows = db.session.execute(
+        _ledger_query(customer_id, chosen).offset(offset).limit(LEDGER_PAGE + 1)
+    ).all()
+    return Page(rows[:LEDGER_PAGE], page, len(rows) > LEDGER_PAGE)
+
+
+def tier_history(customer_id: str) -> list[TierHistory]:
+    h = TierHistory
+    return list(
+        db.session.scalars(
+            select(h)
+            .where(h.customer_id == customer_id)
+            .order_by(h.at.desc(), h.id.desc())
+            .limit(HISTORY_SHOWN)
+        )
+    )
+
+
+def programme_versions() -> list[ProgrammeVersion]:
+    v = ProgrammeVersion
+    return list(db.session.scalars(select(v).order_by(v.version.desc()).limit(HISTORY_SHOWN)))
+
+
+@dataclass(frozen=True)
+class Report:
+    months: list[str]
+    tiers_by_month: dict[str, list[int]]  # tier → customers at each month's end
+    movements: dict[str, list[int]]  # issued, redeemed, expired → points in each month
+    liability_by_month: list[int]  # outstanding points at each month's end times point value
+    liability_by_tier: dict[str, int]  # now, minor units
+    outstanding_by_tier: dict[str, int]
+    schedule: list[tuple[str, int]]  # points due to expire per month ahead
+    breakage_rate: float  # expired / (expired + redeemed) over the report's months
+    expected_breakage: int  # minor units
+    point_value_minor: int
+
+
+ISSUED = (EntryKind.EARN, EntryKind.ADJUST, EntryKind.TRANSFER)
+
+
+def report(now: datetime | None = None) -> Report:
+    """The programme's figures: set-based GROUP BYs by month, tier and kind."""
+    now = now or utcnow()
+    settings = services.programme()
+    value = settings.point_value_minor
+    h, e, a = TierHistory, LoyaltyEntry, LoyaltyAccount
+    # Tier counts at each month's end: the running sum of the history's moves into and out
+    # of each tier (enrolment is a move into STANDARD from nowhere).
+    flows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, tier, count in db.session.execute(
+        select(_month(h.at), h.to_tier, func.count()).group_by(_month(h.at), h.to_tier)
+    ):
+        flows[month][tier] += count
+    for month, tier, count in db.session.execute(
+        select(_month(h.at), h.from_tier, func.count())
+        .where(h.from_tier.is_not(None))
+        .group_by(_month(h.at), h.from_tier)
+    ):
+        flows[month][tier] -= count
+    moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for month, kind, points in db.session.execute(
+        select(_month(e.at), e.kind, func.sum(e.points)).group_by(_month(e.at), e.kind)
+    ):
+        moves[month][kind] += points
+    all_months = sorted(set(flows) | set(moves) | {now.strftime("%Y-%m")})
+    running = defaultdict(int)
+    outstanding = 0
+    tiers_by_month = {t.value: [] for t in LoyaltyTier}
+    movements = {"issued": [], "redeemed": [], "expired": []}
+    liability = []
+    months = all_months[-REPORT_MONTHS:]
+    for month in all_months:
+        for tier, count in flows[month].items():
+            running[tier] += count
+        outstanding += sum(moves[month].values())
+        if month in months:
+            for tier in tiers_by_month:
+                tiers_by_month[tier].append(running[tier])
+            m = moves[month]
+            movements["issued"].append(sum(max(m[k], 0) for k in ISSUED))
+            movements["redeemed"].append(-m[EntryKind.REDEEM])
+            movements["expired"].append(-m[EntryKind.EXPIRE])
+            liability.append(outstanding * value)
+    by_tier = dict(
+        db.session.execute(
+            select(a.tier, func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
+        ).all()
+    )
+    schedule = [
+        (month, points)
+        for month, points in db.session.execute(
+            select(_month(e.expires_at), func.sum(e.remaining))
+            .where(e.remaining > 0, e.expires_at > now)
+            .group_by(_month(e.expires_at))
+            .order_by(_month(e.expires_at))
+            .limit(REPORT_MONTHS)
+        )
+    ]
+    redeemed, expired = sum(movements["redeemed"]), sum(movements["expired"])
+    rate = expired / (expired + redeemed) if expired + redeemed else 0.0
+    scheduled = sum(points for _, points in schedule)
+    return Report(
+        months=months,
+        tiers_by_month=tiers_by_month,
+        movements=movements,
+        liability_by_month=liability,
+        liability_by_tier={t: p * value for t, p in by_tier.items()},
+        outstanding_by_tier=by_tier,
+        schedule=schedule,
+        breakage_rate=rate,
+        expected_breakage=round(scheduled * rate) * value,
+        point_value_minor=value,
+    )

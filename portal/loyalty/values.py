@@ -1,0 +1,152 @@
+"""Loyalty enums and the programme's settings as plain values (the stored JSON is their dict)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class LoyaltyTier(StrEnum):
+    """The domain document's tiers, lowest first; AMBASSADOR is granted by staff only."""
+
+    STANDARD = "STANDARD"
+    SILVER = "SILVER"
+    GOLD = "GOLD"
+    PLATINUM = "PLATINUM"
+    AMBASSADOR = "AMBASSADOR"
+
+    @property
+    def rank(self) -> int:
+        return list(LoyaltyTier).index(self)
+
+
+# The tiers the monthly recalculation assigns (AMBASSADOR is by invitation).
+EARNED_TIERS = (LoyaltyTier.STANDARD, LoyaltyTier.SILVER, LoyaltyTier.GOLD, LoyaltyTier.PLATINUM)
+QUALIFYING_TIERS = EARNED_TIERS[1:]
+
+
+class EntryKind(StrEnum):
+    """A ledger row's kind. Credits (EARN, positive ADJUST, TRANSFER in) are batches with an
+    expiry and a remaining amount; debits consume batches oldest-expiring first."""
+
+    EARN = "EARN"
+    REDEEM = "REDEEM"
+    EXPIRE = "EXPIRE"
+    ADJUST = "ADJUST"
+    REVERSE = "REVERSE"
+    TRANSFER = "TRANSFER"
+
+
+class Basis(StrEnum):
+    """What qualifies for a tier: tier-qualifying points or annual spend (minor units)."""
+
+    POINTS = "POINTS"
+    SPEND = "SPEND"
+
+
+class ExpiryMode(StrEnum):
+    AFTER_DAYS = "AFTER_DAYS"  # each batch expires `expiry_days` after it was earned
+    END_OF_MONTH = "END_OF_MONTH"  # ... at the end of the month that date falls in
+
+
+class DowngradePolicy(StrEnum):
+    NEVER = "NEVER"
+    AUTOMATIC = "AUTOMATIC"  # after `grace_days` below the tier's requirement
+
+
+class TierReason(StrEnum):
+    ENROLLED = "ENROLLED"
+    QUALIFIED = "QUALIFIED"  # upgrade by the recalculation
+    DOWNGRADED = "DOWNGRADED"  # below the requirement past the grace period
+    AMBASSADOR_GRANTED = "AMBASSADOR_GRANTED"
+    AMBASSADOR_REVOKED = "AMBASSADOR_REVOKED"
+    MERGED = "MERGED"
+
+
+@dataclass(frozen=True)
+class TierRequirement:
+    basis: Basis
+    threshold: int  # points, or minor units of the base currency per 12 months
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A bonus campaign: orders placed from `starts` to `ends` (inclusive) earn `percent`."""
+
+    name: str
+    starts: date
+    ends: date
+    percent: int
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The programme's settings, one saved version. Multipliers are percentages (100 = once)."""
+
+    points_per_unit: int = 1  # points per whole unit (100 minor) of the base currency
+    point_value_minor: int = 1  # what one point is worth, in minor units (liability)
+    tiers: dict[str, TierRequirement] = field(
+        default_factory=lambda: {
+            "SILVER": TierRequirement(Basis.POINTS, 1_000),
+            "GOLD": TierRequirement(Basis.POINTS, 5_000),
+            "PLATINUM": TierRequirement(Basis.POINTS, 15_000),
+        }
+    )
+    tier_percent: dict[str, int] = field(
+        default_factory=lambda: {
+            "STANDARD": 100,
+            "SILVER": 110,
+            "GOLD": 125,
+            "PLATINUM": 150,
+            "AMBASSADOR": 200,
+        }
+    )
+    segment_percent: dict[str, int] = field(default_factory=dict)  # segment id → percent
+    campaigns: tuple[Campaign, ...] = ()
+    return_window_days: int = 30
+    expiry_days: int = 365
+    expiry_mode: ExpiryMode = ExpiryMode.AFTER_DAYS
+    downgrade_policy: DowngradePolicy = DowngradePolicy.AUTOMATIC
+    grace_days: int = 30
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["tiers"] = {
+            name: {"basis": str(t.basis), "threshold": t.threshold}
+            for name, t in self.tiers.items()
+        }
+        data["campaigns"] = [
+            {**asdict(c), "starts": c.starts.isoformat(), "ends": c.ends.isoformat()}
+            for c in self.campaigns
+        ]
+        data["expiry_mode"] = str(self.expiry_mode)
+        data["downgrade_policy"] = str(self.downgrade_policy)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Programme:
+        return cls(
+            points_per_unit=data["points_per_unit"],
+            point_value_minor=data["point_value_minor"],
+            tiers={
+                name: TierRequirement(Basis(t["basis"]), t["threshold"])
+                for name, t in data["tiers"].items()
+            },
+            tier_percent=dict(data["tier_percent"]),
+            segment_percent=dict(data["segment_percent"]),
+            campaigns=tuple(
+                Campaign(
+                    c["name"],
+                    date.fromisoformat(c["starts"]),
+                    date.fromisoformat(c["ends"]),
+                    c["percent"],
+                )
+                for c in data["campaigns"]
+            ),
+            return_window_days=data["return_window_days"],
+            expiry_days=data["expiry_days"],
+            expiry_mode=ExpiryMode(data["expiry_mode"]),
+            downgrade_policy=DowngradePolicy(data["downgrade_policy"]),
+            grace_days=data["grace_days"],
+        )

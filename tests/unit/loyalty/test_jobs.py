@@ -1,0 +1,97 @@
+"""The set-based jobs and the merge: the monthly recalculation upgrades at once and downgrades
+after the grace period, the daily run releases and expires batches, a merge moves the points
+with their expiry; each keeps the summary equal to the ledger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.events.models import OutboxEvent
+from portal.extensions import db
+from portal.loyalty import jobs, queries, rules, services
+from portal.loyalty.models import LoyaltyAccount, TierHistory
+from portal.loyalty.values import LoyaltyTier, TierReason
+from portal.models import utcnow
+from tests.unit.loyalty.ledger import assert_summary_is_ledger, cancel, place
+
+
+def tier(customer_id: str) -> LoyaltyTier:
+    db.session.expire_all()
+    return db.session.get(LoyaltyAccount, customer_id).tier
+
+
+def test_upgrades_at_once_and_downgrades_after_the_grace_period(make_customer):
+    customer_id = make_customer()
+    place(customer_id, 6_000_00, days_ago=40)  # 6,000 points: GOLD
+    assert jobs.recalculate_tiers().upgraded == 1
+    assert tier(customer_id) is LoyaltyTier.GOLD
+    later = utcnow() + timedelta(days=400)  # the order no longer counts
+    assert jobs.recalculate_tiers(later).due == 1
+    assert tier(customer_id) is LoyaltyTier.GOLD  # grace period
+    assert jobs.recalculate_tiers(later + timedelta(days=31)).downgraded == 1
+    assert tier(customer_id) is LoyaltyTier.STANDARD
+    reasons = db.session.scalars(
+        select(TierHistory.reason_code).where(TierHistory.customer_id == customer_id)
+    ).all()
+    assert reasons == [TierReason.ENROLLED, TierReason.QUALIFIED, TierReason.DOWNGRADED]
+    changed = db.session.scalars(
+        select(OutboxEvent.payload).where(OutboxEvent.type == "LoyaltyTierChanged")
+    ).all()
+    assert [p["newTier"] for p in changed] == ["GOLD", "STANDARD"]
+    assert_summary_is_ledger(customer_id)
+
+
+def test_expiry_run_releases_then_expires_oldest_batches(make_customer):
+    customer_id = make_customer()
+    place(customer_id, 100_00, days_ago=500)  # expired
+    place(customer_id, 50_00, days_ago=40)  # available
+    place(customer_id, 20_00)  # pending
+    done = jobs.expire_points()
+    assert done.expired == 100
+    account = assert_summary_is_ledger(customer_id)
+    assert (account.balance, account.pending) == (50, 20)
+    expired = db.session.scalars(
+        select(OutboxEvent.payload).where(OutboxEvent.type == "LoyaltyPointsExpired")
+    ).all()
+    assert [(p["points"], p["balance"]) for p in expired] == [(100, 50)]
+
+
+def test_a_late_cancellation_claws_back_into_a_visible_debt(make_customer, staff):
+    customer_id = make_customer()
+    order = place(customer_id, 100_00, days_ago=40)
+    services.redeem(staff, customer_id, 80, "Voucher")
+    cancel(customer_id, order)
+    account = assert_summary_is_ledger(customer_id)
+    assert (account.balance, account.debt) == (0, 80)
+    services.adjust(staff, customer_id, 100, "Goodwill")  # pays the debt first
+    account = assert_summary_is_ledger(customer_id)
+    assert (account.balance, account.debt) == (20, 0)
+
+
+def test_transfer_points_moves_batches_with_their_expiry(make_customer, staff):
+    primary, secondary = make_customer(), make_customer()
+    place(primary, 10_00, days_ago=40)
+    place(secondary, 30_00, days_ago=40)
+    place(secondary, 20_00)  # pending
+    services.grant_ambassador(staff, secondary, "Food blogger")
+    moved = services.transfer_points(secondary, primary)
+    db.session.commit()
+    assert moved == 50
+    target = assert_summary_is_ledger(primary)
+    source = assert_summary_is_ledger(secondary)
+    assert (target.balance, target.pending) == (40, 20)
+    assert (source.balance, source.pending, source.tier_points) == (0, 0, 0)
+    assert target.tier is LoyaltyTier.AMBASSADOR
+    # calculateExpiringPoints: every batch keeps its own date (the primary's 10, the 30 moved
+    # with the same date as theirs, the pending 20 a month later)
+    schedule = queries.expiring_points(primary, utcnow() + timedelta(days=800))
+    assert [points for _, points in schedule] == [10, 30, 20]
+
+
+def test_points_per_order_with_multipliers():
+    programme = services.programme()
+    placed = utcnow()
+    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.STANDARD, None) == 45
+    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.PLATINUM, None) == 68
