@@ -50,6 +50,8 @@ def humanise(code: str) -> str:
     parts = [w for w in words.split(" ") if w]
     out = []
     for i, word in enumerate(parts):
+        if word.lower() == "email":  # the house spelling, as in "E-mail" and "alternative e-mail"
+            word = "e-mail"
         if word.upper() in ACRONYMS:
             out.append(word.upper())
         elif i == 0:

@@ -1,10 +1,12 @@
-"""The duplicates panel's contract with the duplicates capability (portal/duplicates, built in
-parallel): `portal.duplicates.queries.resolution_metrics() -> DuplicateMetrics`, read from its
-own counters, never a scan. Until it is wired in here, the panel says it is not available."""
+"""The duplicates panel: the duplicates capability's own figures (pairs detected, merged,
+dismissed, open by age, merges undone), counted on its candidate table by status, never a scan
+of the customers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from portal.duplicates import queries
 
 
 @dataclass(frozen=True)
@@ -13,10 +15,18 @@ class DuplicateMetrics:
     merged: int
     dismissed: int
     open: int
-    # open pairs by age: ("< 7 days", n), ("7 to 30 days", n), ("> 30 days", n)
+    # open pairs by age, youngest first: ("under a week", n), ...
     open_by_age: tuple[tuple[str, int], ...]
+    undone: int  # merges reversed within their 30 days
 
 
-def resolution_metrics() -> DuplicateMetrics | None:
-    """None until portal.duplicates lands; then `return queries.resolution_metrics()`."""
-    return None
+def resolution_metrics() -> DuplicateMetrics:
+    figures = queries.data_quality()
+    return DuplicateMetrics(
+        detected=figures["detected"],
+        merged=figures["merged"],
+        dismissed=figures["dismissed"],
+        open=figures["open"],
+        open_by_age=tuple(figures["open_by_age"].items()),
+        undone=figures["merges_undone"],
+    )

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
+
+from portal.labels import Labelled
 
 
-class CandidateStatus(StrEnum):
+class CandidateStatus(Labelled):
     OPEN = "OPEN"
-    DISMISSED = "DISMISSED"  # "not a duplicate": never proposed again
+    DISMISSED = "DISMISSED", "Not a duplicate"  # "not a duplicate": never proposed again
     MERGED = "MERGED"
 
 
-class CandidateSource(StrEnum):
-    SCAN = "SCAN"
-    REGISTRATION = "REGISTRATION"
+class CandidateSource(Labelled):
+    SCAN = "SCAN", "Full scan"
+    REGISTRATION = "REGISTRATION", "At registration"
 
 
 # How long a merge can be undone.

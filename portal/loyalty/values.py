@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from enum import StrEnum
+
+from portal.labels import Labelled
 
 
-class LoyaltyTier(StrEnum):
+class LoyaltyTier(Labelled):
     """The domain document's tiers, lowest first; AMBASSADOR is granted by staff only."""
 
     STANDARD = "STANDARD"
@@ -26,36 +27,45 @@ EARNED_TIERS = (LoyaltyTier.STANDARD, LoyaltyTier.SILVER, LoyaltyTier.GOLD, Loya
 QUALIFYING_TIERS = EARNED_TIERS[1:]
 
 
-class EntryKind(StrEnum):
+class EntryKind(Labelled):
     """A ledger row's kind. Credits (EARN, positive ADJUST, TRANSFER in) are batches with an
     expiry and a remaining amount; debits consume batches oldest-expiring first."""
 
-    EARN = "EARN"
-    REDEEM = "REDEEM"
-    EXPIRE = "EXPIRE"
-    ADJUST = "ADJUST"
-    REVERSE = "REVERSE"
-    TRANSFER = "TRANSFER"
+    EARN = "EARN", "Earned"
+    REDEEM = "REDEEM", "Redeemed"
+    EXPIRE = "EXPIRE", "Expired"
+    ADJUST = "ADJUST", "Adjusted"
+    REVERSE = "REVERSE", "Reversed"
+    TRANSFER = "TRANSFER", "Transferred"
 
 
-class Basis(StrEnum):
+class Basis(Labelled):
     """What qualifies for a tier: tier-qualifying points or annual spend (minor units)."""
 
-    POINTS = "POINTS"
-    SPEND = "SPEND"
+    POINTS = "POINTS", "Tier-qualifying points"
+    SPEND = "SPEND", "Annual spend"
 
 
-class ExpiryMode(StrEnum):
-    AFTER_DAYS = "AFTER_DAYS"  # each batch expires `expiry_days` after it was earned
-    END_OF_MONTH = "END_OF_MONTH"  # ... at the end of the month that date falls in
+class ExpiryMode(Labelled):
+    AFTER_DAYS = (
+        "AFTER_DAYS",
+        "A number of days after earning",
+    )  # each batch expires `expiry_days` after it was earned
+    END_OF_MONTH = (
+        "END_OF_MONTH",
+        "At the end of that month",
+    )  # ... at the end of the month that date falls in
 
 
-class DowngradePolicy(StrEnum):
+class DowngradePolicy(Labelled):
     NEVER = "NEVER"
-    AUTOMATIC = "AUTOMATIC"  # after `grace_days` below the tier's requirement
+    AUTOMATIC = (
+        "AUTOMATIC",
+        "After the grace period",
+    )  # after `grace_days` below the tier's requirement
 
 
-class TierReason(StrEnum):
+class TierReason(Labelled):
     ENROLLED = "ENROLLED"
     QUALIFIED = "QUALIFIED"  # upgrade by the recalculation
     DOWNGRADED = "DOWNGRADED"  # below the requirement past the grace period

@@ -67,7 +67,10 @@ def _templates():
 
 
 # For display: a value= or datetime= attribute (machine-read) may still hold an ISO date.
-HAND_FORMATS = re.compile(r'strftime|"\{:,\}"|\{:,|toLocaleString|(?<!value=")\{\{[^}]*isoformat')
+# An ISO date is for machines: in a value="…" or datetime="…" attribute, or a link's argument.
+HAND_FORMATS = re.compile(
+    r'strftime|"\{:,\}"|\{:,|toLocaleString|(?<!value=")(?<!datetime=")\{\{\s*[\w.]+\.isoformat\(\)\s*\}\}'
+)
 HAND_LABELS = re.compile(r'replace\("_", " "\)|\| *capitalize|\.title\(\)')
 
 

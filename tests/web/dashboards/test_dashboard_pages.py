@@ -78,13 +78,14 @@ def test_segments_show_sizes_moves_and_members(client, login_as, registered):
     assert csv.splitlines()[1] == "Everyone,2"
 
 
-def test_quality_shows_completeness_and_waits_for_duplicates(client, login_as, registered):
+def test_quality_shows_completeness_and_the_duplicate_figures(client, login_as, registered):
     login_as("sales")
     text = client.get("/dashboards/quality").get_data(as_text=True)
-    assert "Not available yet" in text
+    assert "Merges undone" in text
+    assert "Open under a week: 0" in text
     csv = client.get("/dashboards/quality/completeness.csv").get_data(as_text=True)
     header, *rows = csv.splitlines()
-    assert header.startswith("Customer type,Email,Phone,")
+    assert header.startswith("Customer type,E-mail,Phone,Alternative e-mail,")
     assert rows[1].startswith("Tourist,100.0,0.0,")
 
 
