@@ -22,13 +22,14 @@ from bench.customer_search import signed_in_client
 from portal import create_app
 
 
-def timings(client, path: str, count: int) -> list[float]:
+def timings(client, path: str, count: int, clock=time.perf_counter) -> list[float]:
+    """Milliseconds per request, sorted; `clock=time.thread_time` counts this thread's CPU."""
     client.get(path)  # warm up templates and the connection pool
     measured = []
     for _ in range(count):
-        started = time.perf_counter()
+        started = clock()
         response = client.get(path)
-        measured.append((time.perf_counter() - started) * 1000)
+        measured.append((clock() - started) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{path}: HTTP {response.status_code}")
     return sorted(measured)

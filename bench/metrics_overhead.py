@@ -19,22 +19,10 @@ import time
 from flask_migrate import upgrade
 
 from bench.customer_search import signed_in_client
-from bench.home_page import summary
+from bench.home_page import summary, timings
 from portal import create_app
 
 TARGET = 0.05
-
-
-def cpu_timings(client, path: str, count: int) -> list[float]:
-    client.get(path)  # warm up templates and the connection pool
-    measured = []
-    for _ in range(count):
-        started = time.thread_time()
-        response = client.get(path)
-        measured.append((time.thread_time() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: HTTP {response.status_code}")
-    return measured
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,7 +48,9 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.rounds):
             for enabled, app in apps.items():
                 with app.app_context():
-                    measured[enabled] += cpu_timings(clients[enabled], "/", args.requests)
+                    measured[enabled] += timings(
+                        clients[enabled], "/", args.requests, time.thread_time
+                    )
     off, on = sorted(measured[False]), sorted(measured[True])
     added = statistics.median(on) / statistics.median(off) - 1
     print(f"home page, {len(on)} requests each, alternating rounds ({url.split(':')[0]})")

@@ -80,6 +80,20 @@ def sql_uuid() -> ColumnElement:
     )
 
 
+# The columns a set-based INSERT ... SELECT of events fills, in its SELECT's order.
+SELECTED_COLUMNS = [
+    "id",
+    "type",
+    "version",
+    "occurred_at",
+    "aggregate_type",
+    "aggregate_id",
+    "actor",
+    "payload",
+    "attempts",
+]
+
+
 def emit_selected(event_type: str, rows: Select, *, actor: str, at: datetime) -> None:
     """One event per row of `rows` (its columns: the customer id, the payload as SQL JSON),
     in one INSERT ... SELECT: for the set-based jobs that change many customers at once."""
@@ -96,15 +110,4 @@ def emit_selected(event_type: str, rows: Select, *, actor: str, at: datetime) ->
         payload,
         literal(0),
     )
-    columns = [
-        "id",
-        "type",
-        "version",
-        "occurred_at",
-        "aggregate_type",
-        "aggregate_id",
-        "actor",
-        "payload",
-        "attempts",
-    ]
-    db.session.execute(OutboxEvent.__table__.insert().from_select(columns, selected))
+    db.session.execute(OutboxEvent.__table__.insert().from_select(SELECTED_COLUMNS, selected))

@@ -47,7 +47,7 @@ from sqlalchemy.orm import aliased
 from portal.customers.models import Customer
 from portal.customers.values import B2B_TYPES
 from portal.events.models import OutboxEvent
-from portal.events.outbox import SYSTEM, sql_uuid
+from portal.events.outbox import SELECTED_COLUMNS, SYSTEM, sql_uuid
 from portal.extensions import db
 from portal.models import UTCDateTime, among, utcnow
 from portal.segmentation.catalogue import evaluated_segments
@@ -223,17 +223,6 @@ HISTORY_COLUMNS = [
     "override_until",
     "actor",
 ]
-EVENT_COLUMNS = [
-    "id",
-    "type",
-    "version",
-    "occurred_at",
-    "aggregate_type",
-    "aggregate_id",
-    "actor",
-    "payload",
-    "attempts",
-]
 ASSIGNMENT_COLUMNS = [
     "customer_id",
     "segment_id",
@@ -381,7 +370,7 @@ class Writer:
             .join(before, before.id == src.c.current)
             .where(self.moved(src))
         )
-        return OutboxEvent.__table__.insert().from_select(EVENT_COLUMNS, rows)
+        return OutboxEvent.__table__.insert().from_select(SELECTED_COLUMNS, rows)
 
     def assign(self, src):
         rows = select(
