@@ -41,12 +41,11 @@ class RequestContext(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
-            from flask_login import current_user
-
             record.request_id = g.get("request_id", "-")
             record.endpoint = request.endpoint or "-"
-            user = getattr(current_user, "_get_current_object", lambda: None)()
-            record.user_id = getattr(user, "id", None) or "-"
+            # The user Flask-Login already loaded, if any: logging never loads one (no query
+            # from inside a log call, and other apps in the process have no login manager).
+            record.user_id = getattr(g.get("_login_user"), "id", None) or "-"
         else:
             record.request_id = getattr(record, "request_id", "-")
             record.endpoint = getattr(record, "endpoint", "-")

@@ -17,7 +17,8 @@ depends_on = None
 
 INDEXES = (
     ("ix_interaction_recorded_by_occurred", "interaction", ["recorded_by", "occurred_at"]),
-    ("ix_audit_entry_action_outcome_at", "audit_entry", ["action", "outcome", "at"]),
+    # outcome first: the audit log filters failures since a day by an action prefix (LIKE)
+    ("ix_audit_entry_outcome_at_action", "audit_entry", ["outcome", "at", "action"]),
     ("ix_outbox_event_aggregate_occurred", "outbox_event", ["aggregate_id", "occurred_at"]),
     ("ix_consent_record_customer_at", "consent_record", ["customer_id", "at"]),
 )

@@ -210,6 +210,7 @@ def preview_programme():
         "loyalty/programme.html",
         block="preview",
         status=200 if earned is not None else 422,
+        form=form,
         preview=preview,
         earned=earned,
         preview_problems=[m for ms in errors.values() for m in ms],

@@ -136,7 +136,7 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entry_record", "record_type", "record_id"),
         Index("ix_audit_entry_user_at", "user_id", "at"),
-        Index("ix_audit_entry_action_outcome_at", "action", "outcome", "at"),
+        Index("ix_audit_entry_outcome_at_action", "outcome", "at", "action"),
     )
 
     id: Mapped[int] = mapped_column(

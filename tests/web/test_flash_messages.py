@@ -48,10 +48,16 @@ def test_a_recompute_says_how_many_moved(client, login_as):
 def test_revoking_a_token_and_stopping_a_webhook_say_so(client, login_as):
     admin = login_as("administrator")
     token, _ = tokens.issue(admin, "Shop sync", ["customers:read"])
-    page = client.post(f"/admin/integrations/tokens/{token.id}/revoke", follow_redirects=True)
+    page = client.post(
+        f"/admin/integrations/tokens/{token.id}/revoke",
+        data={"confirm": "yes"},
+        follow_redirects=True,
+    )
     assert any("Shop sync" in m and "revoked" in m for m in messages(page.text))
     subscription, _ = webhooks.subscribe(admin, "https://hooks.example/x", ["CustomerRegistered"])
     page = client.post(
-        f"/admin/integrations/webhooks/{subscription.id}/stop", follow_redirects=True
+        f"/admin/integrations/webhooks/{subscription.id}/stop",
+        data={"confirm": "yes"},
+        follow_redirects=True,
     )
     assert any("https://hooks.example/x" in m for m in messages(page.text))
