@@ -8,6 +8,7 @@ compares others on a quiet machine. Environment variables override them (WEB_WOR
 WEB_THREADS, BIND).
 """
 
+import contextlib
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
@@ -25,19 +26,23 @@ raw_env = [f"DB_POOL_SIZE={threads}"]
 accesslog = os.environ.get("ACCESS_LOG", "-")
 
 # Prometheus: every worker keeps its figures in files here and /metrics adds them up. Set before
-# the app (and prometheus_client) is imported in a worker.
-os.environ.setdefault(
+# any worker imports the app (and prometheus_client); the hooks below import neither.
+metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", os.path.join(os.path.dirname(__file__), "instance", "metrics")
 )
 
 
 def on_starting(server):
-    from portal.metrics import prepare_multiprocess_dir
-
-    prepare_multiprocess_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    """A clean directory, so figures of an earlier run do not linger."""
+    os.makedirs(metrics_dir, exist_ok=True)
+    for name in os.listdir(metrics_dir):
+        if name.endswith(".db"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(metrics_dir, name))
 
 
 def child_exit(server, worker):
-    from portal.metrics import worker_exited
+    """A dead worker's live gauges stop counting."""
+    from prometheus_client import multiprocess
 
-    worker_exited(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)

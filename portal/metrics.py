@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
-from prometheus_client import Counter, Gauge, Histogram, multiprocess, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from sqlalchemy import event
 
 # Latency buckets around the domain's alarms: 200 ms for customer lookups, 1 s for pages.
@@ -152,17 +152,3 @@ def serve_worker_metrics() -> None:
     start_http_server(
         int(os.environ["METRICS_PORT"]), addr=os.environ.get("METRICS_ADDR", "127.0.0.1")
     )
-
-
-def prepare_multiprocess_dir(directory: str) -> None:
-    """gunicorn's on_starting: a clean directory, so figures of an earlier run do not linger."""
-    os.makedirs(directory, exist_ok=True)
-    for name in os.listdir(directory):
-        if name.endswith(".db"):
-            os.remove(os.path.join(directory, name))
-
-
-def worker_exited(pid: int) -> None:
-    """gunicorn's child_exit: the dead worker's live gauges stop counting."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)

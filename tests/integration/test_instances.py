@@ -60,7 +60,8 @@ def two_instances(app, tmp_path):
     processes = [
         _spawn(
             [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "1", "wsgi:app"],
-            _environment(app),
+            # each instance its own metrics directory, as two on one host would have
+            _environment(app, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / f"metrics-{port}")),
             tmp_path / f"instance-{port}.log",
         )
         for port in ports
