@@ -25,9 +25,9 @@ class LogInvitationSender:
     def send_invitation(
         self, *, email: str, name: str, organization: str, link: str, expires_at: datetime
     ) -> None:
-        # The link is how a developer reaches the invited person; outside development it is a
-        # credential and stays out of the log. The invitee's details are redacted everywhere.
-        shown = link if current_app.config.get("ENV_NAME") == "development" else "(not logged)"
+        # The link is how a developer (or a test) reaches the invited person; in production it
+        # is a credential and stays out of the log. The invitee's details are always redacted.
+        shown = "(not logged)" if current_app.config.get("ENV_NAME") == "production" else link
         log.info(
             "invitation for %s to %s, valid until %s: %s",
             redact(email),

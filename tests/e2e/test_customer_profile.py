@@ -32,10 +32,10 @@ def test_register_a_food_truck_after_fixing_the_mistakes(page: Page, make_user, 
     page.goto("/customers/new")
 
     # Choosing the type swaps in that type's fields (and business identification).
-    expect(field(page, "License / permit")).to_have_count(0)
+    expect(field(page, "Licence / permit")).to_have_count(0)
     page.evaluate("window.__e2eMarker = 'same page'")
     field(page, "Type of customer").select_option("FOOD_TRUCK")
-    expect(field(page, "License / permit")).to_be_visible()
+    expect(field(page, "Licence / permit")).to_be_visible()
     expect(field(page, "Tax id")).to_be_visible()
     expect(page).to_have_url(re.compile(r"customer_type=FOOD_TRUCK"))
     assert page.evaluate("window.__e2eMarker") == "same page"
@@ -49,7 +49,7 @@ def test_register_a_food_truck_after_fixing_the_mistakes(page: Page, make_user, 
     field(page, "E-mail").press("Tab")
     expect(error_of(page, "email")).to_have_count(0)
 
-    field(page, "License / permit").fill("MFV-2231")
+    field(page, "Licence / permit").fill("MFV-2231")
     field(page, "Operating locations").fill("Downtown, Harbour front")
     field(page, "Registration number").fill("REG-5566")
     with page.expect_response(lambda r: r.url.endswith("/customers/new")) as answer:
@@ -76,7 +76,7 @@ def test_edit_an_address_in_place(page: Page, make_user, staff, js_errors):
     sign_in_locally(page, user.email)
     page.goto(f"/customers/{customer.id}")
 
-    page.get_by_role("link", name="Addresses").click()
+    page.locator(".tabs").get_by_role("link", name="Addresses").click()
     expect(page).to_have_url(re.compile(r"tab=addresses"))
     card = page.locator(f"#address-{home.id}")
     expect(card).to_contain_text("12 Hope Road")

@@ -31,7 +31,7 @@ def test_a_double_click_on_register_makes_one_customer(page: Page, make_user, mo
     field(page, "Type of customer").select_option("FOOD_TRUCK")
     field(page, "Name").fill("Jerk on Wheels")
     field(page, "E-mail").fill("orders@jerkonwheels.example")
-    field(page, "License / permit").fill("MFV-2231")
+    field(page, "Licence / permit").fill("MFV-2231")
     field(page, "Operating locations").fill("Downtown, Harbour front")
     field(page, "Registration number").fill("REG-5566")
     field(page, "Tax id").fill("45-6677889")

@@ -19,7 +19,7 @@ def test_staff_adjust_points_on_the_loyalty_tab(page: Page, make_user, js_errors
     customer = customers.register_customer(user, new_customer())
     sign_in_locally(page, user.email)
     page.goto(f"/customers/{customer.id}")
-    page.get_by_role("link", name="Loyalty", exact=True).first.click()
+    page.locator(".tabs").get_by_role("link", name="Loyalty", exact=True).click()
     expect(page.locator("#loyalty-panel")).to_be_visible()
     page.get_by_text("Adjust points").click()
     page.get_by_label("Points (negative to take away)").fill("-5")
@@ -38,7 +38,9 @@ def test_admin_changes_the_programme(page: Page, make_user, js_errors):
     user = make_user("administrator")
     sign_in_locally(page, user.email)
     page.goto("/")
-    page.get_by_role("link", name="Loyalty", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Loyalty", exact=True
+    ).click()
     page.get_by_label("Points per currency unit (USD)").fill("3")
     page.get_by_label("Gold threshold (points, or cents of annual spend)").fill("100")
     page.get_by_role("button", name="Save as a new version").click()
