@@ -410,7 +410,7 @@ def grant_ambassador(actor: User, customer_id: str, reason: str) -> None:
 @use_case
 def revoke_ambassador(actor: User, customer_id: str, reason: str) -> None:
     """Back to the tier the customer's points or spend qualify for."""
-    from portal.loyalty.tiers import annual_spend
+    from portal.loyalty.jobs import annual_spend
 
     reason = _reason(reason)
     now = utcnow()
