@@ -21,28 +21,21 @@ needs_promtool = pytest.mark.skipif(
 )
 
 
-@needs_promtool
-def test_rules_are_valid():
+def promtool(*args: str, cwd: Path = RULES) -> None:
     result = subprocess.run(  # noqa: S603 - our own rule files, a fixed command
-        [PROMTOOL or "promtool", "check", "rules", "alerts.yml"],
-        cwd=RULES,
-        capture_output=True,
-        text=True,
-        check=False,
+        [PROMTOOL or "promtool", *args], cwd=cwd, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_rules_are_valid():
+    promtool("check", "rules", "alerts.yml")
 
 
 @needs_promtool
 def test_rules_fire_on_their_unit_test_series():
-    result = subprocess.run(  # noqa: S603 - our own rule files, a fixed command
-        [PROMTOOL or "promtool", "test", "rules", "alerts_test.yml"],
-        cwd=RULES,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool("test", "rules", "alerts_test.yml")
 
 
 def test_every_domain_alarm_has_a_rule_and_a_runbook_line():
@@ -105,11 +98,4 @@ def test_the_grafana_queries_are_valid_promql(tmp_path):
         ]
     }
     (tmp_path / "queries.yml").write_text(yaml.safe_dump(rules))
-    result = subprocess.run(  # noqa: S603 - a fixed command on a file written here
-        [PROMTOOL or "promtool", "check", "rules", "queries.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool("check", "rules", "queries.yml", cwd=tmp_path)
