@@ -396,12 +396,16 @@ def grant_ambassador(actor: User, customer_id: str, reason: str) -> None:
     _change_tier(
         account, LoyaltyTier.AMBASSADOR, TierReason.AMBASSADOR_GRANTED, now, actor.id, reason
     )
+    _record_ambassador(actor, customer_id, "Granted Ambassador", reason)
+
+
+def _record_ambassador(actor: User, customer_id: str, summary: str, reason: str) -> None:
     audit.record(
         "loyalty.ambassador",
         user=actor,
         record_type="customer",
         record_id=customer_id,
-        summary="Granted Ambassador",
+        summary=summary,
         details={"reason": reason},
     )
     db.session.commit()
@@ -419,15 +423,7 @@ def revoke_ambassador(actor: User, customer_id: str, reason: str) -> None:
         raise DomainError.on("reason", "The customer is no Ambassador.")
     tier = rules.qualified_tier(programme(), account.tier_points, annual_spend(customer_id, now))
     _change_tier(account, tier, TierReason.AMBASSADOR_REVOKED, now, actor.id, reason)
-    audit.record(
-        "loyalty.ambassador",
-        user=actor,
-        record_type="customer",
-        record_id=customer_id,
-        summary="Revoked Ambassador",
-        details={"reason": reason},
-    )
-    db.session.commit()
+    _record_ambassador(actor, customer_id, "Revoked Ambassador", reason)
 
 
 @use_case
