@@ -144,6 +144,9 @@ def test_on_a_desktop_the_admin_pages_are_one_menu_and_the_bar_one_line(page: Pa
 
 def test_a_keyboard_user_skips_to_the_content(page: Page, make_user):
     sign_in_locally(page, make_user("sales").email)
+    # the Tab must reach the home page, not the sign-in page still on screen
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
+    page.wait_for_load_state()
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     expect(skip).to_be_focused()

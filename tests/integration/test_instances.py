@@ -4,7 +4,6 @@ processes on one outbox publish every row once, in order per aggregate."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -24,7 +23,7 @@ from portal.events.outbox import SYSTEM, emit
 from portal.extensions import db
 from portal.security.passwords import hash_password
 from tests.conftest import DEFAULT_PASSWORD
-from tests.integration.test_rabbitmq import _bind
+from tests.integration.test_rabbitmq import _bind, _read_all
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -162,7 +161,7 @@ def test_two_relays_publish_each_event_once_and_in_order(
             relay.send_signal(signal.SIGTERM)
             relay.wait(timeout=60)
 
-    received = _ours(channel, queue_name, set(expected))
+    received = _read_all(channel, queue_name, set(expected), timeout=60)
     ids = [m["eventId"] for m in received]
     assert len(ids) == len(set(ids)) == len(expected)  # each once
     by_aggregate = defaultdict(list)
@@ -170,20 +169,3 @@ def test_two_relays_publish_each_event_once_and_in_order(
         by_aggregate[message["aggregateId"]].append(expected[message["eventId"]][1])
     for aggregate, seqs in by_aggregate.items():
         assert seqs == sorted(seqs), aggregate  # in write order per aggregate
-
-
-def _ours(channel, queue: str, expected: set[str], timeout: float = 60) -> list[dict]:
-    """This test's envelopes from the queue, until all arrived: other tests may publish to the
-    same exchange meanwhile, so counting any message would stop too early."""
-    received, deadline = [], time.monotonic() + timeout
-    for method, _props, body in channel.consume(queue, inactivity_timeout=0.2):
-        if method is not None:
-            channel.basic_ack(method.delivery_tag)
-            envelope = json.loads(body)
-            if envelope.get("eventId") in expected:
-                received.append(envelope)
-        done = len({m["eventId"] for m in received}) >= len(expected)
-        if done or time.monotonic() > deadline:
-            break
-    channel.cancel()
-    return received

@@ -33,11 +33,15 @@ def test_upgrades_at_once_and_downgrades_after_the_grace_period(make_customer):
     assert jobs.recalculate_tiers(later + timedelta(days=31)).downgraded == 1
     assert tier(customer_id) is LoyaltyTier.STANDARD
     reasons = db.session.scalars(
-        select(TierHistory.reason_code).where(TierHistory.customer_id == customer_id)
+        select(TierHistory.reason_code)
+        .where(TierHistory.customer_id == customer_id)
+        .order_by(TierHistory.id)
     ).all()
     assert reasons == [TierReason.ENROLLED, TierReason.QUALIFIED, TierReason.DOWNGRADED]
     changed = db.session.scalars(
-        select(OutboxEvent.payload).where(OutboxEvent.type == "LoyaltyTierChanged")
+        select(OutboxEvent.payload)
+        .where(OutboxEvent.type == "LoyaltyTierChanged")
+        .order_by(OutboxEvent.seq)
     ).all()
     assert [p["newTier"] for p in changed] == ["GOLD", "STANDARD"]
     assert_summary_is_ledger(customer_id)
