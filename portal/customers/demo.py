@@ -43,11 +43,11 @@ from portal.customers.values import (
     DELIVERY_FREQUENCIES,
     ORGANIZATION_TYPES,
     PAYMENT_TERMS,
+    RECORDED_BY_STAFF,
     AddressType,
     ContactMethod,
     CustomerStatus,
     CustomerType,
-    InteractionType,
     ResidencyStatus,
 )
 from portal.models import utcnow
@@ -108,7 +108,7 @@ INTERESTS = (
     "coconut",
     "scotch bonnet",
 )
-INTERACTION_TYPES = tuple(kind.value for kind in InteractionType)
+INTERACTION_TYPES = tuple(kind.value for kind in RECORDED_BY_STAFF)
 DIETS = ("vegetarian", "vegan", "halal", "gluten-free", "nut allergy", "pescatarian")
 CUISINES = ("Jamaican", "Trinidadian", "Haitian", "Cuban", "Fusion", "Puerto Rican")
 

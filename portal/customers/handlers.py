@@ -53,7 +53,7 @@ def payment_method_added(p: dict) -> None:
 @handles("ProductReviewed")
 def product_reviewed(p: dict) -> None:
     summary = f"Reviewed {p['productId']} ({p['productCategory']}): {p['rating']}/5"
-    _note(p["customerId"], InteractionType.NOTE, summary, moment(p["reviewedAt"]))
+    _note(p["customerId"], InteractionType.REVIEW, summary, moment(p["reviewedAt"]))
     preference = db.session.get(CustomerPreference, p["customerId"]) or CustomerPreference(
         customer_id=p["customerId"], channels=[], dietary_preferences=[], special_dates=[]
     )
@@ -73,11 +73,11 @@ def support_ticket_created(p: dict) -> None:
 def campaign_engagement(p: dict) -> None:
     label = p["engagementType"].replace("_", " ").lower()
     summary = f"Campaign {p['campaignId']}: {label}"
-    _note(p["customerId"], InteractionType.EMAIL, summary, moment(p["engagedAt"]))
+    _note(p["customerId"], InteractionType.CAMPAIGN, summary, moment(p["engagedAt"]))
 
 
 @handles("ProductAuthenticationScanned")
 def product_authentication_scanned(p: dict) -> None:
     verdict = "genuine" if p["authentic"] else "NOT genuine"
     summary = f"Scanned {p['productId']}: {verdict}"
-    _note(p["customerId"], InteractionType.NOTE, summary, moment(p["scannedAt"]))
+    _note(p["customerId"], InteractionType.AUTHENTICATION_SCAN, summary, moment(p["scannedAt"]))

@@ -68,6 +68,19 @@ class InteractionType(Labelled):
     MEETING = "MEETING"
     SUPPORT_TICKET = "SUPPORT_TICKET"
     VISIT = "VISIT"
+    # Touchpoints other contexts report through events; staff do not record these by hand.
+    CAMPAIGN = "CAMPAIGN", "Campaign engagement"
+    REVIEW = "REVIEW", "Product review"
+    AUTHENTICATION_SCAN = "AUTHENTICATION_SCAN", "Product authentication scan"
+
+
+# The interaction types a member of staff records on the profile.
+RECORDED_BY_STAFF = tuple(
+    kind
+    for kind in InteractionType
+    if kind
+    not in (InteractionType.CAMPAIGN, InteractionType.REVIEW, InteractionType.AUTHENTICATION_SCAN)
+)
 
 
 class ResidencyStatus(Labelled):

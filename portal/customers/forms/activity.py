@@ -26,6 +26,7 @@ from portal.customers.forms.profile import (
 from portal.customers.models import CustomerPreference, Interaction, PendingContactChange
 from portal.customers.values import (
     COMMUNICATION_FREQUENCIES,
+    RECORDED_BY_STAFF,
     ContactMethod,
     InteractionType,
     Preferences,
@@ -91,7 +92,7 @@ def preferences_form(preference, **kwargs) -> PreferencesForm:
 
 
 class InteractionForm(OnceForm):
-    type = SelectField("Type", choices=choices(InteractionType))
+    type = SelectField("Type", choices=choices(RECORDED_BY_STAFF))
     occurred_at = DateTimeLocalField("When (UTC)", validators=[Optional()])
     summary = StringField("Summary", validators=[Optional(), fits(Interaction.summary)])
     # A Text column: long notes are welcome, within reason.

@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 from flask import abort
 from sqlalchemy import String, cast, null, select
@@ -18,6 +19,7 @@ from portal.customers.models import (
     Interaction,
     PendingContactChange,
 )
+from portal.customers.values import InteractionType
 from portal.events.models import OutboxEvent
 from portal.extensions import db
 from portal.labels import label as code_label
@@ -212,8 +214,16 @@ def change_history(customer_id: str) -> list[HistoryEntry]:
 # changes and changes of profile and contact, each one index range of the customer's rows.
 
 
-@journey.source("interaction", "Interaction", titled=code_label)
-def _interaction_touchpoints(customer_id: str):
+# Reviews, authentication scans and campaign engagement arrive from other contexts as
+# interactions; the journey shows each as a kind of its own, so it can be filtered by it.
+REPORTED = {
+    "review": InteractionType.REVIEW,
+    "scan": InteractionType.AUTHENTICATION_SCAN,
+    "campaign": InteractionType.CAMPAIGN,
+}
+
+
+def _interactions(customer_id: str):
     i = Interaction
     return select(
         i.occurred_at.label("at"),
@@ -222,6 +232,19 @@ def _interaction_touchpoints(customer_id: str):
         i.summary.label("detail"),
         *journey.no_amount(),
     ).where(i.customer_id == customer_id)
+
+
+@journey.source("interaction", "Interaction", titled=code_label)
+def _interaction_touchpoints(customer_id: str):
+    return _interactions(customer_id).where(Interaction.type.not_in(list(REPORTED.values())))
+
+
+def _reported_touchpoints(kind: InteractionType, customer_id: str):
+    return _interactions(customer_id).where(Interaction.type == kind)
+
+
+for _name, _kind in REPORTED.items():
+    journey.source(_name, code_label(_kind))(partial(_reported_touchpoints, _kind))
 
 
 def _events(customer_id: str, types: Iterable[str]):

@@ -128,6 +128,7 @@ def test_product_reviewed_adds_the_category_to_interests(customer):
     take(message("ProductReviewed", customer.id, productCategory="jerk seasoning"))
     assert metrics(customer.id).review_count == 2
     assert db.session.get(CustomerPreference, customer.id).product_interests == ["jerk seasoning"]
+    assert {i.type for i in interactions(customer.id)} == {"REVIEW"}
 
 
 def test_support_ticket_joins_the_interaction_history(customer):
@@ -142,11 +143,13 @@ def test_campaign_engagement_updates_engagement_metrics(customer):
     take(message("MarketingCampaignEngagement", customer.id, engagementType="EMAIL_OPEN"))
     take(message("MarketingCampaignEngagement", customer.id, engagementType="EMAIL_CLICK"))
     assert (metrics(customer.id).email_opens, metrics(customer.id).email_clicks) == (1, 1)
+    assert {i.type for i in interactions(customer.id)} == {"CAMPAIGN"}
 
 
 def test_authentication_scan_joins_the_interaction_history(customer):
     take(message("ProductAuthenticationScanned", customer.id, authentic=False))
-    assert "NOT genuine" in interactions(customer.id)[0].summary
+    (scan,) = interactions(customer.id)
+    assert (scan.type, "NOT genuine" in scan.summary) == ("AUTHENTICATION_SCAN", True)
 
 
 @pytest.mark.parametrize("event_type", CONSUMED)

@@ -10,9 +10,11 @@ from portal.compliance.services.consent import record_consent
 from portal.compliance.values import ConsentChannel, ConsentPurpose
 from portal.customers import services
 from portal.customers.values import CustomerStatus, InteractionType
+from portal.events import intake
 from portal.extensions import db
 from portal.security.models import AuditEntry
 from portal.segmentation import behaviour
+from tests.unit.events.messages import message
 
 DAY = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
@@ -77,6 +79,27 @@ def test_journey_filters_by_kind_and_date(client, login_as, touched):
         f"/customers/{touched.id}?tab=journey&kind=order&date_from={day}&date_to={day}"
     ).text
     assert page.count('data-kind="order"') == 1
+
+
+def test_reviews_scans_and_campaigns_are_kinds_of_their_own(client, login_as, customer):
+    """Touchpoints other contexts report arrive as events and can be told apart and filtered."""
+    for event in (
+        message("ProductReviewed", customer.id, productCategory="hot sauces", rating=4),
+        message("ProductAuthenticationScanned", customer.id, authentic=True),
+        message("MarketingCampaignEngagement", customer.id, engagementType="EMAIL_CLICK"),
+    ):
+        intake.consume(event, "test")
+    db.session.commit()
+    login_as("sales")
+    page = client.get(f"/customers/{customer.id}?tab=journey").text
+    kinds = {part.split('"')[0] for part in page.split('data-kind="')[1:]}
+    assert {"review", "scan", "campaign"} <= kinds
+    assert "interaction" not in kinds
+    for words in ("Product review", "Product authentication scan", "Campaign engagement"):
+        assert words in page
+    page = client.get(f"/customers/{customer.id}?tab=journey&kind=scan").text
+    assert {part.split('"')[0] for part in page.split('data-kind="')[1:]} == {"scan"}
+    assert "genuine" in page
 
 
 def test_journey_pages_older_with_a_cursor(app, client, login_as, touched):
