@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from portal.formatting import format_money as money
 from portal.formatting import format_number
-from portal.labels import coded
+from portal.labels import coded, label
 from portal.segmentation.fields import (
     BASE_CURRENCY,
     FIELDS,
@@ -273,3 +273,23 @@ def fields_of(rule: dict) -> list[dict]:
     if rule.get("kind") == "group":
         return [c for child in rule["children"] for c in fields_of(child)]
     return [rule] if rule else []
+
+
+def evidence(metrics: dict | None) -> list[tuple[str, str]]:
+    """The figures a rule decided on, in words: each field's label and its value formatted as
+    its kind is (money in the base currency, yes/no, grouped numbers), not the stored codes."""
+    shown = []
+    for name, value in (metrics or {}).items():
+        field = FIELDS.get(name)
+        if value is None:
+            text = "none"
+        elif field is not None and field.kind == "money":
+            text = money(value, BASE_CURRENCY)
+        elif isinstance(value, bool) or (field is not None and field.kind == "bool"):
+            text = "yes" if value else "no"
+        elif isinstance(value, int | float):
+            text = format_number(value)
+        else:
+            text = str(value)
+        shown.append((field.label if field else label(name), text))
+    return shown

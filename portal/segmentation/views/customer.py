@@ -17,7 +17,10 @@ from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
 from portal.segmentation.models import SegmentType
-from portal.segmentation.rules import describe
+from portal.segmentation.rules import describe, evidence
+
+# The figures behind a segment decision, as the profile and the segment panel show them.
+bp.add_app_template_filter(evidence, "rule_evidence")
 
 
 @customers_bp.context_processor

@@ -98,3 +98,14 @@ def test_a_stored_rule_the_catalogue_no_longer_accepts_has_problems_at_its_paths
     assert "no value “NOT_A_VALUE”" in rules.problems(odd_value)["r.0"]
     gone_field = all_of(cond("order_count", "gt", 2), cond("retired_field", "eq", 1))
     assert rules.problems(gone_field) == {"r.1": "Choose a field."}
+
+
+def test_the_evidence_of_a_decision_reads_as_words_not_stored_codes(app):
+    metrics = {"lifetime_spend": 193_845, "active_subscription": True, "order_count": 1234}
+    with app.test_request_context():
+        shown = rules.evidence(metrics)
+    assert shown == [
+        ("Spend (all time)", "$1,938.45"),
+        ("Active subscription", "yes"),
+        (FIELDS["order_count"].label, "1,234"),
+    ]
