@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import phonenumbers
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request
@@ -122,8 +123,21 @@ def timezone_name() -> str:
     return str(get_timezone())
 
 
+def format_phone(number: str | None) -> str:
+    """A stored E.164 number grouped as its country writes it: "+18765550104" → "+1 876-555-0104"
+    (libphonenumber's international format). Anything that is not one is shown as it is."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 FILTERS = {
     "datetime": format_datetime,
+    "phone": format_phone,
     "date": format_date,
     "time": format_time,
     "relative": format_relative,

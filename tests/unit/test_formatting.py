@@ -81,3 +81,17 @@ def test_labels_from_the_enum_or_the_humanised_code(display_app):
     assert choices(Terms, blank="Any")[0] == SelectChoice("", "Any")
     with display_app.test_request_context():
         assert render_template_string("{{ v|label }}", v=Terms.NET_30) == "Net 30 days"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+18765550104", "+1 876-555-0104"),
+        ("+442079460000", "+44 20 7946 0000"),
+        ("not a phone", "not a phone"),
+        (None, ""),
+    ],
+)
+def test_phones_are_grouped_as_their_country_writes_them(display_app, stored, shown):
+    with display_app.test_request_context():
+        assert render_template_string("{{ number | phone }}", number=stored) == shown
