@@ -1,6 +1,7 @@
 """Counters over the customer record: a row per customer (CustomerFact) of what it adds to the
 sums the dashboards read, completeness per customer type and registrations per day, type and
-country.
+country; the nightly snapshot of completeness per type and segment; address checks per day,
+country and outcome.
 
 A customer service's change reaches `refresh` through the customers_changed hook, in its
 transaction: the changed customers' old rows are subtracted from the sums, recomputed from the
@@ -10,19 +11,34 @@ customer tables and added back, all set-based. `rebuild` recomputes everything f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, case, delete, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Subquery,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+)
 
 from portal.counters import add_to, utc_day
 from portal.customers import hooks
 from portal.customers.models import (
+    AddressVerificationDaily,
     CompletenessByType,
+    CompletenessDaily,
     Customer,
     CustomerAddress,
     CustomerFact,
     RegistrationsDaily,
 )
 from portal.extensions import db
+from portal.models import utcnow
 
 # The contact fields counted: filled in means not NULL.
 CONTACT_FIELDS = (
@@ -35,6 +51,7 @@ CONTACT_FIELDS = (
 ADDRESS_FIELDS = ("address", "verified_address", "unverified_addresses")
 FIELDS = (*CONTACT_FIELDS, *ADDRESS_FIELDS)
 NO_COUNTRY = ""
+NO_SEGMENT = ""
 
 
 def _facts(selection: ColumnElement):
@@ -123,6 +140,41 @@ def rebuild() -> None:
         db.session.execute(delete(model))
     _store(true())
     _add(1, true())
+
+
+def snapshot(day: date, segments: Subquery) -> None:
+    """Store the completeness sums per customer type and segment as those at the end of `day`
+    (`segments`: customer_id, segment_id of everyone in a segment; "" for the others)."""
+    f = CustomerFact
+    segment = func.coalesce(segments.c.segment_id, NO_SEGMENT)
+    table = CompletenessDaily.__table__
+    rows = (
+        select(
+            literal(day, Date),
+            f.customer_type,
+            segment,
+            func.count(),
+            *[func.sum(getattr(f, n)) for n in FIELDS],
+        )
+        .outerjoin(segments, segments.c.customer_id == f.customer_id)
+        .group_by(f.customer_type, segment)
+    )
+    db.session.execute(delete(CompletenessDaily).where(CompletenessDaily.day == day))
+    db.session.execute(table.insert().from_select([c.name for c in table.columns], rows))
+
+
+def address_checked(country: str, outcome: str) -> None:
+    """Count one address check in the open transaction."""
+    add_to(
+        AddressVerificationDaily.__table__,
+        ["day", "country", "outcome"],
+        select(
+            literal(utcnow().date(), Date),
+            literal((country or NO_COUNTRY)[:2].upper()),
+            literal(outcome[:40]),
+            literal(1),
+        ),
+    )
 
 
 def completeness_by_type() -> list[CompletenessByType]:
