@@ -4,8 +4,8 @@ of what the history holds.
 
 Moves and sizes are kept by the trigger on segment_history (migration 0023_dashboards), stays
 by the one of migration 0027_segdash; the snapshot copies today's sizes, so the sizes-over-time
-chart reads a row per segment and day, and `performance` and `lift` summarise the members'
-orders once a night instead of on every view.
+chart reads a row per segment and day, and `lift` (and dashboards.rollups.performance) sum up
+the members' orders once a night instead of on every view.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
-    case,
     delete,
     func,
     literal,
@@ -26,8 +25,6 @@ from sqlalchemy import (
 
 from portal.counters import add_to, utc_day
 from portal.extensions import db
-from portal.insights.models import CustomerInsight
-from portal.insights.values import ChurnBand
 from portal.segmentation.fields import BASE_CURRENCY
 from portal.segmentation.models import (
     FIRST_ASSIGNMENT,
@@ -36,7 +33,6 @@ from portal.segmentation.models import (
     SegmentHistory,
     SegmentLift,
     SegmentMovesDaily,
-    SegmentPerformanceDaily,
     SegmentSize,
     SegmentSizeDaily,
     SegmentStayDays,
@@ -142,11 +138,11 @@ def _rebuild_stays() -> None:
     )
 
 
-def _end_of(day: date) -> datetime:
+def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
-def _spend(start: datetime, end: datetime):
+def orders_between(start: datetime, end: datetime):
     """Orders and revenue (base currency, cancelled left out) per customer in [start, end)."""
     o = CustomerOrder
     return (
@@ -166,38 +162,11 @@ def _spend(start: datetime, end: datetime):
     )
 
 
-def _replace(model, day: date, rows) -> None:
+def replace_day(model, day: date, rows) -> None:
     table = model.__table__
     db.session.execute(delete(model).where(model.day == day))
     names = [c.name for c in table.columns]
     db.session.execute(table.insert().from_select(names, rows))
-
-
-def performance(day: date) -> None:
-    """Each segment's members now (taken as those at the end of `day`): their orders and
-    revenue in the 90 days up to it and their churn bands."""
-    m, i = CustomerSegment, CustomerInsight
-    spend = _spend(_end_of(day) - WINDOW, _end_of(day))
-    bands = [
-        func.sum(case((i.churn_band == band, 1), else_=0)).cast(Integer)
-        for band in (ChurnBand.LOW, ChurnBand.MEDIUM, ChurnBand.HIGH)
-    ]
-    rows = (
-        select(
-            literal(day, Date),
-            m.segment_id,
-            func.count(),
-            func.count(spend.c.customer_id),
-            func.coalesce(func.sum(spend.c.orders), 0).cast(Integer),
-            func.coalesce(func.sum(spend.c.revenue), 0),
-            *bands,
-            func.sum(case((i.customer_id.is_(None), 1), else_=0)).cast(Integer),
-        )
-        .outerjoin(spend, spend.c.customer_id == m.customer_id)
-        .outerjoin(i, i.customer_id == m.customer_id)
-        .group_by(m.segment_id)
-    )
-    _replace(SegmentPerformanceDaily, day, rows)
 
 
 def members_at(moment: datetime):
@@ -223,9 +192,9 @@ def members_at(moment: datetime):
 def lift(day: date) -> None:
     """The members of each segment at the end of `day` and what they spent in the 90 days
     after it; run once those days are over (the nightly job runs it for 90 days ago)."""
-    start = _end_of(day)
+    start = end_of(day)
     members = members_at(start)
-    spend = _spend(start, start + WINDOW)
+    spend = orders_between(start, start + WINDOW)
     rows = (
         select(
             literal(day, Date),
@@ -237,13 +206,4 @@ def lift(day: date) -> None:
         .outerjoin(spend, spend.c.customer_id == members.c.customer_id)
         .group_by(members.c.segment_id)
     )
-    _replace(SegmentLift, day, rows)
-
-
-def nightly(day: date) -> int:
-    """The night's snapshots: sizes and performance at the end of `day`, and the lift of the
-    members of 90 days before. Returns the segments."""
-    segments = snapshot(day)
-    performance(day)
-    lift(day - WINDOW)
-    return segments
+    replace_day(SegmentLift, day, rows)
