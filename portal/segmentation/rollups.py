@@ -180,11 +180,17 @@ def members_at(moment: datetime):
         .where(h.at >= moment)
         .subquery("later")
     )
-    left = select(later.c.customer_id, later.c.from_segment_id.label("segment_id")).where(
-        later.c.nth == 1, later.c.from_segment_id.is_not(None)
+    first = (
+        select(later.c.customer_id, later.c.from_segment_id.label("segment_id"))
+        .where(later.c.nth == 1)
+        .cte("first_move")
     )
-    stayed = select(m.customer_id, m.segment_id).where(
-        m.customer_id.not_in(select(later.c.customer_id).where(later.c.nth == 1))
+    left = select(first).where(first.c.segment_id.is_not(None))
+    # An anti-join (hashed), not NOT IN: a million ids do not fit a hashed subplan.
+    stayed = (
+        select(m.customer_id, m.segment_id)
+        .outerjoin(first, first.c.customer_id == m.customer_id)
+        .where(first.c.customer_id.is_(None))
     )
     return union_all(left, stayed).subquery("members")
 
