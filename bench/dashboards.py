@@ -63,8 +63,8 @@ SNAPSHOTS = {
 }
 YEAR_OF_SNAPSHOTS = """
 INSERT INTO {table} (day, {columns})
-SELECT day::date, {columns}
-FROM {table}, generate_series(current_date - 365, current_date - 1, interval '1 day') AS day
+SELECT earlier::date, {columns}
+FROM {table}, generate_series(current_date - 365, current_date - 1, interval '1 day') AS earlier
 WHERE {table}.day = (SELECT max(day) FROM {table})
 ON CONFLICT DO NOTHING
 """
