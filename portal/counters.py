@@ -18,16 +18,20 @@ def upsert(table: Table):
     return dialect.insert(table)
 
 
-def add_to(table: Table, keys: Sequence[str], rows: Select) -> None:
-    """Add `rows` (the key columns, then the counts, in the table's column order) to the
-    counters of `table`; a key not there yet starts from the row's counts."""
+def adding(table: Table, keys: Sequence[str], rows: Select):
+    """The statement adding `rows` (the key columns, then the counts, in the table's column
+    order) to the counters of `table`; a key not there yet starts from the row's counts."""
     names = [c.name for c in table.columns]
     insert = upsert(table)
-    statement = insert.from_select(names, rows).on_conflict_do_update(
+    return insert.from_select(names, rows).on_conflict_do_update(
         index_elements=list(keys),
         set_={n: table.c[n] + insert.excluded[n] for n in names if n not in keys},
     )
-    db.session.execute(statement)
+
+
+def add_to(table: Table, keys: Sequence[str], rows: Select) -> None:
+    """Run `adding`."""
+    db.session.execute(adding(table, keys, rows))
 
 
 def utc_day(moment: ColumnElement) -> ColumnElement:

@@ -498,6 +498,11 @@ for rollup in (
     "segment_size_daily",
     "customer_completeness_by_type",
     "customer_registrations_daily",
+    "segment_stay_days",
+    "segment_performance_daily",
+    "segment_lift",
+    "customer_completeness_daily",
+    "address_verification_daily",
 ):
     declare_free(rollup, ROLLUP)
 declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")

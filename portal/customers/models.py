@@ -299,3 +299,37 @@ class RegistrationsDaily(db.Model):
     customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     customers: Mapped[int] = mapped_column(BigInteger)
+
+
+class CompletenessDaily(db.Model):
+    """The completeness sums per customer type and segment at the end of a day: the nightly
+    snapshot of the fact rows (customers.rollups.snapshot), for the trend and the per-segment
+    view. segment_id is "" for customers in no segment."""
+
+    __tablename__ = "customer_completeness_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    email: Mapped[int] = mapped_column(BigInteger)
+    phone: Mapped[int] = mapped_column(BigInteger)
+    alternative_email: Mapped[int] = mapped_column(BigInteger)
+    alternative_phone: Mapped[int] = mapped_column(BigInteger)
+    preferred_contact_time: Mapped[int] = mapped_column(BigInteger)
+    address: Mapped[int] = mapped_column(BigInteger)
+    verified_address: Mapped[int] = mapped_column(BigInteger)
+    unverified_addresses: Mapped[int] = mapped_column(BigInteger)
+
+
+class AddressVerificationDaily(db.Model):
+    """Address checks per day (UTC), country and outcome: "verified", "unconfirmed" (the
+    service would not confirm it deliverable), "unavailable", or the first field refused
+    ("postal_code", ...). The record itself: a refused check saves nothing else."""
+
+    __tablename__ = "address_verification_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(40), primary_key=True)
+    attempts: Mapped[int] = mapped_column(BigInteger)

@@ -226,3 +226,12 @@ class Preferences:
     dietary_preferences: tuple[str, ...] = ()
     # ({"label": "Birthday", "date": "05-14"}, ...): month-day, or a full ISO date
     special_dates: tuple[dict, ...] = ()
+
+
+class AddressCheckOutcome(Labelled):
+    """How an address check ended, as the data-quality dashboard counts it; a check refused for
+    a field counts under that field's name ("postal_code", ...)."""
+
+    VERIFIED = "verified", "Verified"
+    UNCONFIRMED = "unconfirmed", "Not confirmed deliverable"
+    UNAVAILABLE = "unavailable", "Verifier unavailable"

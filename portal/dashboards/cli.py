@@ -1,4 +1,4 @@
-"""`flask --app wsgi dashboards …`: rebuild the rollups, take the nightly size snapshot."""
+"""`flask --app wsgi dashboards …`: rebuild the rollups, take the nightly snapshots."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import time
 import click
 
 from portal.dashboards import bp
-from portal.dashboards.rollups import REBUILDS, rebuild_all
+from portal.dashboards.rollups import REBUILDS, nightly, rebuild_all
 from portal.extensions import db
 from portal.models import utcnow
-from portal.segmentation.rollups import snapshot
 
 
 @bp.cli.command("rebuild")
@@ -24,7 +23,8 @@ def rebuild() -> None:
 
 @bp.cli.command("snapshot")
 def take_snapshot() -> None:
-    """Store today's segment sizes (run nightly, shortly before midnight UTC)."""
-    segments = snapshot(utcnow().date())
+    """Store today's segment sizes, performance and completeness, and the lift of 90 days ago
+    (run nightly, shortly before midnight UTC)."""
+    segments = nightly(utcnow().date())
     db.session.commit()
-    click.echo(f"Sizes of {segments} segments stored.")
+    click.echo(f"Snapshots of {segments} segments stored.")

@@ -36,6 +36,7 @@ class Filters:
     period: str = "week"
     customer_type: CustomerType | None = None
     country: str = ""
+    segment: str = ""  # a segment's id
 
     @classmethod
     def parse(cls, args) -> Filters:
@@ -50,7 +51,8 @@ class Filters:
             kind = None
         period = args.get("by") if args.get("by") in PERIODS else "week"
         country = (args.get("country") or "").strip().lower()[:2]
-        return cls(start, end, period, kind, country if country.isalpha() else "")
+        segment = (args.get("segment") or "").strip()[:36]
+        return cls(start, end, period, kind, country if country.isalpha() else "", segment)
 
     def args(self) -> dict:
         """The filters as URL arguments (for the CSV links)."""
@@ -60,6 +62,7 @@ class Filters:
             "by": self.period,
             "type": self.customer_type.value if self.customer_type else "",
             "country": self.country,
+            "segment": self.segment,
         }
         return {k: v for k, v in given.items() if v}
 

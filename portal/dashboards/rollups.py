@@ -1,17 +1,65 @@
-"""Every rollup the dashboards read, rebuilt from the source tables in one place."""
+"""Every rollup the dashboards read, rebuilt from the source tables in one place, and the
+nightly snapshots."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Date, Integer, case, func, literal, select
 
 from portal.customers import rollups as customer_rollups
 from portal.extensions import db
-from portal.segmentation import rollups as segment_rollups
+from portal.insights.models import CustomerInsight
+from portal.insights.values import ChurnBand
+from portal.models import utcnow
+from portal.segmentation import rollups
+from portal.segmentation.models import CustomerSegment, SegmentPerformanceDaily
+
+
+def performance(day: date) -> None:
+    """Each segment's members now (taken as those at the end of `day`): their orders and
+    revenue in the 90 days up to it and their churn bands."""
+    m, i = CustomerSegment, CustomerInsight
+    spend = rollups.orders_between(rollups.end_of(day) - rollups.WINDOW, rollups.end_of(day))
+    bands = [
+        func.sum(case((i.churn_band == band, 1), else_=0)).cast(Integer)
+        for band in (ChurnBand.LOW, ChurnBand.MEDIUM, ChurnBand.HIGH)
+    ]
+    rows = (
+        select(
+            literal(day, Date),
+            m.segment_id,
+            func.count(),
+            func.count(spend.c.customer_id),
+            func.coalesce(func.sum(spend.c.orders), 0).cast(Integer),
+            func.coalesce(func.sum(spend.c.revenue), 0),
+            *bands,
+            func.sum(case((i.customer_id.is_(None), 1), else_=0)).cast(Integer),
+        )
+        .outerjoin(spend, spend.c.customer_id == m.customer_id)
+        .outerjoin(i, i.customer_id == m.customer_id)
+        .group_by(m.segment_id)
+    )
+    rollups.replace_day(SegmentPerformanceDaily, day, rows)
+
+
+def nightly(day: date) -> int:
+    """The snapshots at the end of `day` (segment sizes, performance, lift of 90 days before,
+    completeness per type and segment); returns the segments."""
+    segments = rollups.snapshot(day)
+    performance(day)
+    rollups.lift(day - rollups.WINDOW)
+    members = select(CustomerSegment.customer_id, CustomerSegment.segment_id).subquery()
+    customer_rollups.snapshot(day, members)
+    return segments
+
 
 # (what, rebuild), in the order the rebuild runs them.
-REBUILDS: tuple[tuple[str, Callable[[], None]], ...] = (
-    ("segment moves, sizes and daily sizes", segment_rollups.rebuild),
+REBUILDS: tuple[tuple[str, Callable[[], object]], ...] = (
+    ("segment moves, sizes, daily sizes and stays", rollups.rebuild),
     ("completeness and registrations", customer_rollups.rebuild),
+    ("today's snapshots", lambda: nightly(utcnow().date())),
 )
 
 

@@ -10,7 +10,7 @@ from flask import Response, abort, request
 from flask_login import current_user
 
 from portal.customers.values import CustomerType
-from portal.dashboards import bp, duplicates, queries
+from portal.dashboards import bp, duplicates, quality, queries, segmentation
 from portal.dashboards.queries import Figure, Filters
 from portal.dashboards.values import COMPLIANCE, CUSTOMERS, DASHBOARDS, MARKETING
 from portal.htmx import render
@@ -25,7 +25,16 @@ CHARTS: dict[tuple[str, str], Callable[[Filters], Figure]] = {
     ("segments", "sizes"): queries.segment_sizes,
     ("segments", "moves"): queries.segment_flow,
     ("segments", "members"): lambda f: queries.segment_now(),
+    ("segments", "velocity"): segmentation.velocity,
+    ("segments", "performance"): segmentation.performance,
+    ("segments", "frequency"): segmentation.frequency,
+    ("segments", "churn"): segmentation.churn_mix,
+    ("segments", "lift"): segmentation.lift,
     ("quality", "completeness"): lambda f: queries.completeness(),
+    ("quality", "trend"): quality.completeness_trend,
+    ("quality", "by-segment"): quality.completeness_by_segment,
+    ("quality", "addresses"): quality.address_checks,
+    ("quality", "address-rate"): quality.address_success,
     ("compliance", "completeness"): lambda f: queries.completeness(),
     ("compliance", "requests"): lambda f: queries.requests_by_framework(),
     ("compliance", "consent"): lambda f: queries.consent_coverage(),
@@ -72,7 +81,9 @@ def segments():
 @bp.get("/quality")
 @require(CUSTOMERS)
 def quality():
-    return _page("quality", duplicates=duplicates.resolution_metrics())
+    return _page(
+        "quality", duplicates=duplicates.resolution_metrics(), segments=segmentation.choices()
+    )
 
 
 @bp.get("/compliance")

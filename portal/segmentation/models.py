@@ -243,3 +243,47 @@ class SegmentSizeDaily(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
     members: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentStayDays(db.Model):
+    """Moves out of a segment after `days` whole days in it (since the move into it): the
+    histogram the velocity (median days before moving) is read from. Kept by a second trigger
+    on segment_history (migration 0027_segdash)."""
+
+    __tablename__ = "segment_stay_days"
+
+    segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moves: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentPerformanceDaily(db.Model):
+    """What a segment's members at the end of a day did in the 90 days up to it, and their
+    churn bands then: the nightly snapshot (rollups.snapshot), one row per segment and day."""
+
+    __tablename__ = "segment_performance_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)
+    buyers: Mapped[int] = mapped_column(BigInteger)  # members with an order in the 90 days
+    orders: Mapped[int] = mapped_column(BigInteger)
+    revenue_minor: Mapped[int] = mapped_column(BigInteger)  # base currency, cancelled left out
+    churn_low: Mapped[int] = mapped_column(BigInteger)
+    churn_medium: Mapped[int] = mapped_column(BigInteger)
+    churn_high: Mapped[int] = mapped_column(BigInteger)
+    unscored: Mapped[int] = mapped_column(BigInteger)
+
+
+class SegmentLift(db.Model):
+    """The members a segment had at the end of `day` and what they spent in the 90 days after
+    it: written by the nightly snapshot once those 90 days are over (lift = a segment's revenue
+    per member over everyone's)."""
+
+    __tablename__ = "segment_lift"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    segment_id: Mapped[str] = mapped_column(Uuid, primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)
+    buyers: Mapped[int] = mapped_column(BigInteger)
+    revenue_minor: Mapped[int] = mapped_column(BigInteger)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from portal.customers import rollups
 from portal.customers.adapters import address_verifier
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, CustomerAddress
@@ -14,7 +15,7 @@ from portal.customers.services._common import (
     load_customer,
     record,
 )
-from portal.customers.values import AddressData
+from portal.customers.values import AddressCheckOutcome, AddressData
 from portal.domain import NON_FIELD, DomainError, StaleVersion, use_case
 from portal.extensions import db
 from portal.models import utcnow
@@ -27,13 +28,26 @@ class AddressVerificationUnavailable(DomainError):
 
 
 def _check(address: AddressData, verifier: AddressVerifier | None) -> AddressCheck:
+    """The verifier's answer, counted for the data-quality dashboard by country and outcome."""
     try:
         check = (verifier or address_verifier()).verify(address)
     except AddressVerifierUnavailable:
+        _refused(address, AddressCheckOutcome.UNAVAILABLE)
         raise AddressVerificationUnavailable() from None
     if check.errors:
+        _refused(address, next(iter(check.errors)))
         raise DomainError(check.errors)
+    outcome = AddressCheckOutcome.VERIFIED if check.verified else AddressCheckOutcome.UNCONFIRMED
+    rollups.address_checked(check.address.country, outcome)
     return check
+
+
+def _refused(address: AddressData, outcome: str) -> None:
+    """Count a refused check on its own: the use case then rolls back, and every caller checks
+    before it writes anything, so this commit saves nothing else."""
+    db.session.rollback()
+    rollups.address_checked((address.country or "").strip(), outcome)
+    db.session.commit()
 
 
 def _apply(address: CustomerAddress, check: AddressCheck) -> None:
@@ -182,6 +196,7 @@ def verify_address(
     )
     check = _check(stored, verifier)
     if not check.verified:
+        _refused(stored, AddressCheckOutcome.UNCONFIRMED)
         raise DomainError({NON_FIELD: ["The address could not be confirmed as deliverable."]})
     previous = address_data(address)
     _apply(address, check)

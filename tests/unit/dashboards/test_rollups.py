@@ -34,6 +34,7 @@ from portal.segmentation.models import (
     Segment,
     SegmentMovesDaily,
     SegmentSize,
+    SegmentStayDays,
     SegmentType,
 )
 from portal.segmentation.queries import distribution
@@ -146,6 +147,7 @@ def _state() -> dict:
         "facts": _rows(CustomerFact),
         "moves": _rows(SegmentMovesDaily, "moves"),
         "sizes": _rows(SegmentSize, "members"),
+        "stays": _rows(SegmentStayDays, "moves"),
         "chart": distribution(utcnow() + timedelta(days=1), 3, 3)[1],
     }
 
