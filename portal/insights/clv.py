@@ -71,11 +71,12 @@ def _map(model, data: pd.DataFrame, names: tuple[str, ...]) -> dict[str, float]:
     return {name: float(model.fit_result[name].values.ravel()[0]) for name in names}
 
 
-def fit_bg_nbd(frequency, recency, age, *, seed: int = 0) -> Fitted:
-    """Maximum-likelihood BG/NBD on repeat-order counts, recency and age (days)."""
+def fit_bg_nbd(frequency, recency, age, *, seed: int = 0, sample: int = FIT_SAMPLE) -> Fitted:
+    """Maximum-likelihood BG/NBD on repeat-order counts, recency and age (days), of `sample`
+    customers drawn at random when there are more."""
     data = _frame(frequency=frequency, recency=recency, T=age)
-    if len(data) > FIT_SAMPLE:
-        data = data.sample(FIT_SAMPLE, random_state=seed)
+    if len(data) > sample:
+        data = data.sample(sample, random_state=seed)
         data["customer_id"] = np.arange(len(data))
     if len(data) < 2 or not (data["frequency"] > 0).any():
         raise NotConverged("BG/NBD: no repeat orders to learn from")
@@ -115,7 +116,7 @@ def expected_orders(fitted: Fitted, frequency, recency, age, days) -> np.ndarray
             r + x, b + x, a + b + x - 1, t / (alpha + T + t)
         )
         gone = (x > 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
-        return np.nan_to_num(ahead * (a + b + x - 1) / (a - 1) / (1 + gone))
+        return ahead * (a + b + x - 1) / (a - 1) / (1 + gone)
 
 
 def probability_alive(fitted: Fitted, frequency, recency, age) -> np.ndarray:
@@ -144,7 +145,8 @@ def lifetime_value(
     before = 0.0
     for month in range(1, months + 1):
         by_then = expected_orders(orders, frequency, recency, age, 30 * month)
-        value += spend * (by_then - before) / (1 + monthly_discount) ** month
+        with np.errstate(invalid="ignore"):  # not finite: the caller refuses the fit
+            value += spend * (by_then - before) / (1 + monthly_discount) ** month
         before = by_then
     return value
 
