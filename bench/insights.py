@@ -6,7 +6,10 @@ and the profile panel's latency.
     holdout mean absolute error of the model against the naive baseline;
   - on PostgreSQL ($BENCH_DATABASE_URL, default bench_insights: a copy of bench_1m migrated to
     head), `insights refresh` over every customer: time per step and peak memory;
-  - p50/p95 of the insights panel (stored scores) for `--requests` scored customers.
+  - p50/p95 of the insights panel (stored scores) for `--requests` scored customers, beside
+    the same process's bare round trip and audit INSERT + COMMIT (every audited page pays it);
+  - with `--sample-check`, BG/NBD fitted on `--sample-of` customers drawn from the demo's
+    population and on a clv.FIT_SAMPLE-sized share of them: the parameters side by side.
 `--skip-refresh` times the panel on the scores already stored.
 """
 
@@ -18,6 +21,7 @@ import os
 import resource
 import time
 
+import numpy as np
 import sqlalchemy as sa
 
 from bench.customer_search import signed_in_client
@@ -27,6 +31,7 @@ from portal.extensions import db
 from portal.insights import clv
 from portal.insights.models import CustomerInsight
 from portal.insights.services import refresh
+from portal.segmentation import demo
 from tests import cdnow
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_insights"
@@ -52,6 +57,34 @@ def reproduce() -> None:
     )
 
 
+def sample_agreement(customers: int) -> None:
+    """The refresh fits BG/NBD on clv.FIT_SAMPLE customers of a large population; on a smaller
+    one, drawn from the demo's known parameters, a fit on all of it and one on a sample of the
+    same share (FIT_SAMPLE of a million) agree."""
+    rng = np.random.default_rng(2026)
+    age = rng.uniform(1, 6 * 365, customers)
+    made = demo.histories(rng, age)
+    bought = np.flatnonzero(~np.isnan(made.first_order_day))
+    count = np.bincount(made.customer, minlength=customers)[bought]
+    last = np.zeros(customers)
+    np.maximum.at(last, made.customer, made.day)
+    history = (count - 1, last[bought], (age - made.first_order_day)[bought])
+    share = max(int(len(bought) * clv.FIT_SAMPLE / 1_000_000), 2)
+    fits = {}
+    for label, sample in (("all", len(bought)), (f"sample of {share:,}", share)):
+        started = time.process_time()
+        fits[label] = clv.fit_bg_nbd(*history, sample=sample).params
+        print(f"  BG/NBD on {label}: {time.process_time() - started:.1f} s CPU")
+    whole, part = fits.values()
+    print(f"BG/NBD on {len(bought):,} generated customers: all / sample / population")
+    for name in clv.BG_NBD_PARAMS:
+        truth = getattr(demo.DEMO_POPULATION, name)
+        print(
+            f"  {name:>5}: {whole[name]:8.4f} / {part[name]:8.4f} / {truth:8.4f} "
+            f"(sample {part[name] / whole[name] - 1:+.2%} from all)"
+        )
+
+
 def score_everyone() -> None:
     customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
     orders = db.session.scalar(sa.text("SELECT count(*) FROM customer_order"))
@@ -62,7 +95,9 @@ def score_everyone() -> None:
     total = marks[-1][1] - marks[0][1]
     for (_, before), (step, at) in itertools.pairwise(marks):
         print(f"  {step:>10}: {at - before:6.1f} s")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"  this process: {cpu.ru_utime + cpu.ru_stime:.1f} s CPU so far (the rest: waiting)")
+    peak = cpu.ru_maxrss / 1024**2
     print(
         f"refresh: {run.customers_scored:,} scored in {total:.1f} s "
         f"(target {TARGETS['refresh_s']:.0f} s), converged {run.converged}, "
@@ -93,14 +128,46 @@ def time_panel(app, requests: int) -> None:
         f"insights panel, {len(ids)} customers: {summary(sorted(measured))} "
         f"(target p95 {TARGETS['panel_p95_ms']:.0f} ms)"
     )
+    print(f"  bare round trip (SELECT 1): {summary(sorted(_timed(_round_trip, requests)))}")
+    print(f"  audit INSERT + COMMIT: {summary(sorted(_timed(_audit_commit, requests)))}")
+    db.session.execute(sa.text("DELETE FROM audit_entry WHERE action = 'bench.round_trip'"))
+    db.session.commit()
+
+
+def _timed(work, times: int) -> list[float]:
+    measured = []
+    for _ in range(times):
+        started = time.perf_counter()
+        work()
+        measured.append((time.perf_counter() - started) * 1000)
+    return measured
+
+
+def _round_trip() -> None:
+    db.session.execute(sa.text("SELECT 1"))
+    db.session.commit()
+
+
+def _audit_commit() -> None:
+    db.session.execute(
+        sa.text(
+            "INSERT INTO audit_entry (at, actor, action, outcome, summary)"
+            " VALUES (now(), 'bench', 'bench.round_trip', 'success', '')"
+        )
+    )
+    db.session.commit()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument("--sample-check", action="store_true")
+    parser.add_argument("--sample-of", type=int, default=300_000)
     args = parser.parse_args(argv)
     reproduce()
+    if args.sample_check:
+        sample_agreement(args.sample_of)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench")}

@@ -9,7 +9,6 @@ currency (Gamma-Gamma is fitted per currency, never across them).
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import warnings
@@ -22,11 +21,9 @@ with warnings.catch_warnings():
     # arviz announces its 1.0 migration on import; nothing for us to act on.
     warnings.simplefilter("ignore", FutureWarning)
     warnings.simplefilter("ignore", UserWarning)
-    import arviz as az
-    import xarray
     from pymc_extras.prior import Prior
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
-    from pymc_marketing.clv.utils import customer_lifetime_value
+from scipy.special import expit, hyp2f1
 
 BG_NBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
@@ -74,11 +71,12 @@ def _map(model, data: pd.DataFrame, names: tuple[str, ...]) -> dict[str, float]:
     return {name: float(model.fit_result[name].values.ravel()[0]) for name in names}
 
 
-def fit_bg_nbd(frequency, recency, age, *, seed: int = 0) -> Fitted:
-    """Maximum-likelihood BG/NBD on repeat-order counts, recency and age (days)."""
+def fit_bg_nbd(frequency, recency, age, *, seed: int = 0, sample: int = FIT_SAMPLE) -> Fitted:
+    """Maximum-likelihood BG/NBD on repeat-order counts, recency and age (days), of `sample`
+    customers drawn at random when there are more."""
     data = _frame(frequency=frequency, recency=recency, T=age)
-    if len(data) > FIT_SAMPLE:
-        data = data.sample(FIT_SAMPLE, random_state=seed)
+    if len(data) > sample:
+        data = data.sample(sample, random_state=seed)
         data["customer_id"] = np.arange(len(data))
     if len(data) < 2 or not (data["frequency"] > 0).any():
         raise NotConverged("BG/NBD: no repeat orders to learn from")
@@ -107,65 +105,51 @@ def _frame(**columns) -> pd.DataFrame:
     return data
 
 
-def _bg_nbd(fitted: Fitted) -> BetaGeoModel:
-    return _bg_nbd_of(tuple(sorted(fitted.params.items())))
-
-
-@functools.lru_cache(maxsize=4)
-def _bg_nbd_of(params: tuple[tuple[str, float], ...]) -> BetaGeoModel:
-    """A BG/NBD model carrying fitted parameters, for the library's predictions; built once
-    per fit (building a PyMC model costs more than scoring a chunk)."""
-    fitted = Fitted(dict(params))
-    model = BetaGeoModel(model_config={name: Prior("HalfFlat") for name in BG_NBD_PARAMS})
-    # The predictions read the (covariate-free) coordinates of a built model; two rows build it.
-    model.build_model(_frame(frequency=[0, 1], recency=[0, 1], T=[1, 2]))
-    model.idata = _posterior(fitted)
-    return model
-
-
-def _posterior(fitted: Fitted) -> az.InferenceData:
-    return az.InferenceData(
-        posterior=xarray.Dataset(
-            {k: (("chain", "draw"), np.array([[v]])) for k, v in fitted.params.items()}
-        )
-    )
-
-
 def expected_orders(fitted: Fitted, frequency, recency, age, days) -> np.ndarray:
-    """Expected orders in the next `days` (scalar or per customer)."""
-    model = _bg_nbd(fitted)
-    data = _frame(frequency=frequency, recency=recency, T=age)
-    return _values(model.expected_purchases(data=data, future_t=days))
+    """Expected orders in the next `days` (scalar or per customer): the paper's equation (10),
+    as BetaGeoModel.expected_purchases computes it, on plain arrays."""
+    r, alpha, a, b = (fitted.params[name] for name in BG_NBD_PARAMS)
+    x, t_x, T = _arrays(frequency, recency, age)
+    t = np.asarray(days, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ahead = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+            r + x, b + x, a + b + x - 1, t / (alpha + T + t)
+        )
+        gone = (x > 0) * (a / (b + x - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+        return ahead * (a + b + x - 1) / (a - 1) / (1 + gone)
 
 
 def probability_alive(fitted: Fitted, frequency, recency, age) -> np.ndarray:
-    model = _bg_nbd(fitted)
-    data = _frame(frequency=frequency, recency=recency, T=age)
-    return _values(model.expected_probability_alive(data=data))
+    """P(alive) (Fader, Hardie & Lee 2008), in logs as BetaGeoModel computes it."""
+    r, alpha, a, b = (fitted.params[name] for name in BG_NBD_PARAMS)
+    x, t_x, T = _arrays(frequency, recency, age)
+    odds = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
+    return np.where(x == 0, 1.0, expit(-odds))
 
 
 def expected_spend(fitted: Fitted, frequency, mean_spend) -> np.ndarray:
-    """Expected spend per future order: the customer's mean shrunk towards the population's."""
-    model = GammaGammaModel()
-    model.idata = _posterior(fitted)
-    data = _frame(frequency=frequency, monetary_value=np.nan_to_num(mean_spend))
-    return _values(model.expected_customer_spend(data=data))
+    """Expected spend per future order: the customer's mean shrunk towards the population's
+    (GammaGammaModel.expected_customer_spend)."""
+    p, q, v = (fitted.params[name] for name in GAMMA_GAMMA_PARAMS)
+    x = np.asarray(frequency, dtype=float)
+    weight = p * x / (p * x + q - 1)
+    return (1 - weight) * v * p / (q - 1) + weight * np.nan_to_num(mean_spend)
 
 
 def lifetime_value(
     orders: Fitted, frequency, recency, age, spend, *, months: int, monthly_discount: float
 ) -> np.ndarray:
     """Discounted value of the next `months`: each month's expected orders times expected spend,
-    discounted to today (the library's customer_lifetime_value, month by month)."""
-    model = _bg_nbd(orders)
-    data = _frame(frequency=frequency, recency=recency, T=age)
-    data["future_spend"] = spend
-    return _values(
-        customer_lifetime_value(
-            model, data, future_t=months, discount_rate=monthly_discount, time_unit="D"
-        )
-    )
+    discounted to today (pymc-marketing's customer_lifetime_value: 30-day months)."""
+    value = np.zeros(np.shape(frequency))
+    before = 0.0
+    for month in range(1, months + 1):
+        by_then = expected_orders(orders, frequency, recency, age, 30 * month)
+        with np.errstate(invalid="ignore"):  # not finite: the caller refuses the fit
+            value += spend * (by_then - before) / (1 + monthly_discount) ** month
+        before = by_then
+    return value
 
 
-def _values(array) -> np.ndarray:
-    return np.asarray(array).reshape(-1)
+def _arrays(*columns) -> list[np.ndarray]:
+    return [np.asarray(column, dtype=float) for column in columns]

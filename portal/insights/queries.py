@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -18,8 +19,26 @@ PER_PAGE = 50
 SPARK_MONTHS = 12
 
 
-def insight(customer_id: str) -> CustomerInsight | None:
-    return db.session.get(CustomerInsight, customer_id)
+class Panel(NamedTuple):
+    customer: Customer
+    scores: CustomerInsight | None
+    newest_run_id: int | None  # the newest converged run: newer than the scores' if one failed
+
+
+def panel(customer_id: str) -> Panel | None:
+    """The customer, their scores and the newest good model version in one statement (primary
+    keys both): the panel pays a round trip per statement, and the audit commit besides."""
+    newest = (
+        select(func.max(InsightModelRun.id))
+        .where(InsightModelRun.converged.is_(True))
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(Customer, CustomerInsight, newest)
+        .outerjoin(CustomerInsight, CustomerInsight.customer_id == Customer.id)
+        .where(Customer.id == customer_id)
+    ).first()
+    return Panel(*row) if row else None
 
 
 def stage_history(customer_id: str, limit: int = 12) -> list[LifecycleStageHistory]:

@@ -2,20 +2,22 @@
 scores every customer.
 
 The refresh summarises the order history in SQL, fits BG/NBD once and Gamma-Gamma per
-currency, scores the customers in numpy chunks and replaces the score rows by COPY in one
-transaction. A fit that does not converge changes no score: the run is recorded as failed,
+currency (on a sample of a large population: clv.FIT_SAMPLE), scores everyone at once with the
+models' closed-form expectations as numpy expressions, and replaces the score rows by COPY in
+one transaction. A fit that does not converge changes no score: the run is recorded as failed,
 the admin page says so and the command exits non-zero.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
-from portal.bulk import bulk_insert
+from portal.bulk import bulk_insert_columns
 from portal.domain import use_case
 from portal.extensions import db
 from portal.insights import clv, rules
@@ -23,7 +25,6 @@ from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleSt
 from portal.insights.summary import Summary, day_of, moment_of, summarise
 from portal.models import utcnow
 
-CHUNK = 100_000
 STEPS = ("summarised", "fitted", "scored", "stored")
 
 
@@ -46,28 +47,21 @@ def refresh(
     today = day_of(now)
     try:
         fits = _fit(summary, today)
+        run.params = {
+            "bg_nbd": fits[0].params,
+            "gamma_gamma": {c: f.params for c, f in fits[1].items()},
+        }
+        progress("fitted")
+        scores = _score(summary, today, *fits)
     except clv.NotConverged as error:
         run.message = f"Not converged, the previous scores stand: {error}"
         run.finished_at = utcnow()
         db.session.commit()
         return run
-    run.params = {
-        "bg_nbd": fits[0].params,
-        "gamma_gamma": {c: f.params for c, f in fits[1].items()},
-    }
-    progress("fitted")
-    rows, moves = [], []
-    for start in range(0, len(summary), CHUNK):
-        chunk = summary.take(slice(start, start + CHUNK))
-        scored, moved = _score(chunk, today, now, run.id, *fits)
-        rows += scored
-        moves += moved
     progress("scored")
-    db.session.execute(delete(CustomerInsight))
-    bulk_insert(connection, CustomerInsight.__table__, rows)
-    bulk_insert(connection, LifecycleStageHistory.__table__, moves)
+    _store(connection, summary, scores, run.id, now)
     run.converged = True
-    run.customers_scored = len(rows)
+    run.customers_scored = len(summary)
     run.message = _fallback_note(summary, fits[1])
     run.finished_at = utcnow()
     db.session.commit()
@@ -98,22 +92,32 @@ def _fallback_note(summary: Summary, spend: dict[str, clv.Fitted]) -> str:
     )
 
 
+@dataclass
+class Scores:
+    """Everyone's scores, as parallel arrays in the summary's order."""
+
+    average: np.ndarray
+    expected_spend: np.ndarray
+    value: np.ndarray
+    next_90: np.ndarray
+    alive: np.ndarray
+    cadence: np.ndarray
+    band: np.ndarray
+    explanation: list[str]
+    stage: np.ndarray
+
+
 def _score(
-    chunk: Summary,
-    today: int,
-    now: datetime,
-    run_id: int,
-    orders: clv.Fitted,
-    spend: dict[str, clv.Fitted],
-) -> tuple[list[dict], list[dict]]:
-    frequency, recency, age = chunk.frequency, chunk.recency(), chunk.age(today)
-    average = chunk.total_minor / chunk.order_days
+    summary: Summary, today: int, orders: clv.Fitted, spend: dict[str, clv.Fitted]
+) -> Scores:
+    """Everyone at once: the closed-form predictions are numpy expressions over arrays."""
+    frequency, recency, age = summary.frequency, summary.recency(), summary.age(today)
+    average = summary.total_minor / summary.order_days
     expected_spend = average.copy()  # a currency without a spend model: their own average
-    mean = chunk.repeat_mean_minor() / 100
+    mean = summary.repeat_mean_minor() / 100
     for currency, fitted in spend.items():
-        mine = chunk.currency == currency
-        if mine.any():
-            expected_spend[mine] = 100 * clv.expected_spend(fitted, frequency[mine], mean[mine])
+        mine = summary.currency == currency
+        expected_spend[mine] = 100 * clv.expected_spend(fitted, frequency[mine], mean[mine])
     alive = clv.probability_alive(orders, frequency, recency, age)
     next_90 = clv.expected_orders(orders, frequency, recency, age, 90)
     value = clv.lifetime_value(
@@ -125,53 +129,84 @@ def _score(
         months=rules.HORIZON_MONTHS,
         monthly_discount=rules.MONTHLY_DISCOUNT,
     )
+    bad = ~(np.isfinite(alive) & np.isfinite(next_90) & np.isfinite(value))
+    if bad.any():
+        raise clv.NotConverged(
+            f"BG/NBD {orders.params}: no finite prediction for {np.count_nonzero(bad)} customers"
+        )
     risk = 1 - alive
-    since_last = today - chunk.last_day
+    since_last = today - summary.last_day
     with np.errstate(divide="ignore", invalid="ignore"):
         cadence = np.where(frequency > 0, recency / frequency, np.nan)
     stage = rules.lifecycle_stage(
         age_days=age,
-        order_days=chunk.order_days,
+        order_days=summary.order_days,
         days_since_last=since_last,
         risk=risk,
-        spend_recent=chunk.recent_minor,
-        spend_before=chunk.before_minor,
-        previous=chunk.previous_stage,
+        spend_recent=summary.recent_minor,
+        spend_before=summary.before_minor,
+        previous=summary.previous_stage,
     )
-    moved = stage != chunk.previous_stage
-    bands = rules.churn_band(risk)
-    words = rules.explanations(chunk.order_days, cadence, since_last)
-    rows = [
+    return Scores(
+        average=average,
+        expected_spend=expected_spend,
+        value=value,
+        next_90=next_90,
+        alive=alive,
+        cadence=cadence,
+        band=rules.churn_band(risk),
+        explanation=rules.explanations(summary.order_days, cadence, since_last),
+        stage=stage,
+    )
+
+
+def _store(
+    connection: Connection, summary: Summary, scores: Scores, run_id: int, now: datetime
+) -> None:
+    """Replace every score row and add the stage moves, column by column (COPY on PostgreSQL).
+    In the refresh's transaction: the pages read the previous scores until it commits."""
+    count = len(summary)
+    moved = scores.stage != summary.previous_stage
+    first, last = summary.first_day.tolist(), summary.last_day.tolist()
+    moments = {day: moment_of(day) for day in {*first, *last}}
+    connection.execute(delete(CustomerInsight))
+    bulk_insert_columns(
+        connection,
+        CustomerInsight.__table__,
         {
-            "customer_id": chunk.customer_id[i],
-            "currency": chunk.currency[i],
-            "other_currencies": int(chunk.other_currencies[i]),
-            "order_days": int(chunk.order_days[i]),
-            "first_order_at": moment_of(chunk.first_day[i]),
-            "last_order_at": moment_of(chunk.last_day[i]),
-            "cadence_days": None if np.isnan(cadence[i]) else float(cadence[i]),
-            "average_order_minor": round(average[i]),
-            "expected_spend_minor": round(expected_spend[i]),
-            "clv_minor": round(value[i]),
-            "expected_orders_90d": float(next_90[i]),
-            "p_alive": float(alive[i]),
-            "churn_band": bands[i],
-            "explanation": words[i],
-            "stage": stage[i],
-            "stage_since": now if moved[i] else chunk.previous_since[i],
-            "model_run_id": run_id,
-            "scored_at": now,
-        }
-        for i in range(len(chunk))
-    ]
-    moves = [
+            "customer_id": summary.customer_id.tolist(),
+            "currency": summary.currency.tolist(),
+            "other_currencies": summary.other_currencies.tolist(),
+            "order_days": summary.order_days.tolist(),
+            "first_order_at": [moments[day] for day in first],
+            "last_order_at": [moments[day] for day in last],
+            "cadence_days": [None if c != c else c for c in scores.cadence.tolist()],
+            "average_order_minor": _whole(scores.average),
+            "expected_spend_minor": _whole(scores.expected_spend),
+            "clv_minor": _whole(scores.value),
+            "expected_orders_90d": scores.next_90.tolist(),
+            "p_alive": scores.alive.tolist(),
+            "churn_band": scores.band.tolist(),
+            "explanation": scores.explanation,
+            "stage": scores.stage.tolist(),
+            "stage_since": np.where(moved, now, summary.previous_since).tolist(),
+            "model_run_id": [run_id] * count,
+            "scored_at": [now] * count,
+        },
+    )
+    movers = np.flatnonzero(moved)
+    bulk_insert_columns(
+        connection,
+        LifecycleStageHistory.__table__,
         {
-            "customer_id": chunk.customer_id[i],
-            "from_stage": chunk.previous_stage[i] or None,
-            "to_stage": stage[i],
-            "at": now,
-            "model_run_id": run_id,
-        }
-        for i in np.flatnonzero(moved)
-    ]
-    return rows, moves
+            "customer_id": summary.customer_id[movers].tolist(),
+            "from_stage": [stage or None for stage in summary.previous_stage[movers].tolist()],
+            "to_stage": scores.stage[movers].tolist(),
+            "at": [now] * len(movers),
+            "model_run_id": [run_id] * len(movers),
+        },
+    )
+
+
+def _whole(amounts: np.ndarray) -> list[int]:
+    return np.rint(amounts).astype(np.int64).tolist()

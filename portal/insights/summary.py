@@ -87,9 +87,6 @@ class Summary:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(repeats > 0, (self.total_minor - self.first_minor) / repeats, np.nan)
 
-    def take(self, index) -> Summary:
-        return Summary(**{k: v[index] for k, v in vars(self).items()})
-
 
 def summary_query(now: datetime, customer_ids=None):
     o = CustomerOrder

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from flask import Response, abort, request
 
-from portal.customers.models import Customer
-from portal.extensions import db
 from portal.htmx import render
 from portal.insights import bp, queries, rules
 from portal.insights.forms import AtRiskForm
@@ -33,18 +31,17 @@ EXPORT_COLUMNS = (
 def customer_panel(customer_id: str):
     """Lifetime value, expected orders, churn risk with its reason, the stage and the
     spend of the last twelve months: stored scores, nothing is fitted here."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
+    found = queries.panel(customer_id)
+    if found is None:
         abort(404)
-    now = utcnow()
-    scores = queries.insight(customer.id)
-    spend = queries.monthly_spend(customer.id, scores.currency, now) if scores else []
+    customer, scores = found.customer, found.scores
+    spend = queries.monthly_spend(customer.id, scores.currency, utcnow()) if scores else []
     response = render(
         "insights/customer_panel.html",
         block="panel",
         customer=customer,
         scores=scores,
-        run=queries.last_good_run(),
+        newest_run_id=found.newest_run_id,
         spark=rules.sparkline(spend),
         spend=spend,
         stages=queries.stage_history(customer.id),

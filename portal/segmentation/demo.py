@@ -4,9 +4,11 @@ rules, and a first recompute. Run once: nothing happens when segments are alread
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import numpy as np
 from sqlalchemy import Connection, select
 
 from portal.bulk import CopyText, bulk_insert, copy_text
@@ -20,6 +22,7 @@ from portal.segmentation.models import CustomerMetrics, CustomerOrder, Segment, 
 from portal.segmentation.services import SegmentInput, recompute_all, save_segment
 
 BATCH = 2_000
+DAY = timedelta(days=1)
 
 
 def cond(field: str, operator: str, value=None, **extra) -> dict:
@@ -108,13 +111,16 @@ def seed_behaviour(connection: Connection, *, seed: int) -> int:
     now = utcnow()
     have = select(CustomerMetrics.customer_id)
     # In key order: each order's key and customer index entry then go to the end of the index.
-    ids = list(
-        connection.scalars(
-            select(Customer.id).where(Customer.id.not_in(have)).order_by(Customer.id)
-        )
-    )
-    chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
-    bulk = connection.dialect.name == "postgresql" and len(ids) >= customer_demo.BULK
+    customers = connection.execute(
+        select(Customer.id, Customer.created_at)
+        .where(Customer.id.not_in(have))
+        .order_by(Customer.id)
+    ).all()
+    chunks = [
+        [tuple(row) for row in customers[start : start + BATCH]]
+        for start in range(0, len(customers), BATCH)
+    ]
+    bulk = connection.dialect.name == "postgresql" and len(customers) >= customer_demo.BULK
     make = partial(_helper_behaviour if bulk else behaviour, seed, now)
     made = customer_demo.made_ahead(make, chunks, workers=2) if bulk else map(make, chunks)
     tables = (CustomerOrder.__table__, CustomerMetrics.__table__)
@@ -122,51 +128,138 @@ def seed_behaviour(connection: Connection, *, seed: int) -> int:
         for orders, metrics in made:
             bulk_insert(connection, CustomerOrder.__table__, orders)
             bulk_insert(connection, CustomerMetrics.__table__, metrics)
-    return len(ids)
+    return len(customers)
 
 
-def _helper_behaviour(seed: int, now: datetime, ids: list[str]) -> tuple[CopyText, CopyText]:
+def _helper_behaviour(
+    seed: int, now: datetime, customers: list[tuple[str, datetime]]
+) -> tuple[CopyText, CopyText]:
     # As COPY text, for the reason given at portal.customers.demo._helper_batch.
-    orders, metrics = behaviour(seed, now, ids)
+    orders, metrics = behaviour(seed, now, customers)
     return (
         copy_text(CustomerOrder.__table__, orders),
         copy_text(CustomerMetrics.__table__, metrics),
     )
 
 
-def behaviour(seed: int, now: datetime, ids: list[str]) -> tuple[list[dict], list[dict]]:
-    """Orders and metrics rows of these customers, from the seed and the ids alone."""
-    rng = random.Random(f"{seed}:{ids[0]}")  # noqa: S311  (demo data, not secrets)
-    orders, metrics = [], []
-    for customer_id in ids:
-        placed = [now - timedelta(days=rng.uniform(0, 540)) for _ in range(rng.randint(0, 8))]
-        amounts = [rng.randint(15_00, 600_00) for _ in placed]
-        orders += [
-            {
-                "order_id": f"{customer_id}-{n}",
-                "customer_id": customer_id,
-                "amount_minor": amount,
-                "currency": "USD",
-                "placed_at": moment,
-            }
-            for n, (moment, amount) in enumerate(zip(placed, amounts, strict=True))
-        ]
-        metrics.append(
-            {
-                "customer_id": customer_id,
-                "order_count": len(placed),
-                "order_total_minor": sum(amounts),
-                "last_order_at": max(placed, default=None),
-                "active_subscription": rng.random() < 0.25,
-                "email_opens": rng.randint(0, 20),
-                "email_clicks": rng.randint(0, 8),
-                "campaign_conversions": rng.randint(0, 2),
-                "review_count": rng.randint(0, 3),
-                "support_ticket_count": rng.randint(0, 2),
-                "payment_method_count": rng.randint(1, 2),
-                "updated_at": now,
-            }
-        )
+@dataclass(frozen=True)
+class BuyTillYouDie:
+    """The population the demo's order histories are drawn from (days, US dollars): BG/NBD
+    (Fader, Hardie & Lee 2005) for when customers order and stop, Gamma-Gamma (Fader & Hardie
+    2013) for how much. Each customer's order rate is Gamma(r, alpha); after each order they
+    stop for good with their own probability, Beta(a, b); their orders' amounts are Gamma(p,
+    nu) with nu Gamma(q, gamma). A refresh fitted on the demo finds these numbers again."""
+
+    r: float = 0.5
+    alpha: float = 55.0  # a mean rate of one order every 110 days; about 4 orders per customer
+    a: float = 0.9
+    b: float = 3.0
+    p: float = 6.0
+    q: float = 4.0
+    gamma: float = 60.0  # mean order: p * gamma / (q - 1) = 120 dollars
+    first_order_days: float = 20.0  # mean wait from sign-up to the first order
+    never_order: float = 0.06  # signed up and never ordered
+
+
+DEMO_POPULATION = BuyTillYouDie()
+
+
+@dataclass(frozen=True)
+class Histories:
+    """Generated orders as parallel arrays: whose (index into the customers), how many days
+    after each customer's first order, the amount in cents."""
+
+    customer: np.ndarray
+    day: np.ndarray
+    amount_minor: np.ndarray
+    first_order_day: np.ndarray  # days after sign-up; NaN for customers without orders
+
+
+def histories(
+    rng: np.random.Generator, age_days: np.ndarray, population: BuyTillYouDie = DEMO_POPULATION
+) -> Histories:
+    """Order histories of customers signed up `age_days` ago, drawn from `population`.
+
+    Vectorised: repeat orders happen at the Poisson rate until the customer's geometric number
+    K of repeat orders is reached (BG/NBD's dropout follows a repeat order, never the first),
+    so of the N ~ Poisson(rate * T) arrivals in the T days since the first order they make
+    the first min(N, K); those are the first order statistics of N
+    uniforms on [0, T], drawn as exponential spacings scaled by the sum of all N + 1 of them."""
+    n, pop = len(age_days), population
+    first = rng.exponential(pop.first_order_days, n)
+    buys = (first < age_days) & (rng.random(n) >= pop.never_order)
+    span = np.where(buys, age_days - first, 0.0)
+    rate = rng.gamma(pop.r, 1 / pop.alpha, n)
+    stops = rng.geometric(rng.beta(pop.a, pop.b, n))  # repeat orders made before stopping
+    arrivals = rng.poisson(rate * span)
+    repeats = np.where(buys, np.minimum(stops, arrivals), 0)
+    whose_repeat = np.repeat(np.arange(n), repeats)
+    spacings = rng.exponential(1.0, len(whose_repeat))
+    sums = np.concatenate(([0.0], np.cumsum(spacings)))
+    ends = np.cumsum(repeats)
+    before = sums[ends - repeats]  # each customer's spacings are sums[before:end] - before
+    within = sums[1:] - np.repeat(before, repeats)
+    # The N + 1 - repeats spacings after theirs, summed: one gamma draw.
+    scale = span / (sums[ends] - before + rng.gamma(arrivals + 1 - repeats))
+    buyers = np.flatnonzero(buys)
+    customer = np.concatenate((buyers, whose_repeat))
+    day = np.concatenate((np.zeros(len(buyers)), within * scale[whose_repeat]))
+    order = np.lexsort((day, customer))
+    customer, day = customer[order], day[order]
+    spend_rate = rng.gamma(pop.q, 1 / pop.gamma, n)
+    amount = rng.gamma(pop.p, 1 / spend_rate[customer])
+    return Histories(
+        customer=customer,
+        day=day,
+        amount_minor=np.maximum(np.rint(amount * 100), 1).astype(np.int64),
+        first_order_day=np.where(buys, first, np.nan),
+    )
+
+
+def behaviour(
+    seed: int, now: datetime, customers: list[tuple[str, datetime]]
+) -> tuple[list[dict], list[dict]]:
+    """Orders and metrics rows of these customers (id, signed up at), from the seed and the
+    ids alone: their order histories drawn from the demo population."""
+    ids = [customer_id for customer_id, _ in customers]
+    rng = np.random.default_rng(random.Random(f"{seed}:{ids[0]}").getrandbits(64))  # noqa: S311
+    signed_up = np.array([(now - created) / DAY for _, created in customers])
+    made = histories(rng, signed_up)
+    ago = signed_up[made.customer] - made.first_order_day[made.customer] - made.day
+    placed = [now - timedelta(days=days) for days in ago.tolist()]
+    amounts = made.amount_minor.tolist()
+    whose = made.customer.tolist()
+    starts = np.searchsorted(made.customer, np.arange(len(ids) + 1)).tolist()
+    orders = [
+        {
+            "order_id": f"{ids[i]}-{k - starts[i]}",
+            "customer_id": ids[i],
+            "amount_minor": amounts[k],
+            "currency": "USD",
+            "placed_at": placed[k],
+        }
+        for k, i in enumerate(whose)
+    ]
+    totals = np.bincount(made.customer, weights=made.amount_minor, minlength=len(ids))
+    subscribed = (rng.random(len(ids)) < 0.25).tolist()
+    counts = rng.integers((0, 0, 0, 0, 0, 1), (21, 9, 3, 4, 3, 3), size=(len(ids), 6)).tolist()
+    metrics = [
+        {
+            "customer_id": customer_id,
+            "order_count": starts[i + 1] - starts[i],
+            "order_total_minor": int(totals[i]),
+            "last_order_at": placed[starts[i + 1] - 1] if starts[i + 1] > starts[i] else None,
+            "active_subscription": subscribed[i],
+            "email_opens": counts[i][0],
+            "email_clicks": counts[i][1],
+            "campaign_conversions": counts[i][2],
+            "review_count": counts[i][3],
+            "support_ticket_count": counts[i][4],
+            "payment_method_count": counts[i][5],
+            "updated_at": now,
+        }
+        for i, customer_id in enumerate(ids)
+    ]
     return orders, metrics
 
 

@@ -48,3 +48,13 @@ def test_sparkline_touches_the_top_at_the_highest_month():
     points = rules.sparkline([0, 5, 10]).split()
     assert points == ["0.0,24.0", "60.0,12.0", "120.0,0.0"]
     assert rules.sparkline([0, 0]) == "0.0,24.0 120.0,24.0"
+
+
+def test_explanations_of_many_customers_are_each_ones_explanation():
+    order_days = np.array([5, 1, 3, 2, 2])
+    cadence = np.array([21.2, np.nan, 7.0, 2.5, 3.5])
+    since = np.array([94, 1, 0, 1, 400])
+    assert rules.explanations(order_days, cadence, since) == [
+        rules.explanation(int(n), None if np.isnan(c) else float(c), int(s))
+        for n, c, s in zip(order_days, cadence, since, strict=True)
+    ]

@@ -39,7 +39,12 @@ def test_profile_panel_shows_stored_scores(client, login_as, staff, run):
     assert "5 hours ago</time> by model v" in text
     assert f"by model v{run.id}." in text
     assert "<polyline" in text
+    assert "A newer model" not in text
     assert AuditEntry.query.filter_by(action="customer.viewed", record_id=who).count() >= 1
+
+    newer = good_run()
+    text = client.get(f"/insights/customers/{who}", headers=HTMX).get_data(as_text=True)
+    assert f"A newer model v{newer.id} has run since." in text
 
 
 def test_panel_of_a_customer_never_scored_says_so(client, login_as, staff):
