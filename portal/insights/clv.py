@@ -9,6 +9,7 @@ currency (Gamma-Gamma is fitted per currency, never across them).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
@@ -16,13 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-with warnings.catch_warnings():
-    # arviz announces its 1.0 migration on import; nothing for us to act on.
-    warnings.simplefilter("ignore", FutureWarning)
-    warnings.simplefilter("ignore", UserWarning)
-    from pymc_extras.prior import Prior
-    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 from scipy.special import expit, hyp2f1
 
 BG_NBD_PARAMS = ("r", "alpha", "a", "b")
@@ -80,7 +74,8 @@ def fit_bg_nbd(frequency, recency, age, *, seed: int = 0, sample: int = FIT_SAMP
         data["customer_id"] = np.arange(len(data))
     if len(data) < 2 or not (data["frequency"] > 0).any():
         raise NotConverged("BG/NBD: no repeat orders to learn from")
-    model = BetaGeoModel(model_config={name: Prior("HalfFlat") for name in BG_NBD_PARAMS})
+    prior, beta_geo, _ = _library()
+    model = beta_geo(model_config={name: prior("HalfFlat") for name in BG_NBD_PARAMS})
     return _check(_map(model, data, BG_NBD_PARAMS), model)
 
 
@@ -92,11 +87,24 @@ def fit_gamma_gamma(frequency, mean_spend) -> Fitted:
         raise NotConverged(f"Gamma-Gamma: {len(data)} repeat customers are too few")
     if len(data) > FIT_SAMPLE:
         data = data.sample(FIT_SAMPLE, random_state=0)
-    model = GammaGammaModel()
+    model = _library()[2]()
     fitted = _check(_map(model, data, GAMMA_GAMMA_PARAMS), model)
     if fitted.params["q"] <= 1:
         raise NotConverged(f"Gamma-Gamma: q = {fitted.params['q']:.3f} leaves the mean infinite")
     return fitted
+
+
+@functools.cache
+def _library():
+    """pymc-marketing, imported when a fit needs it: with PyMC, PyTensor and ArviZ it is most
+    of the portal's start-up time, which every web worker and command would pay otherwise."""
+    with warnings.catch_warnings():
+        # arviz announces its 1.0 migration on import; nothing for us to act on.
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        from pymc_extras.prior import Prior
+        from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+    return Prior, BetaGeoModel, GammaGammaModel
 
 
 def _frame(**columns) -> pd.DataFrame:
