@@ -205,7 +205,10 @@ def preview_programme():
     elif not errors:
         placed = datetime.combine(preview.preview_date.data, datetime.min.time(), UTC)
         tier = LoyaltyTier(preview.preview_tier.data)
-        earned = rules.order_points(settings, amount, placed, tier, preview.preview_segment.data)
+        currency = preview.preview_currency.data.upper()
+        earned = rules.order_points(
+            settings, amount, currency, placed, tier, preview.preview_segment.data
+        )
     return render(
         "loyalty/programme.html",
         block="preview",

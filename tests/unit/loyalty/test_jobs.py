@@ -97,5 +97,5 @@ def test_transfer_points_moves_batches_with_their_expiry(make_customer, staff):
 def test_points_per_order_with_multipliers():
     programme = services.programme()
     placed = utcnow()
-    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.STANDARD, None) == 45
-    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.PLATINUM, None) == 68
+    assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.STANDARD, None) == 45
+    assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.PLATINUM, None) == 68
