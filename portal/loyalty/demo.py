@@ -109,63 +109,27 @@ def _replay(connection, settings: Programme, now: datetime) -> None:
     is_pending = available > literal(now, UTCDateTime)
     expired = ~is_pending & (expires <= literal(now, UTCDateTime))
     connection.execute(
-        insert(LoyaltyEntry.__table__).from_select(
-            [
-                "customer_id",
-                "kind",
-                "points",
-                "at",
-                "remaining",
-                "pending",
-                "available_at",
-                "expires_at",
-                "qualifying_points",
-                "order_id",
-                "amount_minor",
-                "actor",
-            ],
-            select(
-                earned.c.customer_id,
-                literal(EntryKind.EARN.value),
-                earned.c.points,
-                placed,
-                case((expired, 0), else_=earned.c.points),
-                is_pending,
-                available,
-                expires,
-                earned.c.points,
-                earned.c.order_id,
-                earned.c.amount_minor,
-                literal(SYSTEM),
-            ).where(earned.c.points >= 1),
+        jobs.insert_selected(
+            LoyaltyEntry.__table__,
+            earned.c.points >= 1,
+            customer_id=earned.c.customer_id,
+            kind=literal(EntryKind.EARN.value),
+            points=earned.c.points,
+            at=placed,
+            remaining=case((expired, 0), else_=earned.c.points),
+            pending=is_pending,
+            available_at=available,
+            expires_at=expires,
+            qualifying_points=earned.c.points,
+            order_id=earned.c.order_id,
+            amount_minor=earned.c.amount_minor,
+            actor=literal(SYSTEM),
         )
     )
     # What the daily run did to the batches that expired: an EXPIRE row each, on its date.
+    expired_batch = (e.kind == EntryKind.EARN) & (e.remaining == 0) & e.pending.is_(False)
     connection.execute(
-        insert(LoyaltyEntry.__table__).from_select(
-            [
-                "customer_id",
-                "kind",
-                "points",
-                "at",
-                "remaining",
-                "pending",
-                "qualifying_points",
-                "batch_id",
-                "actor",
-            ],
-            select(
-                e.customer_id,
-                literal(EntryKind.EXPIRE.value),
-                -e.points,
-                e.expires_at,
-                literal(0),
-                literal(False),
-                literal(0),
-                e.id,
-                literal(SYSTEM),
-            ).where(e.kind == EntryKind.EARN, e.remaining == 0, e.pending.is_(False)),
-        )
+        jobs.expiry_entries(e.customer_id, e.points, e.expires_at, e.id, where=expired_batch)
     )
     since = now - rules.QUALIFYING_PERIOD
     sums = (

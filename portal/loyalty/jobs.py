@@ -253,6 +253,29 @@ def _per_account():
     )
 
 
+def insert_selected(table: Table, where=True, **columns):
+    """INSERT INTO table (the keywords' names) SELECT the keywords' values WHERE `where`."""
+    return insert(table).from_select(list(columns), select(*columns.values()).where(where))
+
+
+def expiry_entries(customer_id, points, at, batch_id, actor: str = SYSTEM, where=True):
+    """INSERT ... SELECT of an EXPIRE row for each batch selected: the batch's customer, its
+    remaining `points` (the row takes them away), when, the batch's id."""
+    return insert_selected(
+        LoyaltyEntry.__table__,
+        where,
+        customer_id=customer_id,
+        kind=literal(EntryKind.EXPIRE.value),
+        points=-points,
+        at=at,
+        remaining=literal(0),
+        pending=literal(False),
+        qualifying_points=literal(0),
+        batch_id=batch_id,
+        actor=literal(actor),
+    )
+
+
 def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
     """The daily run: pending points whose return window passed become available (paying any
     debt first), then every available batch past its expiry date expires: an EXPIRE row per
@@ -280,29 +303,8 @@ def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
     db.session.flush()
     _collect((e.remaining > 0) & e.pending.is_(False) & (e.expires_at <= now))
     db.session.execute(
-        insert(LoyaltyEntry.__table__).from_select(
-            [
-                "customer_id",
-                "kind",
-                "points",
-                "at",
-                "remaining",
-                "pending",
-                "qualifying_points",
-                "batch_id",
-                "actor",
-            ],
-            select(
-                _run.c.customer_id,
-                literal(EntryKind.EXPIRE.value),
-                -_run.c.points,
-                literal(now, UTCDateTime),
-                literal(0),
-                literal(False),
-                literal(0),
-                _run.c.batch_id,
-                literal(actor),
-            ),
+        expiry_entries(
+            _run.c.customer_id, _run.c.points, literal(now, UTCDateTime), _run.c.batch_id, actor
         )
     )
     db.session.execute(
