@@ -331,7 +331,7 @@ def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
         actor=actor,
         at=now,
     )
-    expired = db.session.scalar(select(func.coalesce(func.sum(_run.c.points), 0)))
+    expired = int(db.session.scalar(select(func.coalesce(func.sum(_run.c.points), 0))))
     db.session.execute(text("DROP TABLE loyalty_batch_run"))
     db.session.commit()
     return Expired(released_accounts, expired, accounts)

@@ -5,6 +5,7 @@ with their expiry; each keeps the summary equal to the ledger."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from portal.events.models import OutboxEvent
 from portal.extensions import db
 from portal.loyalty import jobs, queries, rules, services
 from portal.loyalty.models import LoyaltyAccount, TierHistory
-from portal.loyalty.values import LoyaltyTier, TierReason
+from portal.loyalty.values import LoyaltyTier, Programme, TierReason
 from portal.models import utcnow
 from tests.unit.loyalty.ledger import assert_summary_is_ledger, cancel, place
 
@@ -99,3 +100,18 @@ def test_points_per_order_with_multipliers():
     placed = utcnow()
     assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.STANDARD, None) == 45
     assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.PLATINUM, None) == 68
+
+
+def test_orders_earn_in_the_currencies_the_programme_sets(make_customer, staff):
+    services.save_programme(
+        staff,
+        Programme(currency_points={"EUR": Decimal("1.5"), "JPY": Decimal("0.01")}),
+        "Europe and Japan",
+    )
+    customer_id = make_customer()
+    place(customer_id, 10_00, currency="EUR")  # 10 euros at 1.5 points each
+    place(customer_id, 12_345, currency="JPY")  # a point per 100 yen
+    place(customer_id, 99_00, currency="CHF")  # francs earn nothing
+    place(customer_id, 3_00)  # 3 dollars at the base rate
+    account = assert_summary_is_ledger(customer_id)
+    assert account.pending == 15 + 123 + 3
