@@ -26,12 +26,8 @@ from portal.models import UTCDateTime, utcnow
 from portal.segmentation.models import CustomerOrder, CustomerSegment
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def _plus_days(column, days: int):
-    if _postgresql():
+    if jobs.on_postgresql():
         return column + text(f"interval '{int(days)} days'")
     return func.strftime("%Y-%m-%d %H:%M:%f", column, f"+{int(days)} days")
 
@@ -63,13 +59,13 @@ def order_points_sql(settings: Programme, amount, currency, placed_at, segment_i
             for c in settings.campaigns
         ),
     ]
-    whole = (lambda v: cast(v, Numeric)) if _postgresql() else (lambda v: v)
+    whole = (lambda v: cast(v, Numeric)) if jobs.on_postgresql() else (lambda v: v)
     points = whole(amount) * whole(numerator)
     divisor = whole(denominator)
     for percent in percents:
         points = points * percent
         divisor = divisor * 100
-    if _postgresql():
+    if jobs.on_postgresql():
         return func.div(points, divisor)
     return points / divisor  # SQLite: integer division, exact below 2**63
 
@@ -84,9 +80,9 @@ def seed_demo_loyalty() -> bool:
     count = db.session.scalar(select(func.count()).select_from(Customer))
     tables = (LoyaltyEntry.__table__, LoyaltyAccount.__table__, TierHistory.__table__)
     with db.engine.begin() as connection:
-        with indexes_built_after(connection, tables, _postgresql() and count >= BULK):
+        with indexes_built_after(connection, tables, jobs.on_postgresql() and count >= BULK):
             _replay(connection, settings, now)
-        if _postgresql():
+        if jobs.on_postgresql():
             connection.execute(text("ANALYZE loyalty_entry, loyalty_account, loyalty_tier_history"))
     jobs.recalculate_tiers(now)
     return True
@@ -95,7 +91,7 @@ def seed_demo_loyalty() -> bool:
 def _replay(connection, settings: Programme, now: datetime) -> None:
     o, s, e = CustomerOrder, CustomerSegment, LoyaltyEntry
     # The placed day as a date for the campaigns: SQLite compares the ISO text.
-    day = cast(o.placed_at, Date) if _postgresql() else func.date(o.placed_at)
+    day = cast(o.placed_at, Date) if jobs.on_postgresql() else func.date(o.placed_at)
     points = order_points_sql(settings, o.amount_minor, func.upper(o.currency), day, s.segment_id)
     earned = (
         select(o.customer_id, o.order_id, o.amount_minor, o.placed_at, points.label("points"))

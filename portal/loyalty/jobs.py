@@ -63,8 +63,18 @@ _changes = Table(
 )
 
 
+def on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _analyze(table: Table) -> None:
+    """Statistics of a run table just filled: a million rows or none, the joins differ."""
+    if on_postgresql():
+        analyze(db.session.connection(), table)
+
+
 def _lock_accounts() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("LOCK TABLE loyalty_account IN SHARE ROW EXCLUSIVE MODE"))
 
 
@@ -158,6 +168,7 @@ def recalculate_tiers(now: datetime | None = None, actor: str = SYSTEM) -> Recal
             ["customer_id", "tier_from", "tier_to", "action", "points"], fill
         )
     )
+    _analyze(_changes)
     r = _changes
     moved = r.c.action.in_(("UP", "DOWN"))
     reason = case(
@@ -241,8 +252,7 @@ def _collect(where) -> None:
             select(e.id, e.customer_id, e.remaining).where(where),
         )
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        analyze(db.session.connection(), _run)  # a million rows, or none: the joins differ
+    _analyze(_run)
 
 
 def _per_account():

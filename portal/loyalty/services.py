@@ -610,6 +610,8 @@ def transfer_points(secondary_id: str, primary_id: str, actor: str = SYSTEM) -> 
     transaction (the caller commits); how many points moved."""
     if secondary_id == primary_id:
         raise DomainError.on("primary_id", "A customer cannot be merged into itself.")
+    if db.session.get(LoyaltyAccount, secondary_id) is None:
+        return 0  # never enrolled: nothing to move, and no one to enrol for it
     now = utcnow()
     first, second = sorted((secondary_id, primary_id))  # lock in one order: no deadlock
     locked = {c: _locked_account(c, now) for c in (first, second)}
