@@ -76,13 +76,14 @@ def seed_demo_loyalty() -> bool:
         return False
     settings = services.programme()
     now = utcnow()
+    postgresql = jobs.on_postgresql()
     db.session.close()
-    count = db.session.scalar(select(func.count()).select_from(Customer))
     tables = (LoyaltyEntry.__table__, LoyaltyAccount.__table__, TierHistory.__table__)
     with db.engine.begin() as connection:
-        with indexes_built_after(connection, tables, jobs.on_postgresql() and count >= BULK):
+        count = connection.scalar(select(func.count()).select_from(Customer))
+        with indexes_built_after(connection, tables, postgresql and count >= BULK):
             _replay(connection, settings, now)
-        if jobs.on_postgresql():
+        if postgresql:
             connection.execute(text("ANALYZE loyalty_entry, loyalty_account, loyalty_tier_history"))
     jobs.recalculate_tiers(now)
     return True
