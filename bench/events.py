@@ -135,7 +135,7 @@ def bench_relay(count: int, broker_url: str) -> None:
     _rate("relay → in-process handlers", count, time.perf_counter() - started)
 
 
-def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> None:
+def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> float:
     _token, clear = tokens.issue(admin, "bench", ["events:write"])
     headers = {"Authorization": f"Bearer {clear}"}
     client = app.test_client()
@@ -152,7 +152,7 @@ def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> 
             "/api/v1/events", data=body, content_type="application/json", headers=headers
         )
         assert response.status_code == 200, response.json
-    _rate(
+    return _rate(
         "intake OrderPlaced over HTTP (batches of 500)",
         count,
         time.perf_counter() - started,

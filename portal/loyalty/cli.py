@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 import click
 
 from portal.loyalty import bp, jobs
 
 
+def _timed(run, say: str) -> None:
+    """Run a job and say what it did (`say` formatted with its result's fields) and how long."""
+    started = time.perf_counter()
+    done = asdict(run())
+    click.echo(f"{say.format(**done)}; {time.perf_counter() - started:.1f} s.")
+
+
 @bp.cli.command("recalculate-tiers")
 def recalculate_tiers() -> None:
     """Monthly: upgrade at once, downgrade by the policy after the grace period."""
-    started = time.perf_counter()
-    done = jobs.recalculate_tiers()
-    elapsed = time.perf_counter() - started
-    click.echo(
-        f"{done.upgraded} upgraded, {done.downgraded} downgraded, {done.due} entered their"
-        f" grace period; {elapsed:.1f} s."
+    _timed(
+        jobs.recalculate_tiers,
+        "{upgraded} upgraded, {downgraded} downgraded, {due} entered their grace period",
     )
 
 
 @bp.cli.command("expire-points")
 def expire_points() -> None:
     """Daily: release points past their return window, expire batches past their date."""
-    started = time.perf_counter()
-    done = jobs.expire_points()
-    elapsed = time.perf_counter() - started
-    click.echo(
-        f"{done.released} accounts got pending points; {done.expired} points expired in"
-        f" {done.accounts} accounts; {elapsed:.1f} s."
+    _timed(
+        jobs.expire_points,
+        "{released} accounts got pending points; {expired} points expired in {accounts} accounts",
     )

@@ -4,6 +4,7 @@ browser's, says what a whole number of points is; views turn them into values.""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
@@ -25,6 +26,7 @@ from portal.loyalty.values import (
     Programme,
     TierRequirement,
 )
+from portal.segmentation.fields import BASE_CURRENCY
 
 NUMBER_LENGTH = 20  # digits and a sign: more is no number of points
 
@@ -84,6 +86,10 @@ class ProgrammeForm(Form):
     """The programme's settings; the tiers' fields are added below, one set per tier."""
 
     points_per_unit = _number("Points per currency unit (USD)")
+    currency_points = TextAreaField(
+        "Points per unit of other currencies (one per line: code = points, e.g. EUR = 1.1)",
+        validators=[Optional(), MaxLength(4000)],
+    )
     point_value_minor = _number("Value of one point (cents)")
     segment_multipliers = TextAreaField(
         "Multipliers by segment (one per line: segment name = percent)",
@@ -120,7 +126,11 @@ class PreviewForm(Form):
     """An example order for the settings being edited: what it would earn."""
 
     preview_amount = StringField(
-        "Order total (cents)", validators=[DataRequired(), MaxLength(NUMBER_LENGTH)]
+        "Order total (minor units: cents, pence; yen)",
+        validators=[DataRequired(), MaxLength(NUMBER_LENGTH)],
+    )
+    preview_currency = StringField(
+        "Currency", validators=[DataRequired(), MaxLength(3)], default=BASE_CURRENCY
     )
     preview_tier = SelectField("Customer's tier", choices=choices(LoyaltyTier))
     preview_segment = SelectField("Customer's segment", validators=[Optional()])
@@ -145,6 +155,19 @@ def programme_from_form(
             return 0
         return value
 
+    rates: dict[str, Decimal] = {}
+    for line in _lines(form.currency_points.data):
+        code, _, rate = (part.strip() for part in line.partition("="))
+        try:
+            value = Decimal(rate)
+        except InvalidOperation:
+            value = None
+        if value is None or code.upper() in rates:
+            errors.setdefault("currency_points", []).append(
+                f"“{line}”: write a currency code = points per unit, once per currency."
+            )
+            continue
+        rates[code.upper()] = value
     segments = {}
     for line in _lines(form.segment_multipliers.data):
         name, _, percent = line.rpartition("=")
@@ -170,6 +193,7 @@ def programme_from_form(
         campaigns.append(campaign)
     programme = Programme(
         points_per_unit=number("points_per_unit"),
+        currency_points=rates,
         point_value_minor=number("point_value_minor"),
         tiers={
             t.value: TierRequirement(
@@ -193,6 +217,9 @@ def programme_form_data(programme: Programme, segment_names: dict[str, str]) -> 
     """The form's values for saved settings (segment ids shown by name)."""
     data = {
         "points_per_unit": str(programme.points_per_unit),
+        "currency_points": "\n".join(
+            f"{code} = {rate}" for code, rate in sorted(programme.currency_points.items())
+        ),
         "point_value_minor": str(programme.point_value_minor),
         "return_window_days": str(programme.return_window_days),
         "expiry_days": str(programme.expiry_days),

@@ -1,14 +1,17 @@
 """What loyalty does with the events it consumes: OrderPlaced earns (a run at once, after
 segmentation has recorded the orders and re-evaluated their segments), OrderCancelled reverses
-or claws back."""
+or claws back; and with a merge of two customers: the points move to the survivor (an undo
+leaves them there, as it leaves everything the survivor got since)."""
 
 from __future__ import annotations
 
 import portal.segmentation.handlers  # noqa: F401  (registers the OrderPlaced batch we follow)
+from portal.customers import hooks
 from portal.events.handlers import also_in_batches, handles, moment
 from portal.loyalty import services
 
 also_in_batches("OrderPlaced", services.earn_for_orders)
+hooks.on_customers_merged(services.transfer_points)
 
 
 @handles("OrderCancelled")

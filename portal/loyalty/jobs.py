@@ -18,8 +18,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
     case,
+    delete,
     func,
     insert,
     literal,
@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 
+from portal.bulk import analyze
 from portal.events.outbox import SYSTEM, emit_selected
 from portal.extensions import db
 from portal.loyalty import rules, services
@@ -62,8 +63,18 @@ _changes = Table(
 )
 
 
+def on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _analyze(table: Table) -> None:
+    """Statistics of a run table just filled: a million rows or none, the joins differ."""
+    if on_postgresql():
+        analyze(db.session.connection(), table)
+
+
 def _lock_accounts() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("LOCK TABLE loyalty_account IN SHARE ROW EXCLUSIVE MODE"))
 
 
@@ -157,6 +168,7 @@ def recalculate_tiers(now: datetime | None = None, actor: str = SYSTEM) -> Recal
             ["customer_id", "tier_from", "tier_to", "action", "points"], fill
         )
     )
+    _analyze(_changes)
     r = _changes
     moved = r.c.action.in_(("UP", "DOWN"))
     reason = case(
@@ -218,6 +230,62 @@ class Expired:
     accounts: int  # accounts that lost points
 
 
+# The batches one step of the daily run moves, found once through an index and then joined
+# by primary key: the ledger is never scanned whole, however long it grows.
+_run = Table(
+    "loyalty_batch_run",
+    MetaData(),
+    Column("batch_id", BigInteger, primary_key=True),
+    Column("customer_id", String(41)),
+    Column("points", BigInteger),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _collect(where) -> None:
+    """The run's table holds the batches `where` selects: id, customer and remaining points."""
+    e = LoyaltyEntry
+    db.session.execute(delete(_run))
+    db.session.execute(
+        insert(_run).from_select(
+            ["batch_id", "customer_id", "points"],
+            select(e.id, e.customer_id, e.remaining).where(where),
+        )
+    )
+    _analyze(_run)
+
+
+def _per_account():
+    return (
+        select(_run.c.customer_id, func.sum(_run.c.points).label("points"))
+        .group_by(_run.c.customer_id)
+        .subquery("per_account")
+    )
+
+
+def insert_selected(table: Table, where=True, **columns):
+    """INSERT INTO table (the keywords' names) SELECT the keywords' values WHERE `where`."""
+    return insert(table).from_select(list(columns), select(*columns.values()).where(where))
+
+
+def expiry_entries(customer_id, points, at, batch_id, actor: str = SYSTEM, where=True):
+    """INSERT ... SELECT of an EXPIRE row for each batch selected: the batch's customer, its
+    remaining `points` (the row takes them away), when, the batch's id."""
+    return insert_selected(
+        LoyaltyEntry.__table__,
+        where,
+        customer_id=customer_id,
+        kind=literal(EntryKind.EXPIRE.value),
+        points=-points,
+        at=at,
+        remaining=literal(0),
+        pending=literal(False),
+        qualifying_points=literal(0),
+        batch_id=batch_id,
+        actor=literal(actor),
+    )
+
+
 def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
     """The daily run: pending points whose return window passed become available (paying any
     debt first), then every available batch past its expiry date expires: an EXPIRE row per
@@ -225,13 +293,11 @@ def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
     now = now or utcnow()
     _lock_accounts()
     a, e = LoyaltyAccount, LoyaltyEntry
-    matured = and_(e.pending.is_(True), e.available_at <= now)
-    released = (
-        select(e.customer_id, func.sum(e.remaining).label("points"))
-        .where(matured)
-        .group_by(e.customer_id)
-        .subquery("released")
-    )
+    db.session.execute(text("DROP TABLE IF EXISTS loyalty_batch_run"))
+    _run.create(db.session.connection())
+    batch = e.id == _run.c.batch_id
+    _collect(e.pending.is_(True) & (e.available_at <= now))
+    released = _per_account()
     released_accounts = db.session.execute(
         update(a)
         .where(a.customer_id == released.c.customer_id)
@@ -239,47 +305,22 @@ def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.execute(
-        update(e).where(matured).values(pending=False).execution_options(synchronize_session=False)
+        update(e).where(batch).values(pending=False).execution_options(synchronize_session=False)
     )
     indebted = db.session.scalars(select(a).where(a.debt > 0, a.balance > 0)).all()
     for account in indebted:  # rare: orders cancelled after their points were spent
         services.settle_debt(account, now)
-    due = and_(e.remaining > 0, e.pending.is_(False), e.expires_at <= now)
+    db.session.flush()
+    _collect((e.remaining > 0) & e.pending.is_(False) & (e.expires_at <= now))
     db.session.execute(
-        insert(LoyaltyEntry.__table__).from_select(
-            [
-                "customer_id",
-                "kind",
-                "points",
-                "at",
-                "remaining",
-                "pending",
-                "qualifying_points",
-                "batch_id",
-                "actor",
-            ],
-            select(
-                e.customer_id,
-                literal(EntryKind.EXPIRE.value),
-                -e.remaining,
-                literal(now, UTCDateTime),
-                literal(0),
-                literal(False),
-                literal(0),
-                e.id,
-                literal(actor),
-            ).where(due),
+        expiry_entries(
+            _run.c.customer_id, _run.c.points, literal(now, UTCDateTime), _run.c.batch_id, actor
         )
     )
     db.session.execute(
-        update(e).where(due).values(remaining=0).execution_options(synchronize_session=False)
+        update(e).where(batch).values(remaining=0).execution_options(synchronize_session=False)
     )
-    gone = (
-        select(e.customer_id, func.sum(-e.points).label("points"))
-        .where(e.kind == EntryKind.EXPIRE, e.at == now)
-        .group_by(e.customer_id)
-        .subquery("gone")
-    )
+    gone = _per_account()
     accounts = db.session.execute(
         update(a)
         .where(a.customer_id == gone.c.customer_id)
@@ -300,8 +341,7 @@ def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
         actor=actor,
         at=now,
     )
-    expired = db.session.scalar(
-        select(func.coalesce(func.sum(-e.points), 0)).where(e.kind == EntryKind.EXPIRE, e.at == now)
-    )
+    expired = int(db.session.scalar(select(func.coalesce(func.sum(_run.c.points), 0))))
+    db.session.execute(text("DROP TABLE loyalty_batch_run"))
     db.session.commit()
     return Expired(released_accounts, expired, accounts)

@@ -60,6 +60,13 @@ class LoyaltyEntry(db.Model):
             postgresql_where="remaining > 0",
             sqlite_where="remaining > 0",
         ),
+        # The daily release: pending batches by the end of their return window.
+        Index(
+            "ix_loyalty_entry_pending",
+            "available_at",
+            postgresql_where="pending",
+            sqlite_where="pending",
+        ),
         Index("ix_loyalty_entry_order", "order_id"),
     )
 

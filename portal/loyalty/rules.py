@@ -5,9 +5,14 @@ qualifies for, and the checks on the settings staff save. No database here."""
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from babel.numbers import get_currency_precision, list_currencies
 
 from portal.domain import Errors
 from portal.loyalty.values import (
@@ -18,6 +23,7 @@ from portal.loyalty.values import (
     LoyaltyTier,
     Programme,
 )
+from portal.segmentation.fields import BASE_CURRENCY
 
 # Tier-qualifying points and annual spend count over the last 12 months.
 QUALIFYING_PERIOD = timedelta(days=365)
@@ -25,25 +31,41 @@ MAX_PERCENT = 1_000  # ten times: a multiplier beyond it is a typing error
 MAX_DAYS = 3_660
 
 
+def points_per_unit(programme: Programme, currency: str) -> Fraction | None:
+    """Points per whole unit of `currency`, None when orders in it earn nothing."""
+    currency = currency.upper()
+    if currency == BASE_CURRENCY:
+        return Fraction(programme.points_per_unit)
+    rate = programme.currency_points.get(currency)
+    return None if rate is None else Fraction(rate)
+
+
+def minor_digits(currency: str) -> int:
+    """How many minor units make a whole unit: 10 ** this (JPY 0, USD 2, BHD 3)."""
+    return get_currency_precision(currency.upper())
+
+
 def order_points(
     programme: Programme,
     amount_minor: int,
+    currency: str,
     placed_at: datetime,
     tier: LoyaltyTier,
     segment_id: str | None,
 ) -> int:
-    """What an order earns: whole points per currency unit, times the tier's, the segment's
-    and every running campaign's multiplier, rounded down."""
-    points = amount_minor * programme.points_per_unit
-    divisor = 100
+    """What an order earns: points per unit of its currency, times the tier's, the segment's
+    and every running campaign's multiplier, rounded down (exact: no floating point)."""
+    rate = points_per_unit(programme, currency)
+    if rate is None:
+        return 0
+    points = Fraction(amount_minor, 10 ** minor_digits(currency)) * rate
     for percent in (
         programme.tier_percent.get(tier, 100),
         programme.segment_percent.get(segment_id or "", 100),
         *(c.percent for c in programme.campaigns if c.starts <= placed_at.date() <= c.ends),
     ):
-        points *= percent
-        divisor *= 100
-    return max(points // divisor, 0)
+        points *= Fraction(percent, 100)
+    return max(math.floor(points), 0)
 
 
 def available_at(programme: Programme, placed_at: datetime) -> datetime:
@@ -161,6 +183,8 @@ def programme_errors(programme: Programme) -> Errors:
 
     if not 1 <= programme.points_per_unit <= 1_000:
         bad("points_per_unit", "Enter a whole number from 1 to 1,000.")
+    for message in currency_errors(programme.currency_points):
+        bad("currency_points", message)
     if not 1 <= programme.point_value_minor <= 10_000:
         bad("point_value_minor", "Enter a whole number from 1 to 10,000.")
     below = None
@@ -191,3 +215,25 @@ def programme_errors(programme: Programme) -> Errors:
     if not 0 <= programme.grace_days <= 365:
         bad("grace_days", "Enter a number of days from 0 to 365.")
     return errors
+
+
+MAX_RATE = Decimal(1_000)
+RATE_PLACES = 4
+
+
+def currency_errors(rates: dict[str, Decimal]) -> list[str]:
+    """What is wrong with the points per unit of other currencies: ISO 4217 codes other than
+    the base currency, each earning more than 0 and at most 1,000 points per unit, to at most
+    four decimal places."""
+    known = list_currencies()
+    messages = []
+    for code, rate in rates.items():
+        if code not in known:
+            messages.append(f"{code}: not an ISO 4217 currency code.")
+        elif code == BASE_CURRENCY:
+            messages.append(f"{code} is the base currency: set its points per unit above.")
+        if not rate.is_finite() or not 0 < rate <= MAX_RATE:
+            messages.append(f"{code}: enter points per unit above 0, at most {MAX_RATE:,}.")
+        elif rate.as_tuple().exponent < -RATE_PLACES:
+            messages.append(f"{code}: at most {RATE_PLACES} decimal places.")
+    return messages

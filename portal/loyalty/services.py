@@ -27,7 +27,6 @@ from portal.loyalty.values import EntryKind, LoyaltyTier, Programme, TierReason
 from portal.models import among, utcnow
 from portal.security import audit
 from portal.security.models import User
-from portal.segmentation.fields import BASE_CURRENCY
 from portal.segmentation.models import CustomerSegment
 
 REDEEMED = "LoyaltyPointsRedeemed"
@@ -454,14 +453,14 @@ def save_programme(actor: User, settings: Programme, note: str) -> int:
 
 
 def earn_for_orders(orders: Sequence[dict]) -> None:
-    """OrderPlaced, a run at once: each new order of the base currency earns pending points
-    (tier, segment and campaign multipliers applied), its customer enrolled if need be. Set
-    based: the programme, one look-up of tiers, segments and earned orders, one insert of the
-    ledger rows and their events, one upsert of the summaries."""
-    orders = [o for o in orders if o["currency"].upper() == BASE_CURRENCY]
+    """OrderPlaced, a run at once: each new order in a currency the programme earns in earns
+    pending points (tier, segment and campaign multipliers applied), its customer enrolled if
+    need be. Set based: the programme, one look-up of tiers, segments and earned orders, one
+    insert of the ledger rows and their events, one upsert of the summaries."""
+    settings = programme()
+    orders = [o for o in orders if rules.points_per_unit(settings, o["currency"]) is not None]
     if not orders:
         return
-    settings = programme()
     customer_ids = {o["customerId"] for o in orders}
     e = LoyaltyEntry
     known = db.session.execute(
@@ -494,7 +493,9 @@ def earn_for_orders(orders: Sequence[dict]) -> None:
             continue
         earned.add(order_id)
         placed = moment(order["placedAt"])
-        points = rules.order_points(settings, order["amountMinor"], placed, *facts[customer_id])
+        points = rules.order_points(
+            settings, order["amountMinor"], order["currency"], placed, *facts[customer_id]
+        )
         if points <= 0:
             continue
         available = rules.available_at(settings, placed)
@@ -609,6 +610,8 @@ def transfer_points(secondary_id: str, primary_id: str, actor: str = SYSTEM) -> 
     transaction (the caller commits); how many points moved."""
     if secondary_id == primary_id:
         raise DomainError.on("primary_id", "A customer cannot be merged into itself.")
+    if db.session.get(LoyaltyAccount, secondary_id) is None:
+        return 0  # never enrolled: nothing to move, and no one to enrol for it
     now = utcnow()
     first, second = sorted((secondary_id, primary_id))  # lock in one order: no deadlock
     locked = {c: _locked_account(c, now) for c in (first, second)}

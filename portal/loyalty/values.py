@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from portal.labels import Labelled
 
@@ -95,6 +96,9 @@ class Programme:
     """The programme's settings, one saved version. Multipliers are percentages (100 = once)."""
 
     points_per_unit: int = 1  # points per whole unit (100 minor) of the base currency
+    # Points per whole unit of each other currency that earns (e.g. EUR: 1.1, JPY: 0.01);
+    # orders in a currency not listed earn nothing.
+    currency_points: dict[str, Decimal] = field(default_factory=dict)
     point_value_minor: int = 1  # what one point is worth, in minor units (liability)
     tiers: dict[str, TierRequirement] = field(
         default_factory=lambda: {
@@ -130,6 +134,7 @@ class Programme:
             {**asdict(c), "starts": c.starts.isoformat(), "ends": c.ends.isoformat()}
             for c in self.campaigns
         ]
+        data["currency_points"] = {code: str(rate) for code, rate in self.currency_points.items()}
         data["expiry_mode"] = str(self.expiry_mode)
         data["downgrade_policy"] = str(self.downgrade_policy)
         return data
@@ -138,6 +143,10 @@ class Programme:
     def from_json(cls, data: dict) -> Programme:
         return cls(
             points_per_unit=data["points_per_unit"],
+            # versions saved before other currencies earned have none
+            currency_points={
+                code: Decimal(rate) for code, rate in data.get("currency_points", {}).items()
+            },
             point_value_minor=data["point_value_minor"],
             tiers={
                 name: TierRequirement(Basis(t["basis"]), t["threshold"])

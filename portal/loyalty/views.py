@@ -89,58 +89,58 @@ def _after(customer: Customer):
     return redirect_after_post("customers.profile", customer_id=customer.id, tab="loyalty")
 
 
-def _refused(customer: Customer, name: str, form, refusal: DomainError):
-    form.show_errors(refusal.errors)
-    return _panel(_customer(customer.id), status=422, **{name: form})
+def _submit(customer_id: str, name: str, form_class, act):
+    """A form of the panel: shape checked by the form, meaning by the service `act(customer,
+    form)`; a refusal re-renders the panel with the messages next to the fields (422)."""
+    customer = _customer(customer_id)
+    form = form_class(request.form)
+    if not form.validate():
+        return _panel(customer, status=422, **{name: form})
+    try:
+        act(customer, form)
+    except DomainError as refused:
+        form.show_errors(refused.errors)
+        return _panel(_customer(customer.id), status=422, **{name: form})
+    return _after(customer)
+
+
+def _move_points(customer_id: str, name: str, form_class, move, purpose: str):
+    """The adjustment and redemption forms: points and why, to `move`."""
+    return _submit(
+        customer_id,
+        name,
+        form_class,
+        lambda customer, form: move(
+            current_user, customer.id, signed_number(form.points.data), form[purpose].data
+        ),
+    )
 
 
 @bp.post("/customers/<customer_id>/adjust")
 @require("loyalty:manage")
 def adjust(customer_id: str):
-    customer = _customer(customer_id)
-    form = AdjustmentForm(request.form)
-    if not form.validate():
-        return _panel(customer, status=422, adjustment=form)
-    try:
-        points = signed_number(form.points.data)
-        services.adjust(current_user, customer.id, points, form.reason.data)
-    except DomainError as refused:
-        return _refused(customer, "adjustment", form, refused)
-    return _after(customer)
+    return _move_points(customer_id, "adjustment", AdjustmentForm, services.adjust, "reason")
 
 
 @bp.post("/customers/<customer_id>/redeem")
 @require("customer:manage")
 def redeem(customer_id: str):
     """Staff redeem on the customer's behalf."""
-    customer = _customer(customer_id)
-    form = RedemptionForm(request.form)
-    if not form.validate():
-        return _panel(customer, status=422, redemption=form)
-    try:
-        points = signed_number(form.points.data)
-        services.redeem(current_user, customer.id, points, form.redemption.data)
-    except DomainError as refused:
-        return _refused(customer, "redemption", form, refused)
-    return _after(customer)
+    return _move_points(customer_id, "redemption", RedemptionForm, services.redeem, "redemption")
+
+
+def _grant_or_revoke(customer: Customer, form: AmbassadorForm) -> None:
+    view = queries.account_view(customer.id)
+    is_ambassador = view.account is not None and view.account.tier is LoyaltyTier.AMBASSADOR
+    change = services.revoke_ambassador if is_ambassador else services.grant_ambassador
+    change(current_user, customer.id, form.reason.data)
 
 
 @bp.post("/customers/<customer_id>/ambassador")
 @require("loyalty:manage")
 def ambassador(customer_id: str):
     """Grant Ambassador, or take it back when the customer is one."""
-    customer = _customer(customer_id)
-    form = AmbassadorForm(request.form)
-    if not form.validate():
-        return _panel(customer, status=422, ambassador=form)
-    view = queries.account_view(customer.id)
-    is_ambassador = view.account is not None and view.account.tier is LoyaltyTier.AMBASSADOR
-    change = services.revoke_ambassador if is_ambassador else services.grant_ambassador
-    try:
-        change(current_user, customer.id, form.reason.data)
-    except DomainError as refused:
-        return _refused(customer, "ambassador", form, refused)
-    return _after(customer)
+    return _submit(customer_id, "ambassador", AmbassadorForm, _grant_or_revoke)
 
 
 def _segments() -> dict[str, str]:
@@ -205,7 +205,10 @@ def preview_programme():
     elif not errors:
         placed = datetime.combine(preview.preview_date.data, datetime.min.time(), UTC)
         tier = LoyaltyTier(preview.preview_tier.data)
-        earned = rules.order_points(settings, amount, placed, tier, preview.preview_segment.data)
+        currency = preview.preview_currency.data.upper()
+        earned = rules.order_points(
+            settings, amount, currency, placed, tier, preview.preview_segment.data
+        )
     return render(
         "loyalty/programme.html",
         block="preview",

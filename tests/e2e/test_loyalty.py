@@ -50,3 +50,37 @@ def test_admin_changes_the_programme(page: Page, make_user, js_errors):
     expect(page.get_by_role("cell", name="1", exact=True)).to_be_visible()
     assert services.programme().points_per_unit == 3
     assert js_errors == []
+
+
+def test_staff_redeem_filter_the_ledger_grant_ambassador_and_read_the_report(
+    page: Page, make_user, js_errors
+):
+    user = make_user("administrator")
+    customer = customers.register_customer(user, new_customer())
+    services.adjust(user, customer.id, 200, "Welcome gift")
+    sign_in_locally(page, user.email)
+    page.goto(f"/customers/{customer.id}")
+    page.locator(".tabs").get_by_role("link", name="Loyalty", exact=True).click()
+    page.get_by_text("Redeem points for the customer").click()
+    page.get_by_label("Points to redeem").fill("500")
+    page.get_by_label("Redeemed for").fill("Cooking class")
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    expect(page.locator("#redeem-points-error")).to_contain_text("Only 200 points are available")
+    page.get_by_label("Points to redeem").fill("80")
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    expect(page.locator("#loyalty-balance")).to_have_text("120 points")
+    page.get_by_label("Kind").select_option(label="Redeemed")
+    page.get_by_role("button", name="Filter").click()
+    ledger = page.locator(".loyalty-ledger")
+    expect(ledger).to_contain_text("Cooking class")
+    expect(ledger).not_to_contain_text("Welcome gift")
+    page.locator("summary", has_text="Grant Ambassador").click()
+    page.get_by_label("Why").fill("Runs our cooking classes")
+    page.get_by_role("button", name="Grant Ambassador", exact=True).click()
+    expect(page.locator("#loyalty-tier")).to_contain_text("Ambassador")
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Loyalty", exact=True
+    ).click()
+    page.get_by_role("link", name="Programme report").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("report")
+    assert js_errors == []

@@ -14,10 +14,14 @@ from portal.models import utcnow
 from tests.unit.events.messages import message
 
 
-def place(customer_id: str, amount_minor: int, days_ago: int = 0, order_id=None) -> str:
+def place(
+    customer_id: str, amount_minor: int, days_ago: int = 0, order_id=None, currency="USD"
+) -> str:
     """An OrderPlaced through the intake, placed `days_ago`; its order id."""
     placed = (utcnow() - timedelta(days=days_ago)).isoformat()
-    event = message("OrderPlaced", customer_id, amountMinor=amount_minor, placedAt=placed)
+    event = message(
+        "OrderPlaced", customer_id, amountMinor=amount_minor, placedAt=placed, currency=currency
+    )
     if order_id:
         event["payload"]["orderId"] = order_id
     intake.consume(event, "test")

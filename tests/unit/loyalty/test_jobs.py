@@ -1,18 +1,19 @@
-"""The set-based jobs and the merge: the monthly recalculation upgrades at once and downgrades
-after the grace period, the daily run releases and expires batches, a merge moves the points
-with their expiry; each keeps the summary equal to the ledger."""
+"""The set-based jobs: the monthly recalculation upgrades at once and downgrades after the grace
+period, the daily run releases and expires batches; each keeps the summary equal to the ledger
+(test_merge.py: a merge moves the points with their expiry). And what an order earns."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.events.models import OutboxEvent
 from portal.extensions import db
-from portal.loyalty import jobs, queries, rules, services
+from portal.loyalty import jobs, rules, services
 from portal.loyalty.models import LoyaltyAccount, TierHistory
-from portal.loyalty.values import LoyaltyTier, TierReason
+from portal.loyalty.values import LoyaltyTier, Programme, TierReason
 from portal.models import utcnow
 from tests.unit.loyalty.ledger import assert_summary_is_ledger, cancel, place
 
@@ -74,28 +75,23 @@ def test_a_late_cancellation_claws_back_into_a_visible_debt(make_customer, staff
     assert (account.balance, account.debt) == (20, 0)
 
 
-def test_transfer_points_moves_batches_with_their_expiry(make_customer, staff):
-    primary, secondary = make_customer(), make_customer()
-    place(primary, 10_00, days_ago=40)
-    place(secondary, 30_00, days_ago=40)
-    place(secondary, 20_00)  # pending
-    services.grant_ambassador(staff, secondary, "Food blogger")
-    moved = services.transfer_points(secondary, primary)
-    db.session.commit()
-    assert moved == 50
-    target = assert_summary_is_ledger(primary)
-    source = assert_summary_is_ledger(secondary)
-    assert (target.balance, target.pending) == (40, 20)
-    assert (source.balance, source.pending, source.tier_points) == (0, 0, 0)
-    assert target.tier is LoyaltyTier.AMBASSADOR
-    # calculateExpiringPoints: every batch keeps its own date (the primary's 10, the 30 moved
-    # with the same date as theirs, the pending 20 a month later)
-    schedule = queries.expiring_points(primary, utcnow() + timedelta(days=800))
-    assert [points for _, points in schedule] == [10, 30, 20]
-
-
 def test_points_per_order_with_multipliers():
     programme = services.programme()
     placed = utcnow()
-    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.STANDARD, None) == 45
-    assert rules.order_points(programme, 45_99, placed, LoyaltyTier.PLATINUM, None) == 68
+    assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.STANDARD, None) == 45
+    assert rules.order_points(programme, 45_99, "USD", placed, LoyaltyTier.PLATINUM, None) == 68
+
+
+def test_orders_earn_in_the_currencies_the_programme_sets(make_customer, staff):
+    services.save_programme(
+        staff,
+        Programme(currency_points={"EUR": Decimal("1.5"), "JPY": Decimal("0.01")}),
+        "Europe and Japan",
+    )
+    customer_id = make_customer()
+    place(customer_id, 10_00, currency="EUR")  # 10 euros at 1.5 points each
+    place(customer_id, 12_345, currency="JPY")  # a point per 100 yen
+    place(customer_id, 99_00, currency="CHF")  # francs earn nothing
+    place(customer_id, 3_00)  # 3 dollars at the base rate
+    account = assert_summary_is_ledger(customer_id)
+    assert account.pending == 15 + 123 + 3

@@ -3,6 +3,9 @@ written), the programme settings with their preview, the report, and who may ope
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -192,3 +195,44 @@ def test_who_may_open_what(client, login_as, customer):
         f"/loyalty/customers/{customer.id}/adjust", data={"points": "5", "reason": "x"}
     )
     assert response.status_code == 403
+
+
+def test_other_currencies_earn_by_their_points_per_unit(client, login_as):
+    login_as("marketing")
+    saved = client.post("/loyalty/programme", data=_settings(currency_points="eur = 1.5\nJPY=0.01"))
+    assert saved.status_code == 303
+    assert services.programme().currency_points == {"EUR": Decimal("1.5"), "JPY": Decimal("0.01")}
+    page = client.get("/loyalty/programme")
+    assert "EUR = 1.5" in page.text
+    data = _settings(currency_points="JPY = 0.01") | {
+        "preview_amount": "98765",
+        "preview_currency": "JPY",
+        "preview_tier": "STANDARD",
+        "preview_segment": "",
+        "preview_date": "2026-05-01",
+    }
+    response = client.post("/loyalty/programme/preview", data=data, headers=HTMX)
+    assert "<strong>987</strong>" in response.text  # 98,765 yen at a point per 100 yen
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ("EUR = lots", "write a currency code = points per unit"),
+        ("EUR = 1\nEUR = 2", "once per currency"),
+        ("XYZ = 1", "not an ISO 4217 currency code"),
+        ("USD = 2", "USD is the base currency"),
+        ("EUR = 0", "above 0, at most 1,000"),
+        ("EUR = -1", "above 0, at most 1,000"),
+        ("EUR = 1001", "above 0, at most 1,000"),
+        ("EUR = NaN", "above 0, at most 1,000"),
+        ("EUR = 0.00001", "at most 4 decimal places"),
+    ],
+)
+def test_bad_currency_settings_are_refused_next_to_the_field(client, login_as, lines, problem):
+    login_as("marketing")
+    response = client.post("/loyalty/programme", data=_settings(currency_points=lines))
+    assert response.status_code == 422
+    assert 'id="currency_points-error"' in response.text
+    assert problem in response.text
+    assert db.session.scalar(select(func.count()).select_from(ProgrammeVersion)) == 0
