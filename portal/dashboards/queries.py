@@ -14,7 +14,9 @@ from portal.compliance import reports
 from portal.compliance.models import RetentionRun
 from portal.customers.models import CompletenessByType, RegistrationsDaily
 from portal.customers.rollups import FIELDS
-from portal.customers.values import CustomerType
+from portal.customers.rules.acquisition import CODE
+from portal.customers.values import AcquisitionChannel, CustomerType
+from portal.dashboards.models import MarketingSpend
 from portal.extensions import db
 from portal.labels import label
 from portal.models import utcnow
@@ -36,6 +38,8 @@ class Filters:
     period: str = "week"
     customer_type: CustomerType | None = None
     country: str = ""
+    channel: AcquisitionChannel | None = None
+    source: str = ""  # an acquisition source's code
 
     @classmethod
     def parse(cls, args) -> Filters:
@@ -50,7 +54,20 @@ class Filters:
             kind = None
         period = args.get("by") if args.get("by") in PERIODS else "week"
         country = (args.get("country") or "").strip().lower()[:2]
-        return cls(start, end, period, kind, country if country.isalpha() else "")
+        try:
+            channel = AcquisitionChannel(args.get("channel", ""))
+        except ValueError:
+            channel = None
+        source = (args.get("source") or "").strip().upper()[:40]
+        return cls(
+            start,
+            end,
+            period,
+            kind,
+            country if country.isalpha() else "",
+            channel,
+            source if CODE.fullmatch(source) else "",
+        )
 
     def args(self) -> dict:
         """The filters as URL arguments (for the CSV links)."""
@@ -60,6 +77,8 @@ class Filters:
             "by": self.period,
             "type": self.customer_type.value if self.customer_type else "",
             "country": self.country,
+            "channel": self.channel.value if self.channel else "",
+            "source": self.source,
         }
         return {k: v for k, v in given.items() if v}
 
@@ -231,4 +250,12 @@ def consent_coverage() -> Figure:
 def retention_runs(limit: int = 10) -> list[RetentionRun]:
     return list(
         db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit))
+    )
+
+
+def spend_entries(limit: int = 200) -> list[MarketingSpend]:
+    """The latest spend entered, newest month first (a row per source, month and currency)."""
+    s = MarketingSpend
+    return list(
+        db.session.scalars(select(s).order_by(s.month.desc(), s.source, s.currency).limit(limit))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from portal.customers import acquisition_rollups
 from portal.customers import rollups as customer_rollups
 from portal.extensions import db
 from portal.segmentation import rollups as segment_rollups
@@ -12,6 +13,7 @@ from portal.segmentation import rollups as segment_rollups
 REBUILDS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("segment moves, sizes and daily sizes", segment_rollups.rebuild),
     ("completeness and registrations", customer_rollups.rebuild),
+    ("registrations by channel and source, verification funnel", acquisition_rollups.rebuild),
 )
 
 
