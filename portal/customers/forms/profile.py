@@ -317,10 +317,10 @@ class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
         choices=choices((CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION)),
     )
     acquisition_channel = SelectField(
-        "Acquisition channel", choices=choices(AcquisitionChannel, blank="Unknown")
+        "Acquisition channel", choices=choices(AcquisitionChannel, blank="Unknown"), default=""
     )
     # Its options (the source list, by channel) are set per request: new_customer_form.
-    acquisition_source = SelectField("Acquisition source", choices=[])
+    acquisition_source = SelectField("Acquisition source", choices=[], default="")
 
     def new_customer(self) -> NewCustomer:
         return NewCustomer(
