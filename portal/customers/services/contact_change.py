@@ -12,6 +12,7 @@ from flask import current_app
 
 from portal.customers import acquisition_rollups
 from portal.customers.adapters import notifier as configured_notifier
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
@@ -157,6 +158,8 @@ def confirm_contact_change(
             "newValues": {field.value: pending.new_value},
         },
     )
-    acquisition_rollups.refresh([customer.id])
+    # What other areas derive from the contact (the completeness counts, the verification
+    # funnel, the segment) follows in this transaction.
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer
