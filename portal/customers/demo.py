@@ -24,7 +24,7 @@ from typing import NamedTuple, TypeVar
 
 import phonenumbers
 from faker import Faker
-from sqlalchemy import Connection, Table, func, literal, select, text
+from sqlalchemy import ColumnElement, Connection, Table, func, literal, select, text
 
 from portal.bulk import CopyText, bulk_insert, copy_text
 from portal.customers.models import (
@@ -525,8 +525,9 @@ CODE_STEPS = (
 )
 
 
-def seed_verification_codes(connection: Connection) -> None:
-    """The audit entries of codes sent and entered for the demo customers, set-based."""
+def seed_verification_codes(connection: Connection, *where: ColumnElement[bool]) -> None:
+    """The audit entries of codes sent and entered for the demo customers (those matching
+    `where`), set-based."""
     sent = func.substr(Customer.id, CUSTOMER_ID_LENGTH, 1).in_(list(CODE_STEPS[0][1]))
     columns = ("at", "actor", "action", "record_type", "record_id", "outcome", "summary")
     for place, digits, action, outcome, summary in CODE_STEPS:
@@ -539,7 +540,7 @@ def seed_verification_codes(connection: Connection) -> None:
             Customer.id,
             literal(outcome),
             literal(summary),
-        ).where(sent, chosen)
+        ).where(sent, chosen, *where)
         connection.execute(AuditEntry.__table__.insert().from_select(columns, rows))
 
 

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import utcnow
 from tests.e2e.test_journeys_customers import field, fill_type_field, follow, open_directory
 from tests.e2e.test_journeys_customers import sign_in as sign_in_home
+from tests.e2e.test_layout import AXE, AXE_RUN, DESKTOP, PHONE, TOO_WIDE, signed_in_context
 from tests.factories import TYPE_DATA, new_customer
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,30 @@ def test_marketing_adds_a_source_enters_spend_and_reads_the_cost(
     funnel.get_by_text("Show the data").click()
     expect(funnel.get_by_role("rowheader", name="Social media")).to_be_visible()
     assert js_errors == []
+
+
+def test_the_acquisition_pages_pass_axe_and_fit_a_phone(
+    app, browser, live_server, make_user, instagram_customers
+):
+    """The sweep of every page (test_layout) covers these too; this checks them alone, with
+    the charts, the spend table and the source list filled in."""
+    marketer = make_user("marketing")
+    context = signed_in_context(browser, app, live_server, marketer, viewport=DESKTOP)
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    problems = []
+    for url in ("/dashboards/acquisition", "/dashboards/acquisition/spend"):
+        page.goto(url)
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            problems += [f"{url} at {size['width']}: {v}" for v in page.evaluate(AXE_RUN)]
+        if (overflow := page.evaluate(TOO_WIDE)) > 0:
+            problems.append(f"{url} is {overflow} px wider than a phone")
+        page.set_viewport_size(DESKTOP)
+    page.goto("/customers/acquisition-sources")
+    page.set_viewport_size(PHONE)
+    problems += page.evaluate(AXE_RUN)
+    if (overflow := page.evaluate(TOO_WIDE)) > 0:
+        problems.append(f"the sources are {overflow} px wider than a phone")
+    context.close()
+    assert not problems, "\n".join(problems)
