@@ -82,7 +82,10 @@ def _add(sign: int, selection: ColumnElement) -> None:
             *[(func.sum(getattr(f, name)) * sign).cast(Integer) for name in FUNNEL],
         )
         .where(selection)
-        .group_by(*keys),
+        .group_by(*keys)
+        # Stored in day order by a rebuild: a range of days then reads adjacent pages, not one
+        # page per row (an 11-month range read 40,000 scattered rows in 0.5 s at 1M customers).
+        .order_by(*keys),
     )
 
 
