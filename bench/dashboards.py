@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import os
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -25,8 +26,10 @@ from flask_migrate import upgrade
 from bench.events import bench_intake_http
 from bench.home_page import summary, timings
 from portal import create_app
-from portal.customers import hooks
+from portal.customers import acquisition_rollups, hooks
 from portal.customers import rollups as customer_rollups
+from portal.customers.demo import ACQUISITION, seed_verification_codes
+from portal.customers.models import Customer
 from portal.customers.services import register_customer
 from portal.customers.values import ContactInfo, CustomerType, NewCustomer
 from portal.dashboards.rollups import nightly, rebuild_all
@@ -40,6 +43,8 @@ PAGES = (
     "/segments/report",
     "/dashboards/acquisition",
     "/dashboards/acquisition?by=day&type=TOURIST&country=us",
+    "/dashboards/acquisition?by=month&from=2026-01-01&channel=SOCIAL",
+    "/dashboards/acquisition?by=day&source=GOOGLE_ADS",
     "/dashboards/segments",
     "/dashboards/segments?from=2026-01-01",
     "/dashboards/quality",
@@ -99,26 +104,80 @@ def signed_in(app, user: User):
     return client
 
 
-@contextlib.contextmanager
-def without_rollups():
-    """Registration and intake as they were before the rollups."""
-    hooks._listeners.remove(customer_rollups.refresh)
-    for trigger in TRIGGERS:
-        db.session.execute(sa.text(f"ALTER TABLE segment_history DISABLE TRIGGER {trigger}"))
+# A database seeded before acquisition was recorded: the customers of the last 400 days (what
+# the dashboard's ranges show; rewriting all million rows needs gigabytes of disk) get a source,
+# by the random last digits of the id, all sources alike, and the verification funnel's audit
+# entries; every source gets a year of monthly spend, as `seed-demo` makes them now.
+ACQUISITION_SOURCES = """
+UPDATE customer
+SET acquisition_source = (CAST(:sources AS text[]))[1 + ('x' || right(id, 4))::bit(16)::int % :n]
+WHERE acquisition_source IS NULL AND created_at > :since
+"""
+ACQUISITION_CHANNELS = """
+UPDATE customer SET acquisition_channel = s.channel
+FROM acquisition_source s WHERE s.code = customer.acquisition_source
+AND customer.acquisition_channel IS NULL
+"""
+A_YEAR_OF_SPEND = """
+INSERT INTO marketing_spend (source, month, currency, amount_minor, updated_at, updated_by, version)
+SELECT code, month::date, 'USD', 100000 + 1000 * length(code) * extract(month FROM month), now(),
+       '00000000-0000-0000-0000-000000000000', 1
+FROM acquisition_source,
+     generate_series(date_trunc('month', current_date) - interval '11 months',
+                     date_trunc('month', current_date), interval '1 month') AS month
+ON CONFLICT DO NOTHING
+"""
+
+
+def acquisition_data() -> None:
+    recorded = sa.select(Customer.id).where(Customer.acquisition_source.is_not(None)).limit(1)
+    if db.session.scalar(recorded) is None:
+        started = time.perf_counter()
+        since = utcnow() - timedelta(days=400)
+        sources = [source for source, *_ in ACQUISITION if source]
+        db.session.execute(
+            sa.text(ACQUISITION_SOURCES), {"sources": sources, "n": len(sources), "since": since}
+        )
+        db.session.execute(sa.text(ACQUISITION_CHANNELS))
+        seed_verification_codes(db.session.connection(), Customer.created_at > since)
+        db.session.commit()
+        took = time.perf_counter() - started
+        print(f"  channels, sources and codes for the last 400 days' customers: {took:.1f} s")
+    db.session.execute(sa.text(A_YEAR_OF_SPEND))
     db.session.commit()
+
+
+@contextlib.contextmanager
+def without_listeners(*listeners):
+    """Customer changes without these customers_changed listeners."""
+    for listener in listeners:
+        hooks._listeners.remove(listener)
     try:
         yield
     finally:
-        hooks._listeners.append(customer_rollups.refresh)
+        hooks._listeners.extend(listeners)
+
+
+@contextlib.contextmanager
+def without_rollups():
+    """Registration and intake as they were before the rollups."""
+    with without_listeners(customer_rollups.refresh, acquisition_rollups.refresh):
         for trigger in TRIGGERS:
-            db.session.execute(sa.text(f"ALTER TABLE segment_history ENABLE TRIGGER {trigger}"))
+            db.session.execute(sa.text(f"ALTER TABLE segment_history DISABLE TRIGGER {trigger}"))
         db.session.commit()
+        try:
+            yield
+        finally:
+            for trigger in TRIGGERS:
+                db.session.execute(sa.text(f"ALTER TABLE segment_history ENABLE TRIGGER {trigger}"))
+            db.session.commit()
 
 
 def registrations(user: User, count: int) -> float:
-    """Registrations per second through the service (one transaction each)."""
+    """Registrations per second through the service (one transaction each), half of them with
+    an acquisition source."""
     started = time.perf_counter()
-    for _ in range(count):
+    for n in range(count):
         tag = os.urandom(5).hex()
         register_customer(
             user,
@@ -127,6 +186,7 @@ def registrations(user: User, count: int) -> float:
                 customer_type=CustomerType.TOURIST,
                 contact=ContactInfo(email=f"bench-{tag}@example.org"),
                 type_data={"first_encounter": "Bench"},
+                acquisition_source="INSTAGRAM" if n % 2 else None,
             ),
         )
     return count / (time.perf_counter() - started)
@@ -139,12 +199,12 @@ def intake(app, count: int, user: User) -> float:
     return count / (time.perf_counter() - started)
 
 
-def upkeep(what: str, measure, rounds: int = 2) -> None:
+def upkeep(what: str, measure, rounds: int = 2, without=without_rollups) -> None:
     """Rates without and with the rollups, alternated so that load drifting on a shared
     machine falls on both."""
     kept, bare = [], []
     for _ in range(rounds):
-        with without_rollups():
+        with without():
             bare.append(measure())
         kept.append(measure())
     with_, without = sum(kept) / rounds, sum(bare) / rounds
@@ -168,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         upgrade()
         customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
         print(f"dashboards, PostgreSQL {db.engine.url.database}, {customers:,} customers")
+        acquisition_data()
         if not args.skip_rebuild:
             started = time.perf_counter()
             rebuild_all()
@@ -185,6 +246,11 @@ def main(argv: list[str] | None = None) -> None:
         for page in PAGES:
             print(f"  {page:58} {summary(timings(client, page, args.requests))}")
         upkeep("registrations/s", lambda: registrations(user, args.registrations))
+        upkeep(
+            "registrations/s, acquisition rollup alone",
+            lambda: registrations(user, args.registrations),
+            without=lambda: without_listeners(acquisition_rollups.refresh),
+        )
         upkeep("intake OrderPlaced/s", lambda: intake(app, args.events, user))
         db.session.remove()
         db.engine.dispose()

@@ -58,6 +58,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import portal.approvals.models
     import portal.compliance.models
     import portal.customers.models
+    import portal.dashboards.models
     import portal.duplicates.models
     import portal.events.models
     import portal.insights.models

@@ -26,7 +26,14 @@ from portal.security.passwords import hash_password
 from portal.security.permissions import STAFF_ROLES
 
 # Written by migrations and never changed by tests.
-REFERENCE_TABLES = {"alembic_version", "permission", "role", "role_permission"}
+# acquisition_source: the list the migration seeds, which registration offers.
+REFERENCE_TABLES = {
+    "alembic_version",
+    "permission",
+    "role",
+    "role_permission",
+    "acquisition_source",
+}
 DEFAULT_PASSWORD = "correct horse battery staple"
 # The production database, as CI and the machine set it up (trust authentication).
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -14,7 +14,13 @@ from portal.api.tokens import SCOPES
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import CURRENCY
 from portal.approvals.values import Action, Status, Subject
-from portal.customers.values import AddressType, ContactMethod, CustomerStatus, CustomerType
+from portal.customers.values import (
+    AcquisitionChannel,
+    AddressType,
+    ContactMethod,
+    CustomerStatus,
+    CustomerType,
+)
 from portal.events import intake
 from portal.events.catalogue import CONSUMED
 from portal.events.schema import event_schema, format_checker, schema_problems
@@ -74,6 +80,14 @@ CUSTOMER = {
         "email": _nullable("string"),
         "phone": _nullable("string"),
         "createdAt": {"type": "string", "format": "date-time"},
+        "acquisitionChannel": _nullable(
+            "string",
+            enum=[*AcquisitionChannel, None],
+            description="How the customer found EFI; null when not recorded",
+        ),
+        "acquisitionSource": _nullable(
+            "string", description="The source's code in the list marketing keeps"
+        ),
         "segment": _nullable(
             "object",
             description="The primary segment; null until the customer was first evaluated",

@@ -49,6 +49,8 @@ def represent(customer: Customer) -> dict:
         "email": customer.email,
         "phone": customer.phone,
         "createdAt": _iso(customer.created_at),
+        "acquisitionChannel": customer.acquisition_channel,
+        "acquisitionSource": customer.acquisition_source,
         "segment": _segment(customer.id),
         "contactPreferences": {
             "preferredContactMethod": (

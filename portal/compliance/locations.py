@@ -64,7 +64,13 @@ register(
             Field("legal_entity_name", S.NULL, quoted=True),
             Field("dba_name", S.NULL, quoted=True),
         ),
-        plain=("industry_code", "company_size", "organization_type", "payment_terms"),
+        plain=(
+            "industry_code",
+            "company_size",
+            "organization_type",
+            "payment_terms",
+            "acquisition_source",
+        ),
     )
 )
 # The directory's search index: the words of the name, the e-mail and the phone digits again.
@@ -182,6 +188,8 @@ register(
 register(Location("customer_metrics", C.SEGMENTS))
 # Which fields are filled in (flags), the registration day and country: recomputed on erasure.
 register(Location("customer_fact", C.SEGMENTS, plain=("customer_type", "country")))
+# The registration day, channel, source and how far verification went: no personal value.
+register(Location("customer_acquisition_fact", C.SEGMENTS, plain=("channel", "source")))
 SEGMENT_IDS = ("customer_id", "from_segment_id", "to_segment_id")
 register(Location("segment_change", C.SEGMENTS, plain=("run_id", *SEGMENT_IDS)))
 register(
@@ -503,8 +511,11 @@ for rollup in (
     "segment_lift",
     "customer_completeness_daily",
     "address_verification_daily",
+    "customer_acquisition_daily",
 ):
     declare_free(rollup, ROLLUP)
+declare_free("acquisition_source", CONFIG, "name")
+declare_free("marketing_spend", "Spend per acquisition source and month", "updated_by")
 declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("loyalty_programme_version", CONFIG, "settings", "note", "created_by")

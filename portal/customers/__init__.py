@@ -7,6 +7,7 @@ bp = Blueprint("customers", __name__, url_prefix="/customers")
 # routes, bp.cli commands, the consumed events' handlers, the listeners of the search index and
 # the rollups, and what the event catalogue takes from customers
 from portal.customers import (  # noqa: E402, F401
+    acquisition_rollups,
     cli,
     events,
     handlers,

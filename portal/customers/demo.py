@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import string
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,10 +24,11 @@ from typing import NamedTuple, TypeVar
 
 import phonenumbers
 from faker import Faker
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import ColumnElement, Connection, Table, func, literal, select, text
 
 from portal.bulk import CopyText, bulk_insert, copy_text
 from portal.customers.models import (
+    CUSTOMER_ID_LENGTH,
     CUSTOMER_ID_PREFIX,
     Customer,
     CustomerAddress,
@@ -51,6 +53,7 @@ from portal.customers.values import (
     ResidencyStatus,
 )
 from portal.models import utcnow
+from portal.security.models import AuditEntry
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -107,6 +110,25 @@ INTERESTS = (
     "sorrel",
     "coconut",
     "scotch bonnet",
+)
+# (source, its channel, weight among consumers, among businesses): consumers find EFI online
+# and at festivals, businesses through sales visits, trade shows and distributors; one in ten
+# registered before the portal asked (None).
+ACQUISITION = (
+    (None, None, 10, 10),
+    ("WEBSITE", "DIRECT", 12, 6),
+    ("GOOGLE_ORGANIC", "ORGANIC_SEARCH", 16, 8),
+    ("GOOGLE_ADS", "PAID_SEARCH", 12, 8),
+    ("BING_ADS", "PAID_SEARCH", 3, 2),
+    ("INSTAGRAM", "SOCIAL", 14, 3),
+    ("FACEBOOK", "SOCIAL", 8, 2),
+    ("TIKTOK", "SOCIAL", 6, 1),
+    ("NEWSLETTER", "EMAIL", 5, 3),
+    ("CUSTOMER_REFERRAL", "REFERRAL", 8, 8),
+    ("FOOD_FESTIVAL", "EVENT", 6, 4),
+    ("TRADE_SHOW", "EVENT", 0, 15),
+    ("DISTRIBUTOR", "PARTNER", 0, 12),
+    ("FIELD_SALES", "SALES", 0, 18),
 )
 INTERACTION_TYPES = tuple(kind.value for kind in RECORDED_BY_STAFF)
 DIETS = ("vegetarian", "vegan", "halal", "gluten-free", "nut allergy", "pescatarian")
@@ -240,6 +262,11 @@ class Generator:
         self.status_weights = list(accumulate(STATUS_WEIGHTS.values()))
         self.countries = [c for c, *_ in COUNTRIES]
         self.country_weights = list(accumulate(w for _, w, _ in COUNTRIES))
+        self.acquisition = [(source, channel) for source, channel, *_ in ACQUISITION]
+        self.acquisition_weights = {  # by whether the customer is a business
+            False: list(accumulate(b2c for *_, b2c, _ in ACQUISITION)),
+            True: list(accumulate(b2b for *_, b2b in ACQUISITION)),
+        }
 
     def batch(self, start: int) -> Batch:
         part = start // BATCH
@@ -313,6 +340,12 @@ class Generator:
                 return {"star_rating": rng.randint(2, 5), "dining_venues": rng.randint(1, 6)}
         return {"cuisine_type": rng.choice(CUISINES), "seating_capacity": rng.randint(12, 250)}
 
+    def acquired(self, customer_id: str, b2b: bool) -> tuple[str | None, str | None]:
+        """The source and channel, drawn from the id's random last digits rather than the
+        generator, so that every other value stays what the seed made before."""
+        weights = self.acquisition_weights[b2b]
+        return self.acquisition[bisect_right(weights, int(customer_id[-8:], 16) % weights[-1])]
+
     def customer(
         self, n: int, customer_id: str
     ) -> tuple[dict, list[dict], dict | None, list[dict]]:
@@ -324,6 +357,7 @@ class Generator:
         name = rng.choice(pools.companies) if b2b else f"{first} {last}"
         local = _mailbox(first, last)
         created = self.now - timedelta(days=rng.randint(1, 6 * 365), seconds=rng.randint(0, 86_399))
+        source, channel = self.acquired(customer_id, b2b)
         has_email = rng.random() < 0.93
         row = {
             "id": customer_id,
@@ -353,6 +387,8 @@ class Generator:
             "company_size": rng.choice(COMPANY_SIZES[:3]) if b2b else None,
             "organization_type": rng.choice(ORGANIZATION_TYPES) if b2b else None,
             "payment_terms": rng.choice(PAYMENT_TERMS) if b2b else None,
+            "acquisition_channel": channel,
+            "acquisition_source": source,
             "version_id": 1,
             "created_at": created,
             "updated_at": created,
@@ -475,7 +511,37 @@ def load(
             for table, rows in zip(TABLES, batch, strict=True):
                 bulk_insert(connection, table, rows)
             progress(len(batch.customers))
+    seed_verification_codes(connection)
     return count
+
+
+# The verification funnel's demo (what services.contact_change audits), chosen by the random
+# hex digits at the end of each id: 12 in 16 were sent a code; of those, 3 in 16 entered a wrong
+# one and 11 in 16 confirmed one.
+CODE_STEPS = (
+    (-1, "0123456789ab", "customer.contact_change_request", "success", "Sent a code"),
+    (-2, "012", "customer.contact_change_confirm", "failure", "Wrong code (attempt 1)"),
+    (-3, "56789abcdef", "customer.contact_change_confirm", "success", "Confirmed the code"),
+)
+
+
+def seed_verification_codes(connection: Connection, *where: ColumnElement[bool]) -> None:
+    """The audit entries of codes sent and entered for the demo customers (those matching
+    `where`), set-based."""
+    sent = func.substr(Customer.id, CUSTOMER_ID_LENGTH, 1).in_(list(CODE_STEPS[0][1]))
+    columns = ("at", "actor", "action", "record_type", "record_id", "outcome", "summary")
+    for place, digits, action, outcome, summary in CODE_STEPS:
+        chosen = func.substr(Customer.id, CUSTOMER_ID_LENGTH + 1 + place, 1).in_(list(digits))
+        rows = select(
+            Customer.created_at,
+            literal("system"),
+            literal(action),
+            literal("customer"),
+            Customer.id,
+            literal(outcome),
+            literal(summary),
+        ).where(sent, chosen, *where)
+        connection.execute(AuditEntry.__table__.insert().from_select(columns, rows))
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.customers.values import (
+    AcquisitionChannel,
     AddressType,
     ContactField,
     ContactMethod,
@@ -92,6 +93,12 @@ class Customer(db.Model):
     company_size: Mapped[str | None] = mapped_column(String(20))
     organization_type: Mapped[str | None] = mapped_column(String(40))
     payment_terms: Mapped[str | None] = mapped_column(String(20))
+
+    # How the customer came to EFI; None for those registered before the portal asked.
+    acquisition_channel: Mapped[AcquisitionChannel | None] = mapped_column(
+        string_enum(AcquisitionChannel, 20)
+    )
+    acquisition_source: Mapped[str | None] = mapped_column(String(40))  # AcquisitionSource.code
 
     version_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -333,3 +340,51 @@ class AddressVerificationDaily(db.Model):
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(40), primary_key=True)
     attempts: Mapped[int] = mapped_column(BigInteger)
+
+
+class AcquisitionSource(db.Model):
+    """A source customers come from (a campaign, a partner, a fair), in one channel: the list
+    marketing extends. Never deleted or moved to another channel once customers name it, so the
+    counts by source stay true."""
+
+    __tablename__ = "acquisition_source"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[AcquisitionChannel] = mapped_column(string_enum(AcquisitionChannel, 20))
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The acquisition rollups (portal.customers.acquisition_rollups): what one customer adds to the
+# registrations by channel and source and to the verification funnel, and the sums per day.
+class AcquisitionFact(db.Model):
+    """One customer's registration day, type, channel and source ("" when not known), and how
+    far it went through verification: 1 when a code was sent, a wrong code entered, a code
+    confirmed (from the audit entries of the verification-code use cases)."""
+
+    __tablename__ = "customer_acquisition_fact"
+
+    customer_id: Mapped[str] = mapped_column(String(CUSTOMER_ID_LENGTH), primary_key=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType))
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40))
+    code_sent: Mapped[int] = mapped_column(Integer)
+    wrong_code: Mapped[int] = mapped_column(Integer)
+    verified: Mapped[int] = mapped_column(Integer)
+
+
+class AcquisitionDaily(db.Model):
+    """Customers registered on a day (UTC) of a type through a channel and source, and how many
+    of them were sent a code, entered a wrong one, confirmed one."""
+
+    __tablename__ = "customer_acquisition_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registered: Mapped[int] = mapped_column(BigInteger)
+    code_sent: Mapped[int] = mapped_column(BigInteger)
+    wrong_code: Mapped[int] = mapped_column(BigInteger)
+    verified: Mapped[int] = mapped_column(BigInteger)

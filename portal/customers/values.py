@@ -48,6 +48,21 @@ class CustomerStatus(Labelled):
     PENDING_VERIFICATION = "PENDING_VERIFICATION", "Awaiting verification"
 
 
+class AcquisitionChannel(Labelled):
+    """How a customer first came to EFI; each acquisition source (a list marketing extends,
+    `AcquisitionSource`) belongs to one of these."""
+
+    DIRECT = "DIRECT", "Direct"
+    ORGANIC_SEARCH = "ORGANIC_SEARCH", "Organic search"
+    PAID_SEARCH = "PAID_SEARCH", "Paid search"
+    SOCIAL = "SOCIAL", "Social media"
+    EMAIL = "EMAIL", "E-mail marketing"
+    REFERRAL = "REFERRAL", "Referral"
+    EVENT = "EVENT", "Events and tastings"
+    PARTNER = "PARTNER", "Partners and distributors"
+    SALES = "SALES", "Sales team"
+
+
 class ContactMethod(Labelled):
     EMAIL = "EMAIL", "E-mail"
     PHONE = "PHONE"
@@ -187,6 +202,9 @@ class NewCustomer:
     marketing_opt_out: bool = False
     # Staff may register an account straight into ACTIVE, or leave it to be verified.
     status: CustomerStatus = CustomerStatus.ACTIVE
+    # As given (form, file, API): checked against the channels and the source list.
+    acquisition_channel: str | None = None
+    acquisition_source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from portal.compliance import reports
 from portal.compliance.models import RetentionRun
 from portal.customers.models import CompletenessByType, RegistrationsDaily
 from portal.customers.rollups import FIELDS
-from portal.customers.values import CustomerType
+from portal.customers.rules.acquisition import CODE
+from portal.customers.values import AcquisitionChannel, CustomerType
+from portal.dashboards.models import MarketingSpend
 from portal.extensions import db
 from portal.labels import label
 from portal.models import utcnow
@@ -37,6 +39,8 @@ class Filters:
     customer_type: CustomerType | None = None
     country: str = ""
     segment: str = ""  # a segment's id
+    channel: AcquisitionChannel | None = None
+    source: str = ""  # an acquisition source's code
 
     @classmethod
     def parse(cls, args) -> Filters:
@@ -52,7 +56,21 @@ class Filters:
         period = args.get("by") if args.get("by") in PERIODS else "week"
         country = (args.get("country") or "").strip().lower()[:2]
         segment = (args.get("segment") or "").strip()[:36]
-        return cls(start, end, period, kind, country if country.isalpha() else "", segment)
+        try:
+            channel = AcquisitionChannel(args.get("channel", ""))
+        except ValueError:
+            channel = None
+        source = (args.get("source") or "").strip().upper()[:40]
+        return cls(
+            start,
+            end,
+            period,
+            kind,
+            country if country.isalpha() else "",
+            segment=segment,
+            channel=channel,
+            source=source if CODE.fullmatch(source) else "",
+        )
 
     def args(self) -> dict:
         """The filters as URL arguments (for the CSV links)."""
@@ -63,6 +81,8 @@ class Filters:
             "type": self.customer_type.value if self.customer_type else "",
             "country": self.country,
             "segment": self.segment,
+            "channel": self.channel.value if self.channel else "",
+            "source": self.source,
         }
         return {k: v for k, v in given.items() if v}
 
@@ -234,4 +254,12 @@ def consent_coverage() -> Figure:
 def retention_runs(limit: int = 10) -> list[RetentionRun]:
     return list(
         db.session.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(limit))
+    )
+
+
+def spend_entries(limit: int = 200) -> list[MarketingSpend]:
+    """The latest spend entered, newest month first (a row per source, month and currency)."""
+    s = MarketingSpend
+    return list(
+        db.session.scalars(select(s).order_by(s.month.desc(), s.source, s.currency).limit(limit))
     )

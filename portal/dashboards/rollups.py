@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Date, Integer, case, func, literal, select
 
+from portal.customers import acquisition_rollups
 from portal.customers import rollups as customer_rollups
 from portal.extensions import db
 from portal.insights.models import CustomerInsight
@@ -59,6 +60,7 @@ def nightly(day: date) -> int:
 REBUILDS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("segment moves, sizes, daily sizes and stays", rollups.rebuild),
     ("completeness and registrations", customer_rollups.rebuild),
+    ("registrations by channel and source, verification funnel", acquisition_rollups.rebuild),
     ("today's snapshots", lambda: nightly(utcnow().date())),
 )
 

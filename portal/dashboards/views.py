@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, abort, request
+from flask import Response, abort, flash, request
 from flask_login import current_user
 
-from portal.customers.values import CustomerType
+from portal.customers.queries.acquisition import source_choices, source_names
+from portal.customers.values import AcquisitionChannel, CustomerType
+from portal.dashboards import acquisition as by_source
 from portal.dashboards import bp, duplicates, quality, queries, segmentation
-from portal.dashboards.queries import Figure, Filters
+from portal.dashboards.forms import SpendForm, spend_form
+from portal.dashboards.queries import Figure, Filters, spend_entries
+from portal.dashboards.services import record_marketing_spend
 from portal.dashboards.values import COMPLIANCE, CUSTOMERS, DASHBOARDS, MARKETING
-from portal.htmx import render
+from portal.domain import DomainError
+from portal.htmx import redirect_after_post, render
 from portal.security.access import require
 from portal.security.permissions import SIGNED_IN
 from portal.spreadsheet import records_csv
@@ -22,6 +27,11 @@ from portal.spreadsheet import records_csv
 CHARTS: dict[tuple[str, str], Callable[[Filters], Figure]] = {
     ("acquisition", "registrations"): queries.registrations,
     ("acquisition", "geography"): queries.geography,
+    ("acquisition", "channels"): by_source.registrations_by_channel,
+    ("acquisition", "sources"): by_source.registrations_by_source,
+    ("acquisition", "funnel-channel"): lambda f: by_source.funnel(f, "channel"),
+    ("acquisition", "funnel-type"): lambda f: by_source.funnel(f, "type"),
+    ("acquisition", "cost"): by_source.acquisition_cost,
     ("segments", "sizes"): queries.segment_sizes,
     ("segments", "moves"): queries.segment_flow,
     ("segments", "members"): lambda f: queries.segment_now(),
@@ -69,7 +79,7 @@ def index():
 @bp.get("/acquisition")
 @require(MARKETING)
 def acquisition():
-    return _page("acquisition")
+    return _page("acquisition", channels=list(AcquisitionChannel), sources=source_choices("All"))
 
 
 @bp.get("/segments")
@@ -105,4 +115,38 @@ def chart_csv(page: str, chart: str):
         records_csv(figure.rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{page}-{chart}.csv"'},
+    )
+
+
+@bp.get("/acquisition/spend")
+@require(MARKETING)
+def spend_list():
+    """The spend marketing entered, latest months first, and the form to enter more."""
+    return _spend_page(spend_form(formdata=None))
+
+
+@bp.post("/acquisition/spend")
+@require(MARKETING)
+def spend_record():
+    form = spend_form()
+    valid = form.validate()  # first: validating clears the messages the parsing below gives
+    month, amount = form.chosen_month(), form.amount_minor()
+    if not valid or month is None or amount is None:
+        return _spend_page(form, status=422)
+    try:
+        record_marketing_spend(current_user, form.source.data, month, form.currency.data, amount)
+    except DomainError as refused:
+        form.show_errors(refused.errors)
+        return _spend_page(form, status=422)
+    flash(f"Spend for {month:%Y-%m} saved.", "success")
+    return redirect_after_post("dashboards.spend_list")
+
+
+def _spend_page(form: SpendForm, status: int = 200):
+    return render(
+        "dashboards/spend.html",
+        status=status,
+        form=form,
+        spend=spend_entries(),
+        names=source_names(),
     )

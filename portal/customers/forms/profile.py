@@ -28,6 +28,7 @@ from wtforms.validators import InputRequired, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.customers.models import Customer, CustomerAddress
+from portal.customers.queries.acquisition import source_choices
 from portal.customers.rules import TYPE_FIELDS, normalise_phone
 from portal.customers.rules.types import BUSINESS_FIELDS, Check
 from portal.customers.values import (
@@ -36,6 +37,7 @@ from portal.customers.values import (
     DELIVERY_FREQUENCIES,
     ORGANIZATION_TYPES,
     PAYMENT_TERMS,
+    AcquisitionChannel,
     BusinessIdentification,
     ContactInfo,
     ContactMethod,
@@ -314,6 +316,11 @@ class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
         "Starts as",
         choices=choices((CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION)),
     )
+    acquisition_channel = SelectField(
+        "Acquisition channel", choices=choices(AcquisitionChannel, blank="Unknown"), default=""
+    )
+    # Its options (the source list, by channel) are set per request: new_customer_form.
+    acquisition_source = SelectField("Acquisition source", choices=[], default="")
 
     def new_customer(self) -> NewCustomer:
         return NewCustomer(
@@ -328,12 +335,15 @@ class NewCustomerForm(TypedForm, ContactSettings, OnceForm):
             business=self.business(),
             marketing_opt_out=self.marketing_opt_out.data,
             status=CustomerStatus(self.status.data),
+            acquisition_channel=self.acquisition_channel.data or None,
+            acquisition_source=self.acquisition_source.data or None,
         )
 
 
 def new_customer_form(customer_type: CustomerType | None, **kwargs) -> NewCustomerForm:
     form = typed(NewCustomerForm, customer_type)(**kwargs)
     form.customer_type = customer_type
+    form.acquisition_source.choices = source_choices()
     return form
 
 

@@ -10,7 +10,9 @@ from datetime import datetime
 
 from flask import current_app
 
+from portal.customers import acquisition_rollups
 from portal.customers.adapters import notifier as configured_notifier
+from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer, PendingContactChange
 from portal.customers.ports import Notifier
 from portal.customers.rules import email_error, phone_error
@@ -98,6 +100,7 @@ def request_contact_change(
             "expiresAt": iso(expires_at),
         },
     )
+    acquisition_rollups.refresh([customer.id])  # the verification funnel counts codes sent
     db.session.commit()
     # After the commit: a code is only ever sent for a change that is stored.
     (notifier or configured_notifier()).send_verification_code(
@@ -135,6 +138,7 @@ def confirm_contact_change(
             record_id=customer.id,
             summary=f"Wrong code for a new {field.value} (attempt {pending.attempts})",
         )
+        acquisition_rollups.refresh([customer.id])
         db.session.commit()
         raise DomainError({"code": ["That code is not right."]})
 
@@ -154,5 +158,8 @@ def confirm_contact_change(
             "newValues": {field.value: pending.new_value},
         },
     )
+    # What other areas derive from the contact (the completeness counts, the verification
+    # funnel, the segment) follows in this transaction.
+    customers_changed([customer.id], actor_id=actor.id)
     db.session.commit()
     return customer

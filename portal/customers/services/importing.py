@@ -29,6 +29,7 @@ from portal.customers.rules import (
     normalise_phone,
 )
 from portal.customers.services._common import SECRET_FIELDS
+from portal.customers.services.acquisition import new_customer_acquisition
 from portal.customers.services.addresses import add_address
 from portal.customers.services.profile import (
     CONTACT_SETTINGS,
@@ -58,7 +59,15 @@ REQUIRED_COLUMNS = ("name", "customer_type")
 CONTACT_COLUMNS = tuple(f.name for f in fields(ContactInfo))
 BUSINESS_COLUMNS = tuple(f.name for f in fields(BusinessIdentification))
 ADDRESS_COLUMNS = ("address_type", "street1", "street2", "city", "state", "postal_code", "country")
-COLUMNS = (*REQUIRED_COLUMNS, *CONTACT_COLUMNS, "marketing_opt_out", *BUSINESS_COLUMNS)
+# Taken on a new customer only: where someone came from is not re-imported.
+ACQUISITION_COLUMNS = ("acquisition_channel", "acquisition_source")
+COLUMNS = (
+    *REQUIRED_COLUMNS,
+    *CONTACT_COLUMNS,
+    "marketing_opt_out",
+    *BUSINESS_COLUMNS,
+    *ACQUISITION_COLUMNS,
+)
 TYPE_PREFIX = "type."
 FLAGS = ("do_not_contact", "marketing_opt_out")
 TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
@@ -258,9 +267,11 @@ class _Importer:
             type_data=_type_data(kind, cells, {}),
             business=_business(kind, values),
             marketing_opt_out=bool(values.get("marketing_opt_out")),
+            **{name: (values.get(name) or "").upper() or None for name in ACQUISITION_COLUMNS},
         )
         address = _address(cells, errors)
         errors.extend(new_customer_errors(data))
+        errors.extend(new_customer_acquisition(data)[1])
         if errors.as_dict():
             return RowReport(line, Outcome.ERROR, errors=errors.as_dict())
         if self.dry_run:

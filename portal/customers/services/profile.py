@@ -22,6 +22,7 @@ from portal.customers.services._common import (
     public,
     record,
 )
+from portal.customers.services.acquisition import new_customer_acquisition
 from portal.customers.values import (
     BusinessIdentification,
     ContactInfo,
@@ -82,7 +83,8 @@ def register_customer(actor: User, data: NewCustomer) -> Customer:
 
     Raises DomainError with field messages (name, email, phone, type fields, tax_id, ...).
     """
-    if errors := new_customer_errors(data):
+    channel, acquisition_errors = new_customer_acquisition(data)
+    if errors := {**new_customer_errors(data), **acquisition_errors}:
         raise DomainError(errors)
     now = utcnow()
     contact = data.contact
@@ -99,6 +101,8 @@ def register_customer(actor: User, data: NewCustomer) -> Customer:
         do_not_contact=contact.do_not_contact,
         marketing_opt_out=data.marketing_opt_out,
         type_data=dict(data.type_data),
+        acquisition_channel=channel,
+        acquisition_source=data.acquisition_source or None,
         created_at=now,
         updated_at=now,
     )
