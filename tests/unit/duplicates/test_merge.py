@@ -31,10 +31,12 @@ from portal.duplicates import services
 from portal.duplicates.models import CustomerMerge
 from portal.duplicates.values import MERGED_FIELDS, MergeRequest
 from portal.extensions import db
+from portal.loyalty import services as loyalty
+from portal.loyalty.models import LoyaltyEntry
 from portal.models import utcnow
 from portal.security.models import User
 from portal.segmentation import behaviour
-from portal.segmentation.models import CustomerOrder
+from portal.segmentation.models import CustomerMetrics, CustomerOrder
 from tests.factories import address, events, new_customer
 
 # What a merge and its undo add on purpose: the history of both, and the area's own rows.
@@ -55,6 +57,9 @@ def person(staff, name: str, email: str, phone: str, n: int) -> Customer:
     )
     add_interaction(customer.id, InteractionType.NOTE, f"call {n}", utcnow(), staff.id)
     behaviour.record_order_placed(customer.id, f"ord-{n}", 1250, "USD", utcnow())
+    behaviour.record_engagement(customer.id, behaviour.Engagement.EMAIL_OPEN, utcnow())
+    loyalty.enrol(staff, customer.id)
+    loyalty.adjust(staff, customer.id, 100 + n, "Welcome")
     record_consent(
         staff,
         customer.id,
@@ -115,6 +120,29 @@ def test_merge_moves_every_reference_and_the_merged_id_resolves_to_the_survivor(
     assert event.payload["secondaryCustomerIds"] == [secondary_id]
     assert event.payload["mergedDataSummary"]["fields"]["phone"] == "secondary"
     assert record.summary["moved"]["customer_order"] == 1
+    assert record.summary["moved"]["loyalty_entry"] == 1  # the welcome points
+
+
+def metrics(customer_id: str) -> tuple:
+    db.session.expire_all()
+    m = db.session.get(CustomerMetrics, customer_id)
+    return (m.order_count, m.order_total_minor, m.email_opens) if m else None
+
+
+def test_merge_counts_the_survivors_metrics_again_and_undo_gives_both_theirs_back(staff, pair):
+    primary_id, secondary_id = pair
+    behaviour.record_order_placed(secondary_id, "ord-2b", 700, "EUR", utcnow())  # not USD
+    behaviour.record_order_cancelled("ord-1", utcnow())
+    db.session.commit()
+    assert (metrics(primary_id), metrics(secondary_id)) == ((0, 0, 1), (2, 1250, 1))
+    record = services.merge(staff, request_for(primary_id, secondary_id))
+    assert metrics(primary_id) == (2, 1250, 2)  # ord-2 and ord-2b; both opens
+    assert metrics(secondary_id) is None
+    behaviour.record_order_placed(primary_id, "ord-3", 500, "USD", utcnow())
+    db.session.commit()
+    services.unmerge(staff, record.id, record.version)
+    assert metrics(primary_id) == (1, 500, 1)  # its own, and what came since
+    assert metrics(secondary_id) == (2, 1250, 1)
 
 
 def test_undo_restores_both_customers_exactly(staff, pair):
@@ -136,6 +164,8 @@ def test_undo_keeps_what_happened_to_the_survivor_since(staff, pair):
         db.session.execute(sa.select(CustomerOrder.order_id, CustomerOrder.customer_id)).all()
     )
     assert owners == {"ord-1": primary_id, "ord-2": secondary_id, "ord-3": primary_id}
+    ledger = db.session.scalars(sa.select(LoyaltyEntry.customer_id)).all()
+    assert sorted(ledger) == sorted([primary_id, secondary_id])
 
 
 def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
