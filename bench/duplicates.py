@@ -23,6 +23,7 @@ import csv
 import itertools
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -119,9 +120,14 @@ def main(argv: list[str] | None = None) -> None:
         customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))
         print(f"{customers} customers ({added} duplicates added now); machine shared, noisy")
         if not args.skip_scan:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             opened = services.scan()
-            print(f"full scan: {time.perf_counter() - started:.1f} s, {opened} open pairs")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"full scan: {time.perf_counter() - started:.1f} s wall, "
+                f"{time.process_time() - cpu:.1f} s CPU (all threads), {opened} open pairs; "
+                f"peak memory of the process {peak:.0f} MiB"
+            )
         truth = demo.truth(db.session.connection())
         c = DuplicateCandidate
         found = {

@@ -19,6 +19,7 @@ from portal.compliance.values import (
     ConsentChannel,
     ConsentPurpose,
     Jurisdiction,
+    RequestStatus,
     RequestType,
 )
 from portal.customers import hooks
@@ -201,14 +202,55 @@ def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
     assert after == before
 
 
+def test_a_customer_under_a_legal_hold_cannot_be_merged(staff, pair, make_user):
+    primary_id, secondary_id = pair
+    officer = make_user("compliance")
+    access = compliance.receive_request(
+        officer,
+        NewRequest(
+            RequestType.ACCESS,
+            Jurisdiction.GDPR,
+            Channel.EMAIL,
+            utcnow() - timedelta(hours=1),
+            "Marcia Campbell",
+            customer_id=primary_id,
+        ),
+    )
+    compliance.change_status(officer, access.id, RequestStatus.ON_HOLD, "Legal hold")
+    before = whole_database()
+    with pytest.raises(DomainError, match="hold"):
+        services.merge(staff, request_for(secondary_id, primary_id))
+    assert whole_database() == before
+
+
+def test_business_and_consumer_merge_only_with_the_override(staff, pair):
+    primary_id, _ = pair
+    business = customers.register_customer(
+        staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name="Marcia Campbell")
+    )
+    with pytest.raises(DomainError) as refused:
+        services.merge(staff, request_for(primary_id, business.id))
+    assert "business" in refused.value.errors["category_override"][0]
+    record = services.merge(staff, request_for(primary_id, business.id, category_override=True))
+    assert record.category_override
+    assert db.session.get(Customer, business.id) is None
+
+
 def test_merging_a_merged_customer_and_late_undo_are_refused(staff, pair):
     primary_id, secondary_id = pair
     record = services.merge(staff, request_for(primary_id, secondary_id))
+    before = whole_database()
     with pytest.raises(DomainError, match="already merged"):
         services.merge(staff, request_for(primary_id, secondary_id, secondary_version=1))
+    with pytest.raises(DomainError, match="already merged"):
+        services.merge(staff, request_for(secondary_id, primary_id, primary_version=1))
     with pytest.raises(DomainError, match="30 days"):
         services.unmerge(staff, record.id, record.version, now=utcnow() + timedelta(days=31))
     assert db.session.get(CustomerMerge, record.id).undone_at is None
+    assert whole_database() == before
+    services.unmerge(staff, record.id, record.version)
+    with pytest.raises(DomainError, match="undone already"):
+        services.unmerge(staff, record.id, record.version)
 
 
 def test_undo_after_the_survivor_was_erased_is_refused(staff, pair):
@@ -218,9 +260,11 @@ def test_undo_after_the_survivor_was_erased_is_refused(staff, pair):
         sa.update(Customer).where(Customer.id == primary_id).values(name="Erased customer")
     )
     db.session.commit()
+    before = whole_database()
     with pytest.raises(DomainError, match="erased"):
         services.unmerge(staff, record.id, record.version)
     assert db.session.get(Customer, secondary_id) is None
+    assert whole_database() == before
 
 
 @pytest.mark.postgres
