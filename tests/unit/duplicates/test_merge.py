@@ -169,6 +169,12 @@ def test_undo_keeps_what_happened_to_the_survivor_since(staff, pair):
     assert sorted(ledger) == sorted([primary_id, secondary_id])
 
 
+def data_subject_request(officer, kind: RequestType, subject: str):
+    when = utcnow() - timedelta(hours=1)
+    new = NewRequest(kind, Jurisdiction.GDPR, Channel.EMAIL, when, "Marcia", customer_id=subject)
+    return compliance.receive_request(officer, new)
+
+
 def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
     primary_id, secondary_id = pair
     business = customers.register_customer(
@@ -183,17 +189,7 @@ def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
     with pytest.raises(DomainError) as refused:
         services.merge(staff, request_for(primary_id, business.id))
     assert "category_override" in refused.value.errors
-    compliance.receive_request(
-        officer,
-        NewRequest(
-            RequestType.ERASURE,
-            Jurisdiction.GDPR,
-            Channel.EMAIL,
-            utcnow() - timedelta(hours=1),
-            "Marcia Cambell",
-            customer_id=secondary_id,
-        ),
-    )
+    data_subject_request(officer, RequestType.ERASURE, secondary_id)
     with pytest.raises(DomainError, match="erasure"):
         services.merge(staff, request_for(primary_id, secondary_id))
     after = whole_database()
@@ -205,17 +201,7 @@ def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
 def test_a_customer_under_a_legal_hold_cannot_be_merged(staff, pair, make_user):
     primary_id, secondary_id = pair
     officer = make_user("compliance")
-    access = compliance.receive_request(
-        officer,
-        NewRequest(
-            RequestType.ACCESS,
-            Jurisdiction.GDPR,
-            Channel.EMAIL,
-            utcnow() - timedelta(hours=1),
-            "Marcia Campbell",
-            customer_id=primary_id,
-        ),
-    )
+    access = data_subject_request(officer, RequestType.ACCESS, primary_id)
     compliance.change_status(officer, access.id, RequestStatus.ON_HOLD, "Legal hold")
     before = whole_database()
     with pytest.raises(DomainError, match="hold"):
