@@ -22,8 +22,14 @@ def register_cli(app: Flask) -> None:
         is_flag=True,
         help="Generate customers only when there are none yet (for `make run`).",
     )
+    @click.option(
+        "--duplicates",
+        default=0.02,
+        show_default=True,
+        help="Share of the generated customers registered a second time, slightly changed.",
+    )
     @click.option("--seed", default=2026, show_default=True, help="Random seed for the data.")
-    def seed_demo(customers: int, if_empty: bool, seed: int) -> None:
+    def seed_demo(customers: int, if_empty: bool, duplicates: float, seed: int) -> None:
         """Load the demo accounts (idempotent), optionally customers; print how to sign in."""
         from portal.demo import DemoDataPresent, seed_demo_customers, seed_demo_users
 
@@ -34,7 +40,11 @@ def register_cli(app: Flask) -> None:
             with click.progressbar(length=customers, label="Generating customers") as bar:
                 try:
                     created = seed_demo_customers(
-                        customers, seed=seed, if_empty=if_empty, progress=bar.update
+                        customers,
+                        seed=seed,
+                        if_empty=if_empty,
+                        duplicates=duplicates,
+                        progress=bar.update,
                     )
                 except DemoDataPresent as present:
                     raise click.ClickException(str(present)) from None

@@ -55,12 +55,16 @@ def seed_demo_customers(
     *,
     seed: int,
     if_empty: bool = False,
+    duplicates: float = 0.0,
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
     """Bulk-load `count` generated customers in one transaction: into an empty database only
-    (0 if `if_empty` and some exist, else DemoDataPresent)."""
+    (0 if `if_empty` and some exist, else DemoDataPresent); a `duplicates` share of them is
+    registered a second time, slightly changed (portal.duplicates.demo), before the behaviour
+    and loyalty data, which the duplicates get too. Returns `count`."""
     from portal.customers import demo
     from portal.customers.models import Customer
+    from portal.duplicates import demo as duplicates_demo
     from portal.loyalty.demo import seed_demo_loyalty
     from portal.security import audit
     from portal.segmentation.demo import seed_demo_segments
@@ -76,6 +80,8 @@ def seed_demo_customers(
     db.session.close()
     with db.engine.begin() as connection:
         demo.load(connection, count, seed=seed, progress=progress)
+        if duplicates:
+            duplicates_demo.inject(connection, share=duplicates)
     audit.record("demo.customers_seeded", actor="system", summary=f"{count} customers")
     db.session.commit()
     seed_demo_segments(seed=seed)

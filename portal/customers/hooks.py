@@ -48,7 +48,7 @@ _unmerged: list[MergeListener] = []
 
 def on_customers_merged(listener: MergeListener) -> MergeListener:
     """Register `listener(secondary_id, primary_id)`: the secondary is merged into the primary
-    (e.g. portal.loyalty.services.transfer_points)."""
+    (e.g. portal.loyalty.services.combine_accounts)."""
     _merged.append(listener)
     return listener
 

@@ -140,6 +140,11 @@ def settings():
                 cll.JaroWinklerLevel("name_key", 0.92).configure(label_for_charts="close"),
                 cll.DamerauLevenshteinLevel("name_key", 2).configure(label_for_charts="typo"),
                 cll.JaroWinklerLevel("name_key", 0.8).configure(label_for_charts="similar"),
+                # One of the names kept, the other changed (married, mistyped beyond a typo).
+                cll.CustomLevel(
+                    "list_has_any(string_split(\"name_key_l\", ' '), "
+                    "string_split(\"name_key_r\", ' '))"
+                ).configure(label_for_charts="one name in common"),
             ),
             levels(
                 "email",
@@ -207,6 +212,10 @@ def _linker(table: pa.Table, model: dict | object):
     return Linker(frame, model, log_level=logging.WARNING)
 
 
+# Random pairs whose agreement estimates u (how often strangers agree) per level.
+U_PAIRS = 2_000_000
+
+
 def train(table: pa.Table, path: Path = MODEL_PATH) -> dict:
     """EM-train the model on `table` (no labels: Fellegi-Sunter learns m from the data) and save
     it as JSON at `path`."""
@@ -220,9 +229,11 @@ def train(table: pa.Table, path: Path = MODEL_PATH) -> dict:
     training.estimate_probability_two_random_records_match(
         [block_on(*rule) for rule in sure if present.issuperset(rule)], recall=0.8
     )
-    training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
     # Each EM run blocks on one field (its capped copy) and so learns the weights of the others.
-    for column in ("phone_key", "sorted_name", "email_key"):
+    # Not on the phone: one is often shared by strangers (a household, a switchboard), and EM
+    # blocked on it settles on a "match" class of such strangers (every m went wrong).
+    for column in ("email_key", "sorted_name"):
         if column in present:
             training.estimate_parameters_using_expectation_maximisation(
                 block_on(f"{column}_block"), estimate_without_term_frequencies=True
@@ -231,9 +242,21 @@ def train(table: pa.Table, path: Path = MODEL_PATH) -> dict:
         training.estimate_parameters_using_expectation_maximisation(
             block_on("postcode_key"), estimate_without_term_frequencies=True
         )
-    model = linker.misc.save_model_to_json(str(path), overwrite=True)
+    model = linker.misc.save_model_to_json()
+    _floor_unseen_u(model)
+    path.write_text(json.dumps(model, indent=2))
     _model.cache_clear()
     return model
+
+
+def _floor_unseen_u(model: dict) -> None:
+    """A level no random pair reached (the same e-mail, among a million pairs of strangers) has
+    no u; Splink would then weigh it nothing. Never seen in U_PAIRS pairs means at most about
+    1/U_PAIRS: that bound is its u, so an agreement on a rare value counts."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and not level.get("u_probability"):
+                level["u_probability"] = 1 / U_PAIRS
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,54 @@ def move_back(secondary_id: str, primary_id: str, moved: dict, removed: dict) ->
             )
     for table in db.metadata.sorted_tables:  # parents before children
         restore(table.name, removed.get(table.name, []))
+
+
+def single_rows(customer_id: str) -> dict[str, dict]:
+    """The customer's row of each table holding one row per customer (the customer is its whole
+    key: metrics, a points account), as stored."""
+    found = {}
+    for ref in references():
+        if not _key(ref):
+            rows = dump(ref.table.name, lambda t, ref=ref: t.c[ref.column.name] == customer_id)
+            if rows:
+                found[ref.table.name] = rows[0]
+    return found
+
+
+def rewritten(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list]:
+    """The rows a merge's listeners rewrote (customers.hooks.on_customers_merged: the survivor's
+    metrics now those of both), table → [row before or None, row after], for the undo."""
+    return {
+        name: [before.get(name), after[name]] for name in after if before.get(name) != after[name]
+    }
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def restore_rewritten(customer_id: str, rows: dict[str, list]) -> None:
+    """Undo `rewritten`: a row unchanged since the merge is written back as it was before; a row
+    changed since keeps what happened meanwhile — a number gets its value before the merge plus
+    what it gained since, any other column its new value if it has one, else its old one."""
+    by_table = {ref.table.name: ref for ref in references()}
+    for name, (before, after) in rows.items():
+        column = by_table[name].column.name
+        table = stored(name)
+        now = dump(name, lambda t, column=column: t.c[column] == customer_id)
+        if not now:
+            continue  # gone since (erased): nothing to give back
+        (now,) = now
+        if now == after:
+            values = before
+        else:
+            old = before or {}
+            values = {
+                c: (old.get(c) or 0) + now[c] - after[c]
+                if _number(now[c]) and _number(after[c])
+                else (old[c] if now[c] == after[c] and c in old else now[c])
+                for c in now
+            }
+        db.session.execute(delete(table).where(table.c[column] == customer_id))
+        if values:
+            restore(name, [values])

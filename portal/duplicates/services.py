@@ -184,7 +184,9 @@ def merge(user, request: MergeRequest, now: datetime | None = None) -> CustomerM
     primary_before = relocation.dump("customer", lambda t: t.c.id == primary.id)[0]
     secondary_row = relocation.dump("customer", lambda t: t.c.id == secondary.id)[0]
 
+    survivor_rows = relocation.single_rows(primary.id)
     hooks.customers_merged(secondary.id, primary.id)
+    rewritten = relocation.rewritten(survivor_rows, relocation.single_rows(primary.id))
     try:
         moved, removed = relocation.move(secondary.id, primary.id)
     except ValueError as clash:
@@ -215,6 +217,7 @@ def merge(user, request: MergeRequest, now: datetime | None = None) -> CustomerM
             "primary_after": primary_after,
             "moved": moved,
             "removed": removed,
+            "rewritten": rewritten,
         },
         merged_at=now,
         merged_by=user.id,
@@ -297,6 +300,7 @@ def unmerge(user, merge_id: str, version: int, now: datetime | None = None) -> C
     relocation.restore("customer", [undo["secondary"]])
     hooks.customers_unmerged(record.secondary_id, record.primary_id)
     relocation.move_back(record.secondary_id, record.primary_id, undo["moved"], undo["removed"])
+    relocation.restore_rewritten(record.primary_id, undo.get("rewritten", {}))
     _restore_primary(record.primary_id, undo["primary_before"], undo["primary_after"])
     db.session.flush()
     db.session.expire_all()

@@ -3,8 +3,12 @@ and the registration form's "this looks like …" check."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from collections.abc import Callable
+from functools import partial
+
+from flask import Response, abort, request
 from flask_login import current_user
+from wtforms.widgets import HiddenInput
 
 from portal.customers.models import Customer
 from portal.domain import DomainError, NotFound
@@ -12,6 +16,7 @@ from portal.duplicates import bp, queries, rules, services
 from portal.duplicates.forms import CheckForm, DecisionForm, MergeForm
 from portal.duplicates.values import MERGED_FIELDS, UNDO_WINDOW, MergeRequest
 from portal.extensions import db
+from portal.forms import Form
 from portal.htmx import redirect_after_post, render
 from portal.models import utcnow
 from portal.security import audit
@@ -89,15 +94,28 @@ def review(candidate_id: int):
     return _review(candidate_id)
 
 
+def _decided(form: Form, page: Callable[..., Response], act: Callable[[], Response]) -> Response:
+    """A decision posted from `page` (a pair's review, a merge): `act` runs the use case and
+    redirects to what comes next; an invalid form or a refusal draws the page again (422), with the
+    messages next to their fields or above the form."""
+    if form.validate():
+        try:
+            return act()
+        except DomainError as refused:
+            errors = form.show_errors(refused.errors)
+    else:  # the hidden versions' messages have no field to stand next to
+        hidden = [field for field in form if isinstance(field.widget, HiddenInput)]
+        errors = [message for field in hidden for message in field.errors]
+    return page(form=form, status=422, errors=errors)
+
+
 @bp.post("/pairs/<int:candidate_id>/merge")
 @require("customer:manage")
 def merge(candidate_id: int):
-    swap = request.values.get("swap") == "1"
-    primary, secondary = _pair(candidate_id, swap)
+    primary, secondary = _pair(candidate_id, request.values.get("swap") == "1")
     form = MergeForm()
-    if not form.validate():
-        return _review(candidate_id, form, status=422)
-    try:
+
+    def act():
         record = services.merge(
             current_user,
             MergeRequest(
@@ -109,10 +127,9 @@ def merge(candidate_id: int):
                 category_override=form.category_override.data,
             ),
         )
-    except DomainError as refused:
-        rest = form.show_errors(refused.errors)
-        return _review(candidate_id, form, status=422, errors=rest)
-    return redirect_after_post("duplicates.merge_detail", merge_id=record.id)
+        return redirect_after_post("duplicates.merge_detail", merge_id=record.id)
+
+    return _decided(form, partial(_review, candidate_id), act)
 
 
 @bp.post("/pairs/<int:candidate_id>/dismiss")
@@ -143,7 +160,7 @@ def merges():
     )
 
 
-def _merge_page(merge_id: str, status: int = 200, errors=()):
+def _merge_page(merge_id: str, form: DecisionForm | None = None, status: int = 200, errors=()):
     record = queries.merge_or_404(merge_id)
     audit.record_now(
         "duplicates.merge_viewed",
@@ -159,7 +176,7 @@ def _merge_page(merge_id: str, status: int = 200, errors=()):
         names=queries.customer_names([record.primary_id, record.secondary_id]),
         secondary_name=record.undo.get("secondary", {}).get("name", record.secondary_id),
         undoable=record.undone_at is None and utcnow() - record.merged_at <= UNDO_WINDOW,
-        form=DecisionForm(formdata=None, data={"version": record.version}),
+        form=form or DecisionForm(formdata=None, data={"version": record.version}),
         form_errors=list(errors),
     )
 
@@ -174,13 +191,12 @@ def merge_detail(merge_id: str):
 @require("customer:manage")
 def undo(merge_id: str):
     form = DecisionForm()
-    if not form.validate():
-        return _merge_page(merge_id, status=422, errors=form.version.errors)
-    try:
+
+    def act():
         services.unmerge(current_user, merge_id, form.version.data)
-    except DomainError as refused:
-        return _merge_page(merge_id, status=422, errors=refused.messages)
-    return redirect_after_post("duplicates.merge_detail", merge_id=merge_id)
+        return redirect_after_post("duplicates.merge_detail", merge_id=merge_id)
+
+    return _decided(form, partial(_merge_page, merge_id), act)
 
 
 @bp.post("/check")

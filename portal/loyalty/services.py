@@ -603,71 +603,45 @@ def reverse_order(order_id: str, at: datetime) -> None:
     account.tier_points -= qualifying
 
 
-def transfer_points(secondary_id: str, primary_id: str, actor: str = SYSTEM) -> int:
-    """A merge moves the secondary customer's points to the primary: each open batch moves
-    as a TRANSFER row with its own expiry and pending state, the debt and the tier-qualifying
-    points move with them, and the primary keeps the higher tier. Runs in the merge's
-    transaction (the caller commits); how many points moved."""
+def combine_accounts(secondary_id: str, primary_id: str) -> None:
+    """A merge (the duplicates area's): the secondary's ledger rows move to the survivor with
+    every other reference, each batch keeping its own expiry, so the survivor's summary becomes
+    the sum of both ledgers and the higher tier. Only the survivor's summary row changes here,
+    which the merge keeps for its undo: merge then undo is the identity. Runs in the merge's
+    transaction, before the rows move; with one account at most, that account moves as it is."""
     if secondary_id == primary_id:
         raise DomainError.on("primary_id", "A customer cannot be merged into itself.")
-    if db.session.get(LoyaltyAccount, secondary_id) is None:
-        return 0  # never enrolled: nothing to move, and no one to enrol for it
-    now = utcnow()
-    first, second = sorted((secondary_id, primary_id))  # lock in one order: no deadlock
-    locked = {c: _locked_account(c, now) for c in (first, second)}
-    source, target = locked[secondary_id], locked[primary_id]
+    both = [secondary_id, primary_id]
+    accounts = {
+        account.customer_id: account
+        for account in db.session.scalars(
+            select(LoyaltyAccount)
+            .where(LoyaltyAccount.customer_id.in_(both))
+            .order_by(LoyaltyAccount.customer_id)  # one lock order: no deadlock
+            .with_for_update()
+        )
+    }
+    source, target = accounts.get(secondary_id), accounts.get(primary_id)
+    if source is None or target is None:
+        return
     e = LoyaltyEntry
-    batches = db.session.scalars(
-        select(e).where(e.customer_id == secondary_id, e.remaining > 0).order_by(e.id)
-    ).all()
-    moved = 0
-    for batch in batches:
-        db.session.add(
-            LoyaltyEntry(
-                customer_id=primary_id,
-                kind=EntryKind.TRANSFER,
-                points=batch.remaining,
-                remaining=batch.remaining,
-                pending=batch.pending,
-                available_at=batch.available_at,
-                expires_at=batch.expires_at,
-                at=now,
-                actor=actor,
-                reason=f"Merged from {secondary_id}",
-            )
+    since = min(source.qualifying_since, target.qualifying_since)
+
+    def total(column, *where) -> int:
+        return db.session.scalar(
+            select(func.coalesce(func.sum(column), 0)).where(e.customer_id.in_(both), *where)
         )
-        moved += batch.remaining
-        batch.remaining = 0
-    qualifying = source.tier_points
-    _entry(
-        source,
-        EntryKind.TRANSFER,
-        source.debt - moved,
-        now,
-        actor,
-        reason=f"Merged into {primary_id}",
-        qualifying_points=-qualifying,
-    )
-    if source.debt:  # the debt moves as a debit row on the primary
-        _entry(
-            target, EntryKind.TRANSFER, -source.debt, now, actor, reason=f"Debt of {secondary_id}"
-        )
-    _entry(
-        target,
-        EntryKind.TRANSFER,
-        0,
-        now,
-        actor,
-        reason=f"Tier-qualifying points of {secondary_id}",
-        qualifying_points=qualifying,
-    )
-    target.balance += source.balance
-    target.pending += source.pending
-    target.debt += source.debt
-    target.tier_points += qualifying
-    source.balance = source.pending = source.debt = source.tier_points = 0
-    db.session.flush()
-    settle_debt(target, now)
+
+    target.balance = total(e.remaining, e.pending.is_(False))
+    target.pending = total(e.remaining, e.pending.is_(True))
+    target.debt = target.balance + target.pending - total(e.points)
+    target.tier_points = total(e.qualifying_points, e.at >= since)
+    target.qualifying_since = since
+    target.enrolled_at = min(source.enrolled_at, target.enrolled_at)
+    moments = [m for m in (source.last_activity_at, target.last_activity_at) if m is not None]
+    target.last_activity_at = max(moments, default=None)
     if source.tier.rank > target.tier.rank:
-        _change_tier(target, source.tier, TierReason.MERGED, now, actor, f"Merged {secondary_id}")
-    return moved
+        target.tier, target.downgrade_due_at = source.tier, source.downgrade_due_at
+    db.session.flush()
+    if target.debt and target.balance:  # one's debt against the other's points
+        settle_debt(target, utcnow())

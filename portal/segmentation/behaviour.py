@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.customers.models import Customer
 from portal.domain import NotFound
 from portal.extensions import db
-from portal.models import among
+from portal.models import among, utcnow
 from portal.segmentation.engine import evaluate, evaluate_customer
 from portal.segmentation.fields import BASE_CURRENCY
 from portal.segmentation.models import CustomerMetrics, CustomerOrder
@@ -218,3 +218,54 @@ def record_activity(customer_id: str, activity: Activity, at: datetime) -> None:
     counter = Activity(activity).value
     _bump([{"customer_id": customer_id, "updated_at": at, counter: 1}], adds=[counter])
     evaluate_customer(customer_id)
+
+
+# The counters of events that leave no row to count again: a merge adds them up.
+COUNTERS = (*(e.value for e in Engagement), *(a.value for a in Activity))
+
+
+def combine_metrics(secondary_id: str, primary_id: str) -> None:
+    """A merge (customers.hooks.on_customers_merged, before the rows move): the primary's metrics
+    become those of both customers. The order figures are counted again from both customers'
+    orders (as record_orders_placed and record_order_cancelled keep them: orders not cancelled,
+    spend in the base currency), the event counters are added, the latest moments kept, and the
+    subscription is the one changed last. The secondary's row goes with the merge, which keeps
+    it for its undo."""
+    ids = (primary_id, secondary_id)
+    m, o = CustomerMetrics.__table__, CustomerOrder.__table__
+    rows = [r._mapping for r in db.session.execute(select(m).where(m.c.customer_id.in_(ids)))]
+    count, spend, last = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(case((o.c.currency == BASE_CURRENCY, o.c.amount_minor), else_=0)), 0
+            ),
+            func.max(o.c.placed_at),
+        ).where(o.c.customer_id.in_(ids), o.c.cancelled_at.is_(None))
+    ).one()
+    if not rows and not count:
+        return  # neither has any behaviour: the primary keeps having no row
+
+    def latest(column: str):
+        return max((r[column] for r in rows if r[column] is not None), default=None)
+
+    dated = [r for r in rows if r["subscription_changed_at"] is not None]
+    if dated:
+        active = max(dated, key=lambda r: r["subscription_changed_at"])["active_subscription"]
+    else:
+        active = any(r["active_subscription"] for r in rows)
+    _bump(
+        [
+            {
+                "customer_id": primary_id,
+                "order_count": count,
+                "order_total_minor": spend,
+                "last_order_at": last,
+                **{counter: sum(r[counter] for r in rows) for counter in COUNTERS},
+                "last_engagement_at": latest("last_engagement_at"),
+                "active_subscription": active,
+                "subscription_changed_at": latest("subscription_changed_at"),
+                "updated_at": latest("updated_at") or utcnow(),
+            }
+        ]
+    )

@@ -17,6 +17,7 @@ from portal.segmentation.engine import evaluate
 from portal.segmentation.models import CustomerOrder
 
 hooks.on_customers_changed(evaluate)
+hooks.on_customers_merged(behaviour.combine_metrics)
 
 
 def placed_order(p: dict) -> PlacedOrder:

@@ -19,6 +19,7 @@ from portal.compliance.values import (
     ConsentChannel,
     ConsentPurpose,
     Jurisdiction,
+    RequestStatus,
     RequestType,
 )
 from portal.customers import hooks
@@ -31,10 +32,12 @@ from portal.duplicates import services
 from portal.duplicates.models import CustomerMerge
 from portal.duplicates.values import MERGED_FIELDS, MergeRequest
 from portal.extensions import db
+from portal.loyalty import services as loyalty
+from portal.loyalty.models import LoyaltyEntry
 from portal.models import utcnow
 from portal.security.models import User
 from portal.segmentation import behaviour
-from portal.segmentation.models import CustomerOrder
+from portal.segmentation.models import CustomerMetrics, CustomerOrder
 from tests.factories import address, events, new_customer
 
 # What a merge and its undo add on purpose: the history of both, and the area's own rows.
@@ -55,6 +58,9 @@ def person(staff, name: str, email: str, phone: str, n: int) -> Customer:
     )
     add_interaction(customer.id, InteractionType.NOTE, f"call {n}", utcnow(), staff.id)
     behaviour.record_order_placed(customer.id, f"ord-{n}", 1250, "USD", utcnow())
+    behaviour.record_engagement(customer.id, behaviour.Engagement.EMAIL_OPEN, utcnow())
+    loyalty.enrol(staff, customer.id)
+    loyalty.adjust(staff, customer.id, 100 + n, "Welcome")
     record_consent(
         staff,
         customer.id,
@@ -115,6 +121,29 @@ def test_merge_moves_every_reference_and_the_merged_id_resolves_to_the_survivor(
     assert event.payload["secondaryCustomerIds"] == [secondary_id]
     assert event.payload["mergedDataSummary"]["fields"]["phone"] == "secondary"
     assert record.summary["moved"]["customer_order"] == 1
+    assert record.summary["moved"]["loyalty_entry"] == 1  # the welcome points
+
+
+def metrics(customer_id: str) -> tuple:
+    db.session.expire_all()
+    m = db.session.get(CustomerMetrics, customer_id)
+    return (m.order_count, m.order_total_minor, m.email_opens) if m else None
+
+
+def test_merge_counts_the_survivors_metrics_again_and_undo_gives_both_theirs_back(staff, pair):
+    primary_id, secondary_id = pair
+    behaviour.record_order_placed(secondary_id, "ord-2b", 700, "EUR", utcnow())  # not USD
+    behaviour.record_order_cancelled("ord-1", utcnow())
+    db.session.commit()
+    assert (metrics(primary_id), metrics(secondary_id)) == ((0, 0, 1), (2, 1250, 1))
+    record = services.merge(staff, request_for(primary_id, secondary_id))
+    assert metrics(primary_id) == (2, 1250, 2)  # ord-2 and ord-2b; both opens
+    assert metrics(secondary_id) is None
+    behaviour.record_order_placed(primary_id, "ord-3", 500, "USD", utcnow())
+    db.session.commit()
+    services.unmerge(staff, record.id, record.version)
+    assert metrics(primary_id) == (1, 500, 1)  # its own, and what came since
+    assert metrics(secondary_id) == (2, 1250, 1)
 
 
 def test_undo_restores_both_customers_exactly(staff, pair):
@@ -136,6 +165,14 @@ def test_undo_keeps_what_happened_to_the_survivor_since(staff, pair):
         db.session.execute(sa.select(CustomerOrder.order_id, CustomerOrder.customer_id)).all()
     )
     assert owners == {"ord-1": primary_id, "ord-2": secondary_id, "ord-3": primary_id}
+    ledger = db.session.scalars(sa.select(LoyaltyEntry.customer_id)).all()
+    assert sorted(ledger) == sorted([primary_id, secondary_id])
+
+
+def data_subject_request(officer, kind: RequestType, subject: str):
+    when = utcnow() - timedelta(hours=1)
+    new = NewRequest(kind, Jurisdiction.GDPR, Channel.EMAIL, when, "Marcia", customer_id=subject)
+    return compliance.receive_request(officer, new)
 
 
 def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
@@ -152,17 +189,7 @@ def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
     with pytest.raises(DomainError) as refused:
         services.merge(staff, request_for(primary_id, business.id))
     assert "category_override" in refused.value.errors
-    compliance.receive_request(
-        officer,
-        NewRequest(
-            RequestType.ERASURE,
-            Jurisdiction.GDPR,
-            Channel.EMAIL,
-            utcnow() - timedelta(hours=1),
-            "Marcia Cambell",
-            customer_id=secondary_id,
-        ),
-    )
+    data_subject_request(officer, RequestType.ERASURE, secondary_id)
     with pytest.raises(DomainError, match="erasure"):
         services.merge(staff, request_for(primary_id, secondary_id))
     after = whole_database()
@@ -171,14 +198,45 @@ def test_refusals_leave_everything_as_it_was(staff, pair, make_user):
     assert after == before
 
 
+def test_a_customer_under_a_legal_hold_cannot_be_merged(staff, pair, make_user):
+    primary_id, secondary_id = pair
+    officer = make_user("compliance")
+    access = data_subject_request(officer, RequestType.ACCESS, primary_id)
+    compliance.change_status(officer, access.id, RequestStatus.ON_HOLD, "Legal hold")
+    before = whole_database()
+    with pytest.raises(DomainError, match="hold"):
+        services.merge(staff, request_for(secondary_id, primary_id))
+    assert whole_database() == before
+
+
+def test_business_and_consumer_merge_only_with_the_override(staff, pair):
+    primary_id, _ = pair
+    business = customers.register_customer(
+        staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name="Marcia Campbell")
+    )
+    with pytest.raises(DomainError) as refused:
+        services.merge(staff, request_for(primary_id, business.id))
+    assert "business" in refused.value.errors["category_override"][0]
+    record = services.merge(staff, request_for(primary_id, business.id, category_override=True))
+    assert record.category_override
+    assert db.session.get(Customer, business.id) is None
+
+
 def test_merging_a_merged_customer_and_late_undo_are_refused(staff, pair):
     primary_id, secondary_id = pair
     record = services.merge(staff, request_for(primary_id, secondary_id))
+    before = whole_database()
     with pytest.raises(DomainError, match="already merged"):
         services.merge(staff, request_for(primary_id, secondary_id, secondary_version=1))
+    with pytest.raises(DomainError, match="already merged"):
+        services.merge(staff, request_for(secondary_id, primary_id, primary_version=1))
     with pytest.raises(DomainError, match="30 days"):
         services.unmerge(staff, record.id, record.version, now=utcnow() + timedelta(days=31))
     assert db.session.get(CustomerMerge, record.id).undone_at is None
+    assert whole_database() == before
+    services.unmerge(staff, record.id, record.version)
+    with pytest.raises(DomainError, match="undone already"):
+        services.unmerge(staff, record.id, record.version)
 
 
 def test_undo_after_the_survivor_was_erased_is_refused(staff, pair):
@@ -188,9 +246,11 @@ def test_undo_after_the_survivor_was_erased_is_refused(staff, pair):
         sa.update(Customer).where(Customer.id == primary_id).values(name="Erased customer")
     )
     db.session.commit()
+    before = whole_database()
     with pytest.raises(DomainError, match="erased"):
         services.unmerge(staff, record.id, record.version)
     assert db.session.get(Customer, secondary_id) is None
+    assert whole_database() == before
 
 
 @pytest.mark.postgres

@@ -14,7 +14,7 @@ from portal.customers.models import Customer
 from portal.customers.values import ContactInfo
 from portal.duplicates import services
 from portal.duplicates.models import CustomerMerge, DuplicateCandidate
-from portal.duplicates.values import CandidateStatus
+from portal.duplicates.values import CandidateStatus, MergeRequest
 from portal.extensions import db
 from tests.factories import new_customer
 
@@ -78,6 +78,26 @@ def test_queue_review_merge_and_undo(client, login_as, pair):
     db.session.expire_all()
     assert db.session.get(Customer, record.secondary_id) is not None
     assert _candidate().status == CandidateStatus.OPEN
+
+
+def test_a_refused_undo_says_why_on_the_merge_page(client, login_as, pair):
+    user = login_as("sales")
+    versions = {c.id: c.version_id for c in db.session.scalars(sa.select(Customer))}
+    primary_id, secondary_id = pair
+    record = services.merge(
+        user,
+        MergeRequest(primary_id, secondary_id, versions[primary_id], versions[secondary_id]),
+    )
+    first = client.post(f"/duplicates/merges/{record.id}/undo", data={"version": record.version})
+    assert first.status_code == 303
+    stale = client.post(f"/duplicates/merges/{record.id}/undo", data={"version": record.version})
+    assert stale.status_code == 409  # the page showed the merge before its undo
+    db.session.expire_all()
+    again = client.post(f"/duplicates/merges/{record.id}/undo", data={"version": record.version})
+    assert again.status_code == 422
+    assert "undone already" in again.text
+    unversioned = client.post(f"/duplicates/merges/{record.id}/undo", data={})
+    assert unversioned.status_code == 422
 
 
 def test_a_stale_merge_is_refused_and_changes_nothing(client, login_as, pair):
