@@ -38,7 +38,9 @@ def rules() -> baskets.Rules:
 def test_share_and_lift_are_the_hand_counts(rules):
     # A: 5 buyers, B: 5, C: 4, D: 4 of 10; A and B together: 4; C and D: 2; A and C: 1.
     assert rules.customers == 10
-    assert rules.both[A, B] == 4 and rules.both[C, D] == 2 and rules.both[A, C] == 1
+    assert rules.both[A, B] == 4
+    assert rules.both[C, D] == 2
+    assert rules.both[A, C] == 1
     assert rules.share[A, B] == pytest.approx(4 / 5)
     assert rules.lift[A, B] == pytest.approx((4 / 5) / (5 / 10))  # 1.6
     assert rules.lift[B, A] == pytest.approx(1.6)
@@ -51,7 +53,8 @@ def test_rules_below_the_pairs_minimum_or_lift_one_do_not_count(rules):
     assert rules.lift[A, C] == 0
     assert np.all(np.diag(rules.lift) == 0)
     stricter = baskets.basket_rules(sparse.csr_array(matrix(BASKETS)), min_pairs=3)
-    assert stricter.lift[C, D] == 0 and stricter.lift[A, B] == pytest.approx(1.6)
+    assert stricter.lift[C, D] == 0
+    assert stricter.lift[A, B] == pytest.approx(1.6)
 
 
 def test_suggestions_leave_out_what_was_bought_best_lift_first(rules):
