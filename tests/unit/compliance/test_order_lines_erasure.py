@@ -4,8 +4,6 @@ the lines with the orders."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from portal.compliance.erasure import erase
