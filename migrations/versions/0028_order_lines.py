@@ -40,12 +40,6 @@ def upgrade():
             name=op.f("fk_customer_order_line_order_id_customer_order"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customer.id"],
-            name=op.f("fk_customer_order_line_customer_id_customer"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("order_id", "line_no", name=op.f("pk_customer_order_line")),
     )
     op.create_index(
