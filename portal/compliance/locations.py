@@ -184,7 +184,7 @@ register(
         "customer_order_line",
         C.ORDERS,
         retention=Retention(BOOKKEEPING, 10, "placed_at"),
-        plain=("product_id", "category"),
+        plain=("customer_id", "product_id", "category"),
     )
 )
 # Aggregate counts only: no value identifies the person once the profile is erased.
