@@ -2,7 +2,8 @@
 
 `python -m bench.order_lines` on a PostgreSQL database that holds customers and their orders
 ($BENCH_DATABASE_URL, default bench_recommend: a copy of the 1M-customer demo's customer,
-customer_order, customer_segment, segment and customer_preference tables, migrated to head).
+customer_order, customer_segment, segment and customer_preference tables, migrated to head;
+$SECRET_KEY the demo's, default x).
 Prints, each with its ratio to the baseline measured first in the same process (one pass over
 the orders: every order copied into a temporary table):
   - the demo lines step (one INSERT ... SELECT, index built after);
