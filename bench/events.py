@@ -9,7 +9,8 @@ rows for 1,000 aggregates in SQL, then prints events per second for:
   - the relay to RabbitMQ: persistent messages, publisher confirms, a durable queue bound;
   - the relay to the in-process handlers only (no broker);
   - POST /api/v1/events in batches of 500 (the WSGI app in-process: HTTP parsing, auth,
-    validation, effects, one commit per batch; no sockets);
+    validation, effects, one commit per batch; no sockets), with version-1 orders and then
+    version-2 orders of `--lines` lines each (their ratio: what keeping the lines costs);
   - the queue consumer taking the same number of messages from a durable queue.
 Targets (issue #7): relay ≥ 5,000/s to RabbitMQ, intake ≥ 1,000/s, each printed with its ratio.
 The intake takes each batch's orders at once and re-evaluates their customers in one engine run.
@@ -72,19 +73,26 @@ def _drain(relay: Relay) -> None:
         pass
 
 
-def _order(customer_id: str) -> dict:
+def _order(customer_id: str, lines: int = 0) -> dict:
+    """A version-1 OrderPlaced, or a version-2 one with `lines` lines."""
+    payload = {
+        "orderId": f"ord-{uuid.uuid4().hex}",
+        "customerId": customer_id,
+        "amountMinor": 2599,
+        "currency": "USD",
+        "placedAt": "2026-11-28T12:00:00+00:00",
+    }
+    if lines:
+        payload["lines"] = [
+            {"productId": f"prod-{n}", "category": "seasonings", "quantity": 1, "amountMinor": 500}
+            for n in range(lines)
+        ]
     return {
         "eventId": str(uuid.uuid4()),
         "type": "OrderPlaced",
-        "version": 1,
+        "version": 2 if lines else 1,
         "occurredAt": "2026-11-28T12:00:00+00:00",
-        "payload": {
-            "orderId": f"ord-{uuid.uuid4().hex}",
-            "customerId": customer_id,
-            "amountMinor": 2599,
-            "currency": "USD",
-            "placedAt": "2026-11-28T12:00:00+00:00",
-        },
+        "payload": payload,
     }
 
 
@@ -135,14 +143,19 @@ def bench_relay(count: int, broker_url: str) -> None:
     _rate("relay → in-process handlers", count, time.perf_counter() - started)
 
 
-def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> float:
+def bench_intake_http(
+    app, count: int, customer_ids: list[str], admin: User, lines: int = 0
+) -> float:
     _token, clear = tokens.issue(admin, "bench", ["events:write"])
     headers = {"Authorization": f"Bearer {clear}"}
     client = app.test_client()
     # The producing system's work (building and encoding the events) is done before the clock.
     bodies = [
         json.dumps(
-            [_order(customer_ids[n % len(customer_ids)]) for n in range(start, start + BATCH)]
+            [
+                _order(customer_ids[n % len(customer_ids)], lines)
+                for n in range(start, start + BATCH)
+            ]
         )
         for start in range(0, count, BATCH)
     ]
@@ -153,7 +166,9 @@ def bench_intake_http(app, count: int, customer_ids: list[str], admin: User) -> 
         )
         assert response.status_code == 200, response.json
     return _rate(
-        "intake OrderPlaced over HTTP (batches of 500)",
+        f"intake OrderPlaced over HTTP, {lines} lines each"
+        if lines
+        else "intake OrderPlaced over HTTP (batches of 500)",
         count,
         time.perf_counter() - started,
         "intake_http",
@@ -194,6 +209,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--intake-events", type=int, default=100_000)
+    parser.add_argument(
+        "--lines", type=int, default=3, help="lines per order of the version-2 intake run"
+    )
+    parser.add_argument("--intake-only", action="store_true", help="skip the relay")
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     broker_url = os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER)
@@ -210,8 +229,19 @@ def main(argv: list[str] | None = None) -> None:
         db.session.add(admin)
         db.session.commit()
         print(f"{args.events:,} events, PostgreSQL {db.engine.url.database}, RabbitMQ {broker_url}")
-        bench_relay(args.events, broker_url)
-        bench_intake_http(app, args.intake_events, customer_ids, admin)
+        if not args.intake_only:
+            bench_relay(args.events, broker_url)
+        if not args.lines:
+            bench_intake_http(app, args.intake_events, customer_ids, admin)
+        else:
+            # Alternated, half each time: the history grows as they run, and the machine's
+            # load drifts; the ratio compares like with like.
+            half = args.intake_events // 2
+            plain = lined = 0.0
+            for _ in range(2):
+                plain += bench_intake_http(app, half, customer_ids, admin)
+                lined += bench_intake_http(app, half, customer_ids, admin, args.lines)
+            print(f"{'':<44} {lined / plain:.2f}x the orders without lines")
         bench_intake_queue(app, args.intake_events, customer_ids, broker_url)
         db.session.remove()
         db.engine.dispose()

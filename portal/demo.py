@@ -65,6 +65,7 @@ def seed_demo_customers(
     from portal.customers import demo
     from portal.customers.models import Customer
     from portal.duplicates import demo as duplicates_demo
+    from portal.insights.demo import seed_demo_order_lines
     from portal.loyalty.demo import seed_demo_loyalty
     from portal.security import audit
     from portal.segmentation.demo import seed_demo_segments
@@ -85,5 +86,8 @@ def seed_demo_customers(
     audit.record("demo.customers_seeded", actor="system", summary=f"{count} customers")
     db.session.commit()
     seed_demo_segments(seed=seed)
+    # A step of its own after the orders exist, whoever generates them.
+    with db.engine.begin() as connection:
+        seed_demo_order_lines(connection)
     seed_demo_loyalty()
     return count

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.insights.models import CustomerInsight, InsightModelRun
 from portal.insights.values import ChurnBand, LifecycleStage
 from portal.models import new_uuid, utcnow
-from portal.segmentation.models import CustomerOrder
+from portal.segmentation.models import CustomerOrder, CustomerOrderLine
 from tests.factories import new_customer
 
 
@@ -37,6 +37,35 @@ def orders(customer_id: str, *placed: tuple[int, int], currency: str = "USD", **
         for days_ago, amount in placed
     )
     db.session.commit()
+
+
+def bought(customer_id: str, *products: tuple[str, str], days_ago: int = 10) -> str:
+    """An order with a line of each (product id, category), 500 cents each; its id."""
+    placed_at = utcnow() - timedelta(days=days_ago)
+    order = CustomerOrder(
+        order_id=new_uuid(),
+        customer_id=customer_id,
+        amount_minor=500 * len(products),
+        currency="USD",
+        placed_at=placed_at,
+    )
+    db.session.add(order)
+    db.session.flush()
+    db.session.add_all(
+        CustomerOrderLine(
+            order_id=order.order_id,
+            line_no=n,
+            customer_id=customer_id,
+            product_id=product,
+            category=category,
+            quantity=1,
+            amount_minor=500,
+            placed_at=placed_at,
+        )
+        for n, (product, category) in enumerate(products, 1)
+    )
+    db.session.commit()
+    return order.order_id
 
 
 def cohort(staff, size: int = 60, seed: int = 7) -> list[str]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031_loyalty_more"
-down_revision = "0027_segdash"
+down_revision = "0028_order_lines"
 branch_labels = None
 depends_on = None
 

@@ -184,6 +184,15 @@ register(
         plain=("currency",),
     )
 )
+# What the orders were: kept and erased with them (the same retention, from the order's time).
+register(
+    Location(
+        "customer_order_line",
+        C.ORDERS,
+        retention=Retention(BOOKKEEPING, 10, "placed_at"),
+        plain=("customer_id", "product_id", "category"),
+    )
+)
 # Aggregate counts only: no value identifies the person once the profile is erased.
 register(Location("customer_metrics", C.SEGMENTS))
 # Which fields are filled in (flags), the registration day and country: recomputed on erasure.
@@ -217,6 +226,23 @@ register(
         fields=_text("explanation"),
         delete_rows=True,
         plain=("customer_id", "currency", "churn_band", "stage"),
+    )
+)
+# Derived nightly from the orders and their lines: deleted with them.
+register(
+    Location(
+        "customer_recommendation",
+        C.SEGMENTS,
+        delete_rows=True,
+        plain=("customer_id", "product_id", "category", "because_product_id", "segment_name"),
+    )
+)
+register(
+    Location(
+        "customer_upsell",
+        C.SEGMENTS,
+        delete_rows=True,
+        plain=("customer_id", "customer_type", "company_size", "currency"),
     )
 )
 register(

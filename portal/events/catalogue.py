@@ -30,6 +30,8 @@ class Supplied(NamedTuple):
 
 
 def _resolved(value: Any) -> Any:
+    if isinstance(value, dict):  # a nested schema (an array's items) with supplied limits
+        return {key: _resolved(v) for key, v in value.items()}
     return value.value() if isinstance(value, Supplied) else value
 
 
@@ -42,6 +44,9 @@ class Field(NamedTuple):
     required: bool = True
     enum: tuple[str, ...] | Supplied | None = None
     extra: dict | None = None  # further JSON Schema keywords (minimum, minLength...)
+    # The payload version that added the field: an event of an older version does not carry
+    # it (a field of that name there is an unknown field, ignored).
+    since: int = 1
 
     def values(self) -> tuple[str, ...] | None:
         """The enum's values, once supplied."""
@@ -288,6 +293,59 @@ CATALOGUE = PUBLISHED
 ORDER_ID = _id("The order's id in the order context", "ord-10045")
 SUBSCRIPTION_ID = _id("The subscription's id", "sub-2291")
 PRODUCT_ID = _id("The product's id in the catalog", "prod-scotch-bonnet-sauce")
+# The order's lines (version 2): what was bought, for purchase patterns and recommendations.
+ORDER_LINES = Field(
+    "array",
+    "Version 2: the products bought, each `productId` (string, the catalog's id), `category`"
+    " (string, the catalog's category), `quantity` (integer, at least 1) and `amountMinor`"
+    " (integer, the line's total in the order's currency)",
+    [
+        {
+            "productId": "prod-scotch-bonnet-sauce",
+            "category": "hot sauces",
+            "quantity": 2,
+            "amountMinor": 1598,
+        },
+        {
+            "productId": "prod-jerk-seasoning",
+            "category": "seasonings",
+            "quantity": 1,
+            "amountMinor": 3001,
+        },
+    ],
+    required=False,
+    since=2,
+    extra={
+        "minItems": 1,
+        "maxItems": Supplied("order_lines_max"),
+        "items": {
+            "type": "object",
+            "properties": {
+                "productId": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": Supplied("external_id_length"),
+                },
+                "category": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": Supplied("order_line_category_length"),
+                },
+                "quantity": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": Supplied("order_line_quantity_max"),
+                },
+                "amountMinor": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": Supplied("order_amount_max"),
+                },
+            },
+            "required": ["productId", "category", "quantity", "amountMinor"],
+        },
+    },
+)
 
 CONSUMED: dict[str, EventType] = {
     "OrderPlaced": EventType(
@@ -303,6 +361,7 @@ CONSUMED: dict[str, EventType] = {
             ),
             "currency": Field("string", "ISO-4217 code", "USD", extra={"pattern": "^[A-Za-z]{3}$"}),
             "placedAt": _at("When the order was placed"),
+            "lines": ORDER_LINES,
         },
     ),
     "OrderCancelled": EventType(

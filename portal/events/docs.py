@@ -10,7 +10,7 @@ from portal.events import webhooks
 from portal.events.broker import EXCHANGE
 from portal.events.catalogue import CONSUMED, PUBLISHED, EventType
 from portal.events.consumer import QUEUE
-from portal.events.schema import ENVELOPE_DOC, example, field_schema
+from portal.events.schema import ENVELOPE_DOC, event_schema, example, field_schema, versions
 
 
 def _event_section(name: str, event_type: EventType) -> list[str]:
@@ -29,8 +29,27 @@ def _event_section(name: str, event_type: EventType) -> list[str]:
         lines.append(
             f"| `{field}` | {kind} | {'yes' if spec.required else 'no'} | {spec.description} |"
         )
-    body = json.dumps(example(name), indent=2, ensure_ascii=False)
-    return [*lines, "", "```json", body, "```", ""]
+    known = versions(event_type)
+    for version in known:
+        if len(known) > 1:
+            later = ", ".join(f"`{f}`" for f, spec in fields.items() if spec.since == version)
+            lines += ["", f"Version {version}" + (f" (adds {later}):" if version > 1 else ":")]
+        body = json.dumps(example(name, version), indent=2, ensure_ascii=False)
+        lines += ["", "```json", body, "```"]
+    if len(known) > 1:
+        schema = json.dumps(event_schema(name), indent=2, ensure_ascii=False)
+        lines += [
+            "",
+            "<details><summary>JSON Schema of the message (newest version; an older version's"
+            " message is checked without the fields added later)</summary>",
+            "",
+            "```json",
+            schema,
+            "```",
+            "",
+            "</details>",
+        ]
+    return [*lines, ""]
 
 
 def _duration(seconds: float) -> str:

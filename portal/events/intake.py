@@ -26,7 +26,7 @@ from portal.domain import Refusal
 from portal.events.handlers import CONSUMERS, Awaiting, Consumer, resolve_payloads
 from portal.events.models import InboxEvent, ParkedEvent
 from portal.events.outbox import SYSTEM
-from portal.events.schema import problems
+from portal.events.schema import as_of_version, problems
 from portal.extensions import db
 from portal.limits import json_loads
 from portal.metrics import INBOX_EVENTS, INBOX_SECONDS
@@ -74,6 +74,7 @@ def decode(body: bytes | str) -> object:
 
 
 def check(message: object) -> dict:
+    message = as_of_version(message)
     if found := problems(message):
         raise Refused(422, "the event does not match its schema", found)
     assert isinstance(message, dict)

@@ -20,7 +20,9 @@ FORMATS = {"uuid": "uuid", "date-time": "date-time"}
 ENVELOPE_DOC = {
     "eventId": "UUID of this event; consumers de-duplicate by it",
     "type": "The event type (also the RabbitMQ routing key)",
-    "version": "Payload schema version (1)",
+    "version": "Payload schema version: 1 (the default), or 2 for the types whose fields below"
+    " say so (`OrderPlaced` with its `lines`); a field of a later version than the event's is"
+    " ignored",
     "occurredAt": "When it happened (ISO-8601, UTC)",
     "aggregateId": (
         "What the event is about, and the unit of ordering. Published events: the customer's id"
@@ -94,14 +96,45 @@ def field_schema(field: Field) -> dict:
     return schema | field.keywords()
 
 
-def payload_schema(event_type: EventType) -> dict:
+def versions(event_type: EventType) -> list[int]:
+    """The payload versions of a type, oldest first: each field says the one that added it."""
+    fields = event_type.fields
+    newest = max((f.since for f in fields.values()), default=1) if isinstance(fields, dict) else 1
+    return list(range(1, newest + 1))
+
+
+def _fields(event_type: EventType, version: int | None) -> dict[str, Field]:
     fields = event_type.fields
     assert isinstance(fields, dict), "only typed event types have a schema"
+    return {n: f for n, f in fields.items() if version is None or f.since <= version}
+
+
+def payload_schema(event_type: EventType, version: int | None = None) -> dict:
+    """The payload's schema in `version` (the newest when None)."""
+    fields = _fields(event_type, version)
     return {
         "type": "object",
         "properties": {name: field_schema(f) for name, f in fields.items()},
         "required": [name for name, f in fields.items() if f.required],
     }
+
+
+def as_of_version(message: object) -> object:
+    """The consumed `message` without the payload fields of versions later than its own (a
+    version-1 OrderPlaced that happens to carry `lines` is read as version 1: the field is
+    unknown there, so ignored and not checked). Anything unexpected is left to the schema."""
+    if not isinstance(message, dict) or message.get("type") not in CONSUMED:
+        return message
+    version, payload = message.get("version", 1), message.get("payload")
+    if not isinstance(version, int) or not isinstance(payload, dict):
+        return message
+    later = (
+        _fields(CONSUMED[message["type"]], None).keys()
+        - _fields(CONSUMED[message["type"]], version).keys()
+    )
+    if not later & payload.keys():
+        return message
+    return message | {"payload": {k: v for k, v in payload.items() if k not in later}}
 
 
 def event_schema(name: str) -> dict:
@@ -112,7 +145,7 @@ def event_schema(name: str) -> dict:
         "properties": {
             "eventId": {"type": "string", "format": "uuid", "description": ENVELOPE_DOC["eventId"]},
             "type": {"type": "string", "enum": [name]},
-            "version": {"type": "integer", "enum": [1]},
+            "version": {"type": "integer", "enum": versions(CONSUMED[name])},
             "occurredAt": {"type": "string", "format": "date-time"},
             "aggregateId": {"type": "string", "maxLength": 80},
             "actor": {"type": "string", "maxLength": 80},
@@ -122,15 +155,14 @@ def event_schema(name: str) -> dict:
     }
 
 
-def example(name: str) -> dict:
-    """An example message of `name`, from the example values of its fields."""
+def example(name: str, version: int = 1) -> dict:
+    """An example message of `name` in `version`, from the example values of its fields."""
     event_type = PUBLISHED.get(name) or CONSUMED[name]
-    fields = event_type.fields
-    assert isinstance(fields, dict)
+    fields = _fields(event_type, version)
     return {
         "eventId": "1c9a6f3e-8b2d-4e5f-9a0b-1c2d3e4f5a6b",
         "type": name,
-        "version": 1,
+        "version": version,
         "occurredAt": "2026-11-28T14:03:00+00:00",
         "aggregateId": fields[
             aggregate_field(name) if name in PUBLISHED or "customerId" in fields else "orderId"

@@ -72,3 +72,39 @@ class LifecycleStageHistory(db.Model):
     to_stage: Mapped[LifecycleStage] = mapped_column(string_enum(LifecycleStage, 20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     model_run_id: Mapped[int] = mapped_column(BigId)
+
+
+class CustomerRecommendation(db.Model):
+    """A product suggested to a customer, best first, with the rule that suggested it: among
+    the customers of their segment who bought `because_product_id`, `share` also bought this
+    product, `lift` times as often as the segment's customers at large. Rewritten nightly by
+    COPY, no foreign key (as customer_insight)."""
+
+    __tablename__ = "customer_recommendation"
+
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(60))
+    because_product_id: Mapped[str] = mapped_column(String(80))
+    # The segment's name when the rule was found; "" for customers in no segment.
+    segment_name: Mapped[str] = mapped_column(String(100))
+    share: Mapped[float] = mapped_column(Float)
+    lift: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerUpsell(db.Model):
+    """A business customer's average order against their peers' (the same customer type and
+    company size, in the same currency): the room to grow each order. Rewritten nightly."""
+
+    __tablename__ = "customer_upsell"
+
+    customer_id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    customer_type: Mapped[str] = mapped_column(String(40))
+    company_size: Mapped[str] = mapped_column(String(20))  # "" when not given
+    currency: Mapped[str] = mapped_column(String(3))
+    average_order_minor: Mapped[int] = mapped_column(BigInteger)
+    peer_median_minor: Mapped[int] = mapped_column(BigInteger)
+    peers: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,9 +11,15 @@ from sqlalchemy import func, select
 from portal.customers.models import Customer
 from portal.customers.queries.directory import COUNT_CAP, Page
 from portal.extensions import db
-from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleStageHistory
+from portal.insights.models import (
+    CustomerInsight,
+    CustomerRecommendation,
+    CustomerUpsell,
+    InsightModelRun,
+    LifecycleStageHistory,
+)
 from portal.insights.values import ChurnBand
-from portal.segmentation.models import CustomerOrder
+from portal.segmentation.models import CustomerOrder, CustomerOrderLine
 
 PER_PAGE = 50
 SPARK_MONTHS = 12
@@ -39,6 +45,30 @@ def panel(customer_id: str) -> Panel | None:
         .where(Customer.id == customer_id)
     ).first()
     return Panel(*row) if row else None
+
+
+def recommendations(customer_id: str) -> list[CustomerRecommendation]:
+    """The stored suggestions, best first (the primary key's range)."""
+    r = CustomerRecommendation
+    return list(db.session.scalars(select(r).where(r.customer_id == customer_id).order_by(r.rank)))
+
+
+def upsell(customer_id: str) -> CustomerUpsell | None:
+    return db.session.get(CustomerUpsell, customer_id)
+
+
+def favourite_categories(customer_id: str, limit: int = 3) -> list:
+    """The categories the customer orders most often (orders with a line of it), with the
+    quantity bought: one range of the (customer_id, product_id) index."""
+    line = CustomerOrderLine
+    orders = func.count(func.distinct(line.order_id))
+    return db.session.execute(
+        select(line.category, orders.label("orders"), func.sum(line.quantity).label("quantity"))
+        .where(line.customer_id == customer_id)
+        .group_by(line.category)
+        .order_by(orders.desc(), line.category)
+        .limit(limit)
+    ).all()
 
 
 def stage_history(customer_id: str, limit: int = 12) -> list[LifecycleStageHistory]:

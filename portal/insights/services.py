@@ -4,8 +4,9 @@ scores every customer.
 The refresh summarises the order history in SQL, fits BG/NBD once and Gamma-Gamma per
 currency (on a sample of a large population: clv.FIT_SAMPLE), scores everyone at once with the
 models' closed-form expectations as numpy expressions, and replaces the score rows by COPY in
-one transaction. A fit that does not converge changes no score: the run is recorded as failed,
-the admin page says so and the command exits non-zero.
+one transaction, with the product recommendations and business upsells (recommendations.py).
+A fit that does not converge changes no score and no recommendation: the run is recorded as
+failed, the admin page says so and the command exits non-zero.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from sqlalchemy import Connection, delete
 from portal.bulk import bulk_insert_columns
 from portal.domain import use_case
 from portal.extensions import db
-from portal.insights import clv, rules
+from portal.insights import clv, recommendations, rules
 from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleStageHistory
 from portal.insights.summary import Summary, day_of, moment_of, summarise
 from portal.models import utcnow
 
-STEPS = ("summarised", "fitted", "scored", "stored")
+STEPS = ("summarised", "fitted", "scored", "stored", "recommended")
 
 
 def _noop(step: str) -> None:
@@ -60,12 +61,16 @@ def refresh(
         return run
     progress("scored")
     _store(connection, summary, scores, run.id, now)
+    progress("stored")
+    # After the scores: the upsell compares the average orders just stored.
+    recommendations.store_recommendations(connection, now)
+    recommendations.store_upsells(connection, now)
     run.converged = True
     run.customers_scored = len(summary)
     run.message = _fallback_note(summary, fits[1])
     run.finished_at = utcnow()
     db.session.commit()
-    progress("stored")
+    progress("recommended")
     return run
 
 

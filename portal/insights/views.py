@@ -29,8 +29,9 @@ EXPORT_COLUMNS = (
 @bp.get("/customers/<customer_id>")
 @require("customer:insights:read")
 def customer_panel(customer_id: str):
-    """Lifetime value, expected orders, churn risk with its reason, the stage and the
-    spend of the last twelve months: stored scores, nothing is fitted here."""
+    """Lifetime value, expected orders, churn risk with its reason, the stage, the spend of
+    the last twelve months and the favourite categories, the recommendations with their reason
+    and a business customer's upsell: stored scores, nothing is fitted here."""
     found = queries.panel(customer_id)
     if found is None:
         abort(404)
@@ -45,6 +46,9 @@ def customer_panel(customer_id: str):
         spark=rules.sparkline(spend),
         spend=spend,
         stages=queries.stage_history(customer.id),
+        recommendations=queries.recommendations(customer.id),
+        upsell=queries.upsell(customer.id),
+        favourites=queries.favourite_categories(customer.id),
     )
     audit.record_now(
         "customer.viewed",

@@ -12,7 +12,7 @@ from portal.domain import NotFound
 from portal.events.handlers import Awaiting, Batch, handles, handles_in_batches, moment, releases
 from portal.extensions import db
 from portal.segmentation import behaviour
-from portal.segmentation.behaviour import Activity, Engagement, PlacedOrder
+from portal.segmentation.behaviour import Activity, Engagement, OrderLine, PlacedOrder
 from portal.segmentation.engine import evaluate
 from portal.segmentation.models import CustomerOrder
 
@@ -21,8 +21,17 @@ hooks.on_customers_merged(behaviour.combine_metrics)
 
 
 def placed_order(p: dict) -> PlacedOrder:
+    lines = tuple(
+        OrderLine(line["productId"], line["category"], line["quantity"], line["amountMinor"])
+        for line in p.get("lines", ())
+    )
     return PlacedOrder(
-        p["customerId"], p["orderId"], p["amountMinor"], p["currency"], moment(p["placedAt"])
+        p["customerId"],
+        p["orderId"],
+        p["amountMinor"],
+        p["currency"],
+        moment(p["placedAt"]),
+        lines,
     )
 
 

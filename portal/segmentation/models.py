@@ -63,6 +63,35 @@ class CustomerOrder(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# An order has at most this many lines (the OrderPlaced schema's maxItems).
+ORDER_LINES_MAX = 500
+
+
+class CustomerOrderLine(db.Model):
+    """One line of an order, as an OrderPlaced event of version 2 reported it. The customer and
+    the order's time ride along from the order: the recommendations read a customer's products
+    from one index, and erasure keeps the lines as long as it keeps their order. The customer
+    has no foreign key of its own: the order's stands for it (a deleted customer's orders take
+    their lines with them), and a second check per line slowed the intake."""
+
+    __tablename__ = "customer_order_line"
+    __table_args__ = (
+        # A customer's products and favourite categories: one index range per customer.
+        Index("ix_customer_order_line_customer", "customer_id", "product_id"),
+    )
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("customer_order.order_id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(41))
+    product_id: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class CustomerMetrics(db.Model):
     """Running behaviour totals per customer; a missing row means all zero."""
 

@@ -1,5 +1,6 @@
 """Insights in a real browser: sales opens a customer's Insights tab from the at-risk list and
-downloads the list; marketing builds a rule on the churn band with the preview following."""
+downloads the list; marketing builds a rule on the churn band with the preview following; sales
+sees what to suggest to a restaurant and how its orders compare with its peers'."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.customers.services import register_customer
+from portal.customers.values import CustomerType
+from portal.extensions import db
+from portal.insights import recommendations
+from portal.models import utcnow
 from tests.conftest import DEFAULT_PASSWORD
 from tests.e2e.test_segmentation import condition, expect_matching, redrawn
 from tests.e2e.test_sign_in import sign_in_locally
-from tests.insights_world import customer, good_run, orders, scores
+from tests.factories import new_customer
+from tests.insights_world import bought, customer, good_run, orders, scores
+
+JERK = ("prod-jerk-seasoning", "seasonings")
+SAUCE = ("prod-scotch-bonnet-sauce", "hot sauces")
+ACKEE = ("prod-ackee", "produce")
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +85,49 @@ def test_marketing_segments_on_churn_risk(page: Page, make_user, at_risk):
     expect_matching(page, 2)
     page.get_by_role("button", name="Save segment").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Segments")
+
+
+@pytest.fixture
+def restaurants(staff):
+    """A restaurant that buys jerk seasoning but never the sauce its peers buy with it, and
+    orders smaller than theirs; the nightly recommendations and upsell stored."""
+    run = good_run()
+
+    def restaurant(name: str, average: int, band: str, *products: tuple[str, str]) -> str:
+        found = register_customer(
+            staff, new_customer(CustomerType.FULL_SERVICE_RESTAURANT, name=name)
+        ).id
+        bought(found, *products)
+        scores(found, run_id=run.id, average_order_minor=average, churn_band=band)
+        return found
+
+    shack = restaurant("Jerk Shack", 10_000, "high", JERK)
+    for n in range(5):
+        restaurant(f"Peer Kitchen {n}", 30_000, "low", JERK, SAUCE)
+    for n in range(2):
+        restaurant(f"Ackee House {n}", 30_000, "low", ACKEE)
+    connection = db.session.connection()
+    recommendations.store_recommendations(connection, utcnow(), min_pairs=2)
+    recommendations.store_upsells(connection, utcnow())
+    db.session.commit()
+    return shack
+
+
+def test_sales_sees_what_to_suggest_to_a_restaurant(page: Page, make_user, restaurants):
+    seller = make_user("sales", email="sam.sales@staff.efi.example")
+    sign_in_locally(page, seller.email, DEFAULT_PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="At risk").click()
+    page.get_by_role("link", name="Jerk Shack").click()
+    panel = page.locator("#insights-panel")
+    suggestions = panel.get_by_role("list", name="Recommended products").get_by_role("listitem")
+    expect(suggestions).to_have_count(1)
+    # 5 of the 6 jerk buyers took the sauce, against 5 of the 8 restaurants: lift 1.33.
+    expect(suggestions.first).to_contain_text("prod-scotch-bonnet-sauce (hot sauces)")
+    expect(suggestions.first).to_contain_text("bought by 83%")
+    expect(suggestions.first).to_contain_text("customers who buy prod-jerk-seasoning; lift 1.3")
+    expect(panel.locator("#insight-upsell")).to_contain_text(
+        "average order $100.00 against a median of $300.00 among 7 other"
+    )
+    expect(panel.locator("#insight-upsell")).to_contain_text("room for about $200.00 more")
+    expect(panel.locator("#insight-favourites")).to_contain_text("seasonings")
