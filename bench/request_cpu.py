@@ -145,7 +145,12 @@ class Meter:
 
 def worker(samples_file: str, requests: int) -> None:
     # As gunicorn.conf.py does: metrics in files shared by the workers (set before the import).
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench_request_cpu_")
+    with tempfile.TemporaryDirectory(prefix="bench_request_cpu_") as metrics:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
+        serve(samples_file, requests)
+
+
+def serve(samples_file: str, requests: int) -> None:
     from sqlalchemy import select
 
     from bench.customer_search import signed_in_client
