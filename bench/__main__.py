@@ -12,6 +12,7 @@ from bench import (
     load,
     metrics_overhead,
     org_tree,
+    request_cpu,
     segmentation,
 )
 
@@ -19,6 +20,7 @@ BENCHES = (
     home_page,
     first_paint,
     metrics_overhead,
+    request_cpu,
     org_tree,
     customer_search,
     segmentation,

@@ -50,18 +50,20 @@ def format_datetime(moment: datetime | None, length: str = "medium") -> str:
     if moment is None:
         return ""
     pattern = {"short": "short", "medium": "medium", "long": "long"}[length]
-    day = babel_dates.format_date(
-        _aware(moment).astimezone(get_timezone()), pattern, locale=get_locale()
-    )
-    return f"{day}, {format_time(moment)}"
+    # The zone and locale looked up once: lists format a column of these per row.
+    local, locale = _aware(moment).astimezone(get_timezone()), get_locale()
+    return f"{babel_dates.format_date(local, pattern, locale=locale)}, {_time(local, locale)}"
 
 
 def format_time(moment: datetime | None) -> str:
     """ "09:41 UTC": hours and minutes in the display zone, with its abbreviation."""
     if moment is None:
         return ""
-    local = _aware(moment).astimezone(get_timezone())
-    return f"{babel_dates.format_time(local, 'short', locale=get_locale())} {local.tzname()}"
+    return _time(_aware(moment).astimezone(get_timezone()), get_locale())
+
+
+def _time(local: datetime, locale) -> str:
+    return f"{babel_dates.format_time(local, 'short', locale=locale)} {local.tzname()}"
 
 
 def format_date(value: date | datetime | None, length: str = "medium") -> str:

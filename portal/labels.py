@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import lru_cache
 
 from wtforms import SelectChoice
 
@@ -44,6 +45,7 @@ ACRONYMS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)  # lists label a column per row; the codes are few
 def humanise(code: str) -> str:
     """`DIASPORA_COMMUNITY` → "Diaspora community", `NET30` → "Net 30", `llc` → "LLC"."""
     words = re.sub(r"(?<=[A-Za-z])(?=\d)", " ", str(code)).replace("_", " ").replace("-", " ")

@@ -4,13 +4,13 @@ approval request with its decisions."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.approvals import queries as approvals
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import format_amount
 from portal.customers import search_index
 from portal.customers.models import Customer, CustomerPreference, customer_search_term
+from portal.customers.queries.profile import with_details
 from portal.extensions import db
 from portal.segmentation.models import CustomerSegment, Segment
 
@@ -84,14 +84,8 @@ def represent(customer: Customer) -> dict:
     }
 
 
-def _loaded():
-    return select(Customer).options(
-        selectinload(Customer.addresses), selectinload(Customer.preference)
-    )
-
-
 def customer_by_id(customer_id: str) -> dict | None:
-    customer = db.session.scalar(_loaded().where(Customer.id == customer_id))
+    customer = db.session.scalars(with_details().where(Customer.id == customer_id)).unique().first()
     return represent(customer) if customer else None
 
 
@@ -104,11 +98,11 @@ def customers_by_email(email: str) -> list[dict]:
         customer_search_term.c.term == search_index.EMAIL + search_index.fold(email)
     )
     customers = db.session.scalars(
-        _loaded()
+        with_details()
         .where(Customer.id.in_(folded), Customer.email.ilike(pattern, escape="\\"))
         .order_by(Customer.id)
         .limit(EMAIL_MATCHES)
-    )
+    ).unique()
     return [represent(c) for c in customers]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, true, update
+from sqlalchemy import Select, bindparam, func, select, true, update
 
 from portal.extensions import db
 from portal.metrics import LOCKOUTS, SIGN_IN_FAILURES
@@ -119,12 +120,10 @@ def end_all_sessions(user_id: str, reason: str) -> None:
     )
 
 
-def load_session_user(session_id: str, last_seen: datetime | None) -> User | None:
-    """The user behind a session id, or None if the session ended, idled out or grew too old."""
-    config = current_app.config
-    now = utcnow()
-    if last_seen is None or now - last_seen > config["SESSION_IDLE_TIMEOUT"]:
-        return None
+@cache
+def _session_user_statement(local_accounts: bool) -> Select:
+    """Built once per process: every signed-in request runs it, and building a statement and
+    its cache key costs more CPU than PostgreSQL spends answering it."""
     # The user's permissions in the same round trip: every request checks at least one.
     held = (
         select(func.aggregate_strings(role_permission.c.permission_name, ","))
@@ -132,23 +131,35 @@ def load_session_user(session_id: str, last_seen: datetime | None) -> User | Non
         .where(user_role.c.user_id == User.id)
         .scalar_subquery()
     )
-    row = db.session.execute(
-        select(AuthSession, User, held)
-        .join(User, AuthSession.user_id == User.id)
+    return (
+        select(User, held)
+        .join(AuthSession, AuthSession.user_id == User.id)
         .where(
-            AuthSession.id == session_id,
+            AuthSession.id == bindparam("session_id"),
             AuthSession.ended_at.is_(None),
-            AuthSession.created_at > now - config["SESSION_ABSOLUTE_LIFETIME"],
+            AuthSession.created_at > bindparam("opened_after"),
             User.active.is_(True),
             # Switching local accounts off ends the local sessions already open.
-            true() if config["LOCAL_ACCOUNTS_ENABLED"] else AuthSession.method != "local",
+            true() if local_accounts else AuthSession.method != "local",
         )
+    )
+
+
+def load_session_user(session_id: str, last_seen: datetime | None) -> User | None:
+    """The user behind a session id, or None if the session ended, idled out or grew too old."""
+    config = current_app.config
+    now = utcnow()
+    if last_seen is None or now - last_seen > config["SESSION_IDLE_TIMEOUT"]:
+        return None
+    row = db.session.execute(
+        _session_user_statement(config["LOCAL_ACCOUNTS_ENABLED"]),
+        {"session_id": session_id, "opened_after": now - config["SESSION_ABSOLUTE_LIFETIME"]},
     ).first()
     if row is None:
         return None
     user = row.User
     user.session_id = session_id
-    user.hold(row[2])
+    user.hold(row[1])
     return user
 
 
