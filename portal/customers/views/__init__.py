@@ -2,4 +2,10 @@
 and the profile (registration, the 360° profile and its in-place edits of details and status,
 addresses, and activity: preferences, interactions, contact changes)."""
 
-from portal.customers.views import activity, addresses, directory, profile  # noqa: F401
+from portal.customers.views import (  # noqa: F401
+    activity,
+    addresses,
+    directory,
+    profile,
+    verification,
+)
