@@ -25,7 +25,6 @@ from portal.customers.rules import (
     ErrorList,
     Errors,
     address_errors,
-    new_customer_errors,
     normalise_phone,
 )
 from portal.customers.services._common import SECRET_FIELDS
@@ -37,6 +36,7 @@ from portal.customers.services.profile import (
     register_customer,
     update_customer,
 )
+from portal.customers.services.validation import registration_errors
 from portal.customers.values import (
     AddressData,
     AddressType,
@@ -260,7 +260,7 @@ class _Importer:
             marketing_opt_out=bool(values.get("marketing_opt_out")),
         )
         address = _address(cells, errors)
-        errors.extend(new_customer_errors(data))
+        errors.extend(registration_errors(data))
         if errors.as_dict():
             return RowReport(line, Outcome.ERROR, errors=errors.as_dict())
         if self.dry_run:
