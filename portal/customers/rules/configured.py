@@ -318,14 +318,13 @@ def ruleset_errors(rules: RuleSet) -> Errors:
     if len(rules.patterns) > MAX_PATTERNS:
         errors.add("patterns", f"Use at most {MAX_PATTERNS} patterns.")
     for n, rule in enumerate(rules.patterns, start=1):
+        at = f"pattern_{n}"  # the n-th pattern's row on the page
         if rule.field not in patternable(rule.customer_type):
-            errors.add("patterns", f"Pattern {n}: {rule.field} is not a text field of that type.")
+            errors.add(at, f"{rule.field} is not a text field of that type.")
         if message := pattern_error(rule.pattern):
-            errors.add("patterns", f"Pattern {n}: {message}")
+            errors.add(at, message)
         if len(rule.message) > MESSAGE_LONGEST:
-            errors.add(
-                "patterns", f"Pattern {n}: a message of at most {MESSAGE_LONGEST} characters."
-            )
+            errors.add(at, f"Write a message of at most {MESSAGE_LONGEST} characters.")
     return errors.as_dict()
 
 
