@@ -27,6 +27,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
 )
 
 from portal.customers.models import Customer, ValidationRuleVersion
@@ -117,6 +118,12 @@ def failing(rules: RuleSet) -> Failing:
         return Failing(0, [])
     chunks = [conditions[i : i + BITS] for i in range(0, len(conditions), BITS)]
     masks = [_mask(chunk).label(f"mask_{n}") for n, chunk in enumerate(chunks)]
+    if db.engine.dialect.name == "postgresql":
+        # The planner expects a million distinct masks where there are a handful, and so
+        # scans serially; computing the masks in parallel workers halves the wall time.
+        # SET LOCAL: until the end of this transaction only.
+        for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "enable_sort = off"):
+            db.session.execute(text(f"SET LOCAL {setting}"))
     rows = db.session.execute(
         select(*masks, func.count())
         .where(Customer.status != CustomerStatus.CLOSED)
