@@ -34,6 +34,10 @@ MESSAGES = {
         "Erase {name}'s personal data? It is removed or anonymised everywhere; "
         "this cannot be undone."
     ),
+    "override-verification": (
+        "Declare {name} verified without the verification code? The account becomes active "
+        "at once, and your justification is recorded and published."
+    ),
 }
 ACTIONS = {
     "close-customer": "Close the account",
@@ -42,6 +46,7 @@ ACTIONS = {
     "revoke-role": "Revoke the role",
     "deactivate-subtree": "Deactivate",
     "erase-customer": "Erase the data",
+    "override-verification": "Override the verification",
 }
 
 

@@ -50,6 +50,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Loyalty", "loyalty.programme", "loyalty:manage"),
     NavItem("Compliance", "compliance.request_list", "customer:compliance:manage"),
     NavItem("Dashboards", "dashboards.index", SIGNED_IN, _may_open_dashboards),
+    NavItem("Validation rules", "customers.validation_rules", "customer:manage", group="Admin"),
     NavItem("Roles", "admin.roles", "admin:roles:read", group="Admin"),
     NavItem("Audit log", "admin.audit_log", "admin:audit:read", group="Admin"),
     NavItem("Events", "events.event_list", "admin:events:read", group="Admin"),

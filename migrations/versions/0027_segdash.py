@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_segdash"
-down_revision = "0025_acquisition"
+down_revision = "0026_validation"
 branch_labels = None
 depends_on = None
 

@@ -545,6 +545,7 @@ declare_free("marketing_spend", "Spend per acquisition source and month", "updat
 declare_free("insight_model_run", "Fitted model parameters and timing", "params", "message")
 declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("loyalty_programme_version", CONFIG, "settings", "note", "created_by")
+declare_free("customer_validation_rule_version", CONFIG, "rules", "note", "failing", "created_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
 declare_free(

@@ -3,6 +3,7 @@ and the id length of the customer events' payloads, from the enums and the colum
 stored in."""
 
 from portal.customers.models import Customer
+from portal.customers.rules.status import JUSTIFICATION_LONGEST
 from portal.customers.values import AddressType, ContactField, CustomerStatus
 from portal.events import catalogue
 from portal.limits import max_length
@@ -12,4 +13,5 @@ catalogue.supply(
     customer_statuses=tuple(CustomerStatus),
     address_types=tuple(AddressType),
     contact_fields=tuple(ContactField),
+    justification_length=JUSTIFICATION_LONGEST,
 )

@@ -256,6 +256,22 @@ class PendingContactChange(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ValidationRuleVersion(db.Model):
+    """Every save of the customer data validation rules (rules.configured.RuleSet as JSON); the
+    highest version is in force. Like segment rules, a change is a new version, never an edit."""
+
+    __tablename__ = "customer_validation_rule_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rules: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    # The preview counted when it was saved: existing customers failing, in all and per rule.
+    # They keep their data (the data-quality report); their next edit must fix the field.
+    failing: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # Counters over the customer record (portal.customers.rollups): a row per customer of what
 # the dashboards count, and its sums, which the data-quality and acquisition pages read instead
 # of scanning every customer.

@@ -187,6 +187,26 @@ PUBLISHED: dict[str, EventType] = {
             "effectiveDate": _at("When the status takes effect"),
         },
     ),
+    "CustomerVerificationOverriddenByAdmin": EventType(
+        "Staff declared an account awaiting verification verified without its code, with a"
+        " justification (sent with CustomerStatusChangedByAdmin, reason VERIFICATION_OVERRIDDEN)",
+        {
+            "eventId": EVENT_ID,
+            "timestamp": _at("When"),
+            "adminUserId": ADMIN,
+            "customerId": CUSTOMER_ID,
+            "previousStatus": Field(
+                "string", "Status before", "PENDING_VERIFICATION", enum=STATUSES
+            ),
+            "newStatus": Field("string", "Status after", "ACTIVE", enum=STATUSES),
+            "justification": Field(
+                "string",
+                "Why staff overrode the verification",
+                "Identity checked in person at the Kingston store",
+                extra={"minLength": 1, "maxLength": Supplied("justification_length")},
+            ),
+        },
+    ),
     "CustomerSegmentChanged": EventType(
         "A customer moved from one primary segment to another: by the rules, by hand"
         " (ADMIN_OVERRIDE, sent with CustomerSegmentOverriddenByAdmin) or when an override"

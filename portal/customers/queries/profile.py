@@ -176,6 +176,8 @@ def _describe(event: OutboxEvent) -> tuple[str, list[Change]]:
     if event.type == "CustomerStatusChangedByAdmin":
         change = Change("Status", payload["previousStatus"], payload["newStatus"])
         return payload.get("reason", ""), [change]
+    if event.type == "CustomerVerificationOverriddenByAdmin":
+        return payload["justification"], []
     if event.type == "CustomerCreated":
         return f"Registered as {payload.get('customerType')}", []
     if event.type == "CustomerAddressAdded":

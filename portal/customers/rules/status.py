@@ -9,6 +9,8 @@ ACTIVE, never by sliding into INACTIVE. Any status that is not CLOSED may be clo
 from __future__ import annotations
 
 from portal.customers.values import CustomerStatus as S
+from portal.domain import NON_FIELD
+from portal.limits import text_error
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING_VERIFICATION: frozenset({S.ACTIVE, S.CLOSED}),
@@ -33,6 +35,26 @@ def transition_errors(current: S, new: S, reason: str) -> dict[str, list[str]]:
         errors["status"] = [message]
     if not (reason or "").strip():
         errors["reason"] = ["Give the reason for the change."]
+    return errors
+
+
+# Kept in the audit entry and the events, no column of its own: a paragraph, not an essay.
+JUSTIFICATION_LONGEST = 1000
+
+
+def verification_override_errors(current: S, justification: str) -> dict[str, list[str]]:
+    """Staff may declare an account awaiting verification verified, saying why; any other
+    status is refused (a verified account has nothing to override, a closed one is final)."""
+    errors: dict[str, list[str]] = {}
+    if current != S.PENDING_VERIFICATION:
+        errors[NON_FIELD] = [
+            f"Only an account awaiting verification can be declared verified; this one is "
+            f"{current.label}."
+        ]
+    if not (justification or "").strip():
+        errors["justification"] = ["Say why the verification is overridden."]
+    elif message := text_error(justification.strip(), JUSTIFICATION_LONGEST):
+        errors["justification"] = [message]
     return errors
 
 

@@ -28,6 +28,7 @@ from portal.customers.services.status import (
     change_status,
     deactivate_customer,
     flag_inactive_customers,
+    override_verification,
     reactivate_customer,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "deactivate_customer",
     "flag_inactive_customers",
     "import_customers",
+    "override_verification",
     "reactivate_customer",
     "record_interaction",
     "register_customer",

@@ -25,7 +25,6 @@ from portal.customers.rules import (
     ErrorList,
     Errors,
     address_errors,
-    new_customer_errors,
     normalise_phone,
 )
 from portal.customers.services._common import SECRET_FIELDS
@@ -38,6 +37,7 @@ from portal.customers.services.profile import (
     register_customer,
     update_customer,
 )
+from portal.customers.services.validation import registration_errors
 from portal.customers.values import (
     AddressData,
     AddressType,
@@ -270,7 +270,7 @@ class _Importer:
             **{name: (values.get(name) or "").upper() or None for name in ACQUISITION_COLUMNS},
         )
         address = _address(cells, errors)
-        errors.extend(new_customer_errors(data))
+        errors.extend(registration_errors(data))
         errors.extend(new_customer_acquisition(data)[1])
         if errors.as_dict():
             return RowReport(line, Outcome.ERROR, errors=errors.as_dict())

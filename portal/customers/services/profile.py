@@ -11,7 +11,6 @@ from portal.customers.rules import (
     business_errors,
     contact_errors,
     name_errors,
-    new_customer_errors,
     type_data_errors,
 )
 from portal.customers.services._common import (
@@ -23,6 +22,7 @@ from portal.customers.services._common import (
     record,
 )
 from portal.customers.services.acquisition import new_customer_acquisition
+from portal.customers.services.validation import edit_errors, registration_errors
 from portal.customers.values import (
     BusinessIdentification,
     ContactInfo,
@@ -81,10 +81,11 @@ def _apply_business(customer: Customer, business: BusinessIdentification) -> Non
 def register_customer(actor: User, data: NewCustomer) -> Customer:
     """Create a customer after checking every creation rule; emits CustomerCreated.
 
-    Raises DomainError with field messages (name, email, phone, type fields, tax_id, ...).
+    Raises DomainError with field messages (name, email, phone, type fields, tax_id, ...),
+    the configured validation rules' included.
     """
     channel, acquisition_errors = new_customer_acquisition(data)
-    if errors := {**new_customer_errors(data), **acquisition_errors}:
+    if errors := {**registration_errors(data), **acquisition_errors}:
         raise DomainError(errors)
     now = utcnow()
     contact = data.contact
@@ -146,6 +147,7 @@ def _profile_errors(customer: Customer, changes: ProfileChanges) -> dict:
     errors.extend(
         business_errors(customer.customer_type, changes.business, stored_identifiers=True)
     )
+    errors.extend(edit_errors(customer, changes))
     # "Payment terms must be approved by finance": a change goes through an approval request.
     if changes.business and changes.business.payment_terms != customer.payment_terms:
         errors.add(

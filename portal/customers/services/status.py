@@ -10,10 +10,11 @@ from sqlalchemy import func, update
 from portal.customers.hooks import customers_changed
 from portal.customers.models import Customer
 from portal.customers.rules import is_deactivation, is_reactivation, transition_errors
+from portal.customers.rules.status import verification_override_errors
 from portal.customers.services._common import iso, load_customer, record
 from portal.customers.values import CustomerStatus
-from portal.domain import DomainError, StaleVersion, use_case
-from portal.events.outbox import SYSTEM
+from portal.domain import DomainError, StaleVersion, load, use_case
+from portal.events.outbox import SYSTEM, emit
 from portal.extensions import db
 from portal.models import new_uuid, utcnow
 from portal.security import audit
@@ -97,6 +98,65 @@ def change_status(
         },
         details={"from": previous, "to": new_status, "reason": reason},
         event_id=event_id,
+        occurred_at=now,
+    )
+    customers_changed([customer.id], actor_id=actor.id)
+    db.session.commit()
+    return customer
+
+
+# The reason code CustomerStatusChangedByAdmin carries when an override made the account ACTIVE.
+VERIFICATION_OVERRIDDEN = "VERIFICATION_OVERRIDDEN"
+
+
+@use_case
+def override_verification(actor: User, customer_id: str, justification: str) -> Customer:
+    """Declare an account awaiting verification verified (CustomerManagementAdminService):
+    PENDING_VERIFICATION → ACTIVE without the code, with the justification kept.
+
+    Emits CustomerVerificationOverriddenByAdmin and, since the status moved, its
+    CustomerStatusChangedByAdmin twin (reason VERIFICATION_OVERRIDDEN) for status consumers.
+    The row is locked: of two overrides racing, the second finds the account verified.
+    """
+    customer = load(Customer, customer_id, "customer", lock=True)
+    if errors := verification_override_errors(customer.status, justification):
+        raise DomainError(errors)
+    now = utcnow()
+    justification = justification.strip()
+    previous, customer.status = customer.status, CustomerStatus.ACTIVE
+    override_id, status_id = new_uuid(), new_uuid()
+    shared = {"timestamp": iso(now), "adminUserId": actor.id, "customerId": customer.id}
+    record(
+        actor,
+        "customer.verification_override",
+        customer.id,
+        f"Verification overridden: {justification}",
+        "CustomerVerificationOverriddenByAdmin",
+        {
+            "eventId": override_id,
+            **shared,
+            "previousStatus": previous,
+            "newStatus": customer.status,
+            "justification": justification,
+        },
+        details={"from": previous, "to": customer.status, "justification": justification},
+        event_id=override_id,
+        occurred_at=now,
+    )
+    emit(
+        "CustomerStatusChangedByAdmin",
+        customer.id,
+        {
+            "eventId": status_id,
+            **shared,
+            "previousStatus": previous,
+            "newStatus": customer.status,
+            "reason": VERIFICATION_OVERRIDDEN,
+            "notes": justification,
+            "effectiveDate": iso(now),
+        },
+        actor=actor.id,
+        event_id=status_id,
         occurred_at=now,
     )
     customers_changed([customer.id], actor_id=actor.id)

@@ -8,4 +8,6 @@ from portal.customers.views import (  # noqa: F401
     addresses,
     directory,
     profile,
+    validation,
+    verification,
 )

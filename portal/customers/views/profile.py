@@ -16,7 +16,8 @@ from portal.customers.forms.profile import (
 )
 from portal.customers.hooks import survivor_of
 from portal.customers.queries.profile import customer_or_404
-from portal.customers.rules import TRANSITIONS, new_customer_errors
+from portal.customers.rules import TRANSITIONS
+from portal.customers.services.validation import registration_errors
 from portal.customers.values import CustomerStatus
 from portal.customers.views._sections import conflict, saved, section, tab_context, visible_tabs
 from portal.domain import DomainError, StaleVersion
@@ -81,7 +82,7 @@ def customer_validate():
     if name not in form._fields or name == "csrf_token":
         abort(400)
     if form.validate() and customer_type is not None:
-        form.show_errors(new_customer_errors(form.new_customer()))
+        form.show_errors(registration_errors(form.new_customer()))
     return render("customers/_profile_field.html", field=form[name])
 
 

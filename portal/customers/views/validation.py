@@ -1,0 +1,69 @@
+"""The customer data validation rules page (CustomerManagementAdminService): the rules in
+force with the existing customers they fail, a preview of an edited set, saving a new
+version, and the history of versions."""
+
+from __future__ import annotations
+
+from flask import flash, url_for
+from flask_login import current_user
+
+from portal.customers import bp
+from portal.customers.forms.validation import ValidationRulesForm, rules_form
+from portal.customers.queries import validation as queries
+from portal.customers.rules.configured import RuleSet, ruleset_errors
+from portal.customers.services import validation as services
+from portal.domain import DomainError
+from portal.htmx import render, see_other
+from portal.idempotency import create_once
+from portal.security.access import require
+
+
+def _page(form: ValidationRulesForm, *, status: int = 200, errors=(), **context):
+    return render(
+        "customers/validation_rules.html",
+        status=status,
+        form=form,
+        form_errors=list(errors),
+        in_force=queries.in_force(),
+        versions=queries.versions(),
+        **context,
+    )
+
+
+@bp.get("/validation-rules")
+@require("customer:manage")
+def validation_rules():
+    current = queries.in_force()
+    return _page(rules_form(current.rules if current else RuleSet(), formdata=None))
+
+
+@bp.post("/validation-rules")
+@require("customer:manage")
+def validation_rules_save():
+    form = ValidationRulesForm()
+    if not form.validate():
+        return _page(form, status=422)
+    try:
+        create_once(
+            current_user,
+            form,
+            lambda: services.save_rules(current_user, form.rules(), form.note.data or ""),
+            lambda _version: url_for("customers.validation_rules"),
+        )
+    except DomainError as refused:
+        return _page(form, status=422, errors=form.show_rule_errors(dict(refused.errors)))
+    flash("The validation rules are saved as a new version and apply from now on.", "success")
+    return see_other(url_for("customers.validation_rules"))
+
+
+@bp.post("/validation-rules/preview")
+@require("customer:manage")
+def validation_rules_preview():
+    """How many existing customers the rules as edited would fail; nothing is saved."""
+    form = ValidationRulesForm()
+    if not form.validate():
+        return _page(form, status=422)
+    rules = form.rules()
+    if errors := ruleset_errors(rules):
+        return _page(form, status=422, errors=form.show_rule_errors(errors))
+    return _page(form, preview=queries.failing(rules))
