@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 from flask import Flask, current_app
 
@@ -32,6 +34,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo(customers: int, if_empty: bool, duplicates: float, seed: int) -> None:
         """Load the demo accounts (idempotent), optionally customers; print how to sign in."""
         from portal.demo import DemoDataPresent, seed_demo_customers, seed_demo_users
+        from portal.duplicates import demo as duplicates_demo
 
         if not current_app.config["DEMO_ACCOUNTS_ALLOWED"]:
             raise ConfigurationError("Demo accounts are refused in production.")
@@ -43,7 +46,9 @@ def register_cli(app: Flask) -> None:
                         customers,
                         seed=seed,
                         if_empty=if_empty,
-                        duplicates=duplicates,
+                        duplicates=partial(duplicates_demo.inject, share=duplicates)
+                        if duplicates
+                        else None,
                         progress=bar.update,
                     )
                 except DemoDataPresent as present:

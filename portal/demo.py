@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from portal.extensions import db
 from portal.security.models import User
@@ -55,16 +55,16 @@ def seed_demo_customers(
     *,
     seed: int,
     if_empty: bool = False,
-    duplicates: float = 0.0,
+    duplicates: Callable[[Connection], None] | None = None,
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
     """Bulk-load `count` generated customers in one transaction: into an empty database only
-    (0 if `if_empty` and some exist, else DemoDataPresent); a `duplicates` share of them is
-    registered a second time, slightly changed (portal.duplicates.demo), before the behaviour
-    and loyalty data, which the duplicates get too. Returns `count`."""
+    (0 if `if_empty` and some exist, else DemoDataPresent); `duplicates` then registers some of
+    them a second time, slightly changed (the CLI passes portal.duplicates.demo's: that area
+    sits above those whose demos use this module), before the behaviour and loyalty data,
+    which the duplicates get too. Returns `count`."""
     from portal.customers import demo
     from portal.customers.models import Customer
-    from portal.duplicates import demo as duplicates_demo
     from portal.insights.demo import seed_demo_order_lines
     from portal.loyalty.demo import seed_demo_loyalty
     from portal.security import audit
@@ -81,8 +81,8 @@ def seed_demo_customers(
     db.session.close()
     with db.engine.begin() as connection:
         demo.load(connection, count, seed=seed, progress=progress)
-        if duplicates:
-            duplicates_demo.inject(connection, share=duplicates)
+        if duplicates is not None:
+            duplicates(connection)
     audit.record("demo.customers_seeded", actor="system", summary=f"{count} customers")
     db.session.commit()
     seed_demo_segments(seed=seed)

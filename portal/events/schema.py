@@ -123,15 +123,15 @@ def as_of_version(message: object) -> object:
     """The consumed `message` without the payload fields of versions later than its own (a
     version-1 OrderPlaced that happens to carry `lines` is read as version 1: the field is
     unknown there, so ignored and not checked). Anything unexpected is left to the schema."""
-    if not isinstance(message, dict) or message.get("type") not in CONSUMED:
+    if not isinstance(message, dict):
+        return message
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in CONSUMED:  # a list or an object is no name
         return message
     version, payload = message.get("version", 1), message.get("payload")
     if not isinstance(version, int) or not isinstance(payload, dict):
         return message
-    later = (
-        _fields(CONSUMED[message["type"]], None).keys()
-        - _fields(CONSUMED[message["type"]], version).keys()
-    )
+    later = _fields(CONSUMED[kind], None).keys() - _fields(CONSUMED[kind], version).keys()
     if not later & payload.keys():
         return message
     return message | {"payload": {k: v for k, v in payload.items() if k not in later}}

@@ -36,6 +36,7 @@ MAX_DEPTH = 5  # levels of groups, the outermost one included
 # Dates a condition may name: the compiled rule adds a day to them, which 9999-12-31 overflows.
 DATES = (date(1900, 1, 1), date(2999, 12, 31))
 MAX_AMOUNT = 10**12
+WINDOWED_KEY = re.compile(r"(\w+?)_(\d+)d")
 
 
 class RuleInvalid(Exception):
@@ -280,7 +281,12 @@ def evidence(metrics: dict | None) -> list[tuple[str, str]]:
     its kind is (money in the base currency, yes/no, grouped numbers), not the stored codes."""
     shown = []
     for name, value in (metrics or {}).items():
-        field = FIELDS.get(name)
+        field, title = FIELDS.get(name), None
+        # A windowed field's figure is kept under its name and window: orders_in_window_90d.
+        if field is None and (windowed := WINDOWED_KEY.fullmatch(name)):
+            field = FIELDS.get(windowed[1])
+            if field is not None:
+                title = field.label.replace(" N ", f" {windowed[2]} ")
         if value is None:
             text = "none"
         elif field is not None and field.kind == "money":
@@ -291,5 +297,5 @@ def evidence(metrics: dict | None) -> list[tuple[str, str]]:
             text = format_number(value)
         else:
             text = str(value)
-        shown.append((field.label if field else label(name), text))
+        shown.append((title or (field.label if field else label(name)), text))
     return shown

@@ -156,7 +156,7 @@ def test_marketing_overrides_a_customers_segment_from_their_profile(
     expect(page.get_by_role("heading", level=1)).to_have_text("Grand Hotel")
     page.get_by_role("link", name="Segment", exact=True).click()
     expect(page.locator("#current-segment")).to_have_text("Hotel accounts")
-    expect(page.locator(".why")).to_contain_text("star_rating = 5")
+    expect(page.locator(".why")).to_contain_text("Star rating 5")
 
     page.get_by_role("link", name="Override segment…").click()
     until = (utcnow() + timedelta(days=30)).replace(second=0, microsecond=0)

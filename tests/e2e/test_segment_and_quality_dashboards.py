@@ -63,6 +63,7 @@ def _read_segments(page: Page) -> None:
 def _read_quality(page: Page) -> None:
     page.goto("/dashboards/")
     page.get_by_role("link", name="Data quality", exact=True).click()
+    page.wait_for_load_state()  # htmx (deferred) listens to the filters only once loaded
     page.get_by_label("Segment", exact=True).select_option(label="B2C general")
     expect(page).to_have_url(re.compile(r"segment=[0-9a-f-]{36}"))
     by_segment = _panel(page, "Fields filled in, by segment (% of customers)")

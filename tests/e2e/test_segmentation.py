@@ -106,8 +106,8 @@ def test_marketing_segments_busy_big_restaurants(page: Page, live_server, make_u
     expect(page.locator("#current-segment")).to_have_text("Busy big restaurants")
     why = page.locator(".why")
     expect(why).to_contain_text("Rule matched")
-    expect(why).to_contain_text("orders_in_window_90d = 3")
-    expect(why).to_contain_text("seating_capacity = 120")
+    expect(why).to_contain_text("Orders in the last 90 days 3")
+    expect(why).to_contain_text("Seating capacity 120")
 
     page.get_by_role("link", name="Override segment…").click()
     until = (utcnow() + timedelta(days=30)).replace(second=0, microsecond=0)

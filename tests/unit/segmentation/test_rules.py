@@ -101,11 +101,17 @@ def test_a_stored_rule_the_catalogue_no_longer_accepts_has_problems_at_its_paths
 
 
 def test_the_evidence_of_a_decision_reads_as_words_not_stored_codes(app):
-    metrics = {"lifetime_spend": 193_845, "active_subscription": True, "order_count": 1234}
+    metrics = {
+        "lifetime_spend": 193_845,
+        "active_subscription": True,
+        "order_count": 1234,
+        "spend_in_window_90d": 5000,
+    }
     with app.test_request_context():
         shown = rules.evidence(metrics)
     assert shown == [
         ("Spend (all time)", "$1,938.45"),
         ("Active subscription", "yes"),
         (FIELDS["order_count"].label, "1,234"),
+        ("Spend in the last 90 days", "$50.00"),
     ]
