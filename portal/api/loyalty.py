@@ -8,7 +8,7 @@ from flask import jsonify
 
 from portal.api import bp
 from portal.api.bodies import checked_body
-from portal.api.tokens import require_token
+from portal.api.tokens import record_reads, require_token
 from portal.customers.models import Customer
 from portal.domain import load
 from portal.idempotency import once_per_key
@@ -24,6 +24,7 @@ def loyalty_read(customer_id: str):
     load(Customer, customer_id, "customer")
     view = queries.account_view(customer_id)
     account = view.account
+    record_reads([customer_id], "Loyalty read through the API")
     return jsonify(
         {
             "customerId": customer_id,

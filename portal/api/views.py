@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.api import bp, queries
 from portal.api.bodies import Invalid
 from portal.api.openapi import MAX_BATCH, document
-from portal.api.tokens import require_token
+from portal.api.tokens import record_reads, require_token
 from portal.customers.hooks import survivor_of
 from portal.errors import error_response
 from portal.events import intake
@@ -48,7 +48,10 @@ def openapi():
 def customer_get(customer_id: str):
     # A merged customer's id answers with the survivor (whose `id` tells the client).
     found = queries.customer_by_id(survivor_of(customer_id) or customer_id)
-    return jsonify(found) if found else error_response(404, "No such customer.")
+    if not found:
+        return error_response(404, "No such customer.")
+    record_reads([found["id"]], "Read through the API")
+    return jsonify(found)
 
 
 @bp.get("/customers")
@@ -58,7 +61,9 @@ def customer_find():
     email = request.args.get("email", "").strip()
     if not email:
         return error_response(400, "Give the e-mail address: ?email=…")
-    return jsonify(items=queries.customers_by_email(email))
+    found = queries.customers_by_email(email)
+    record_reads([c["id"] for c in found], "Found by e-mail through the API")
+    return jsonify(items=found)
 
 
 @bp.post("/events")

@@ -10,6 +10,7 @@ from portal.api import tokens
 from portal.api.models import ApiToken
 from portal.customers import services
 from portal.extensions import db
+from portal.security.models import AuditEntry
 from portal.segmentation.models import CustomerMetrics
 from tests.factories import address
 from tests.unit.events.messages import message
@@ -35,6 +36,24 @@ def test_customers_are_found_by_email_case_insensitively(client, bearer, custome
     assert [c["id"] for c in found["items"]] == [customer.id]
     assert client.get("/api/v1/customers?email=m%25", headers=headers).json["items"] == []
     assert client.get("/api/v1/customers", headers=headers).status_code == 400
+
+
+def test_every_read_of_a_customer_through_the_api_is_audited(client, bearer, customer):
+    headers = bearer("customers:read", "loyalty")
+    client.get(f"/api/v1/customers/{customer.id}", headers=headers)
+    client.get("/api/v1/customers?email=marcia@example.org", headers=headers)
+    client.get(f"/api/v1/customers/{customer.id}/loyalty", headers=headers)
+    client.get("/api/v1/customers/cust-nobody", headers=headers)  # nothing read: nothing kept
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "customer.viewed").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.record_id, e.summary) for e in entries] == [
+        (customer.id, "Read through the API"),
+        (customer.id, "Found by e-mail through the API"),
+        (customer.id, "Loyalty read through the API"),
+    ]
+    assert all(e.actor.startswith("API token ") for e in entries)
+    assert {e.details["token"] for e in entries} == {"order-service"}
 
 
 def test_tokens_need_the_right_scope_and_must_not_be_revoked(client, bearer, customer, staff):
