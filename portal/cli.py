@@ -60,11 +60,10 @@ def register_cli(app: Flask) -> None:
         from portal.approvals.demo import seed_demo_approvals
 
         seed_demo_approvals()
-        from portal.bulk import analyze
+        from portal.bulk import vacuum_analyze
         from portal.extensions import db
 
-        with db.engine.begin() as connection:
-            analyze(connection)
+        vacuum_analyze(db.engine)
         click.echo("Demo sign-in accounts (local passwords):")
         for account in accounts:
             click.echo(f"  {account.role:<20} {account.email:<40} {account.password}")

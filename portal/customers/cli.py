@@ -34,12 +34,11 @@ def flag_inactive() -> None:
 def reindex_search() -> None:
     """Rebuild the directory's search terms of every customer (after customers were written
     outside the portal, or when what is indexed changed)."""
-    from portal.bulk import analyze
+    from portal.bulk import vacuum_analyze
     from portal.customers import search_index
     from portal.customers.models import customer_search_term
 
     count = search_index.rebuild(db.session.connection())
     db.session.commit()
-    with db.engine.begin() as connection:
-        analyze(connection, customer_search_term)
+    vacuum_analyze(db.engine, customer_search_term)
     click.echo(f"Indexed {count} customers for search.")
