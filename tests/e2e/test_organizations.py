@@ -39,6 +39,7 @@ def test_a_customer_admin_runs_their_organisation(
     page.wait_for_load_state("load")  # leaving earlier would abort its scripts (a js error)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Organisations").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Caribbean Grill Group")
+    page.wait_for_load_state()  # the tree's keys are portal.js's (deferred): loaded first
     page.evaluate("window.__e2eMarker = 'same page'")
 
     # Expand East Division from the keyboard: the children arrive lazily.
