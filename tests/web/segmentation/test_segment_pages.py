@@ -123,7 +123,9 @@ def test_save_creates_a_version_then_recompute_moves_the_customer(client, login_
         == 303
     )
     versions = db.session.scalars(
-        select(SegmentRuleVersion).where(SegmentRuleVersion.segment_id == segment.id)
+        select(SegmentRuleVersion)
+        .where(SegmentRuleVersion.segment_id == segment.id)
+        .order_by(SegmentRuleVersion.version)
     ).all()
     assert [v.version for v in versions] == [1, 2]
     assert versions[1].diff == ["-  Seating capacity ≥ 80", "+  Seating capacity ≥ 70"]
