@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request, session, url_for
+from flask import (
+    Response,
+    g,
+    make_response,
+    message_flashed,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from htmx_flask import make_response as hx_response
 from jinja2_fragments.flask import render_block
 
@@ -14,11 +23,27 @@ def is_htmx() -> bool:
     )
 
 
+def _flashed(_app, **_message) -> None:
+    g.flashed = True
+
+
+message_flashed.connect(_flashed)
+
+
+def _shows_flashes() -> bool:
+    """Whether an HTMX answer carries the waiting messages (out of band): those this request
+    flashed, or the navigation after a redirecting post (HX-Location aims at #main). A
+    background request (a duplicate check as one types, a count) leaves them to the page they
+    were meant for: answered in between a post and its page, it would take them away."""
+    navigation = request.headers.get("HX-Target") == "main"
+    return "_flashes" in session and (g.get("flashed", False) or navigation)
+
+
 def render(template: str, *, block: str = "content", status: int = 200, **context) -> Response:
     """Render the page, or just `block` of it for an HTMX request."""
     if is_htmx():
         html = render_block(template, block, **context)
-        if "_flashes" in session:  # a message of this or the redirecting request: out of band
+        if _shows_flashes():
             html += render_template("_flashes.html", oob=True)
     else:
         html = render_template(template, **context)

@@ -27,6 +27,24 @@ def test_registering_a_customer_says_so_on_the_profile(client, login_as):
     assert messages(response.text) == ["Marcia Campbell is registered."]
 
 
+def test_a_background_request_answered_between_a_post_and_its_page_leaves_the_message(
+    client, login_as
+):
+    """The duplicate check fires as the form's last field changes, so it can be answered after
+    the registration and before the profile it redirects to: the message waits for the page."""
+    login_as("sales")
+    response = client.post("/customers/new", data=registration())
+    check = client.post(
+        "/duplicates/check",
+        data=registration(),
+        headers={"HX-Request": "true", "HX-Target": "duplicate-warning"},
+    )
+    assert check.status_code == 200
+    assert "is registered." not in check.text
+    page = client.get(response.headers["Location"]).text
+    assert messages(page) == ["Marcia Campbell is registered."]
+
+
 def test_after_an_htmx_post_the_message_comes_out_of_band(client, login_as):
     login_as("sales")
     response = client.post("/customers/new", data=registration(), headers={"HX-Request": "true"})
