@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, g, request, session
 from flask.json.provider import DefaultJSONProvider
@@ -17,6 +17,9 @@ from portal.extensions import csrf, db, htmx_ext, login_manager, migrate
 from portal.limits import json_loads
 from portal.models import utcnow
 from portal.request_ids import RequestIds, request_id_of
+
+# How stale the idle timeout's last-activity mark may get before a request renews it.
+SEEN_STEP = timedelta(minutes=1)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -249,8 +252,11 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         # Sliding idle timeout: the cookie carries the last activity, the server checks it.
+        # Written once a minute at most, so the requests in between leave the cookie alone.
         if current_user.is_authenticated:
-            session["seen"] = utcnow().isoformat()
+            now, seen = utcnow(), session.get("seen")
+            if not seen or now - datetime.fromisoformat(seen) >= SEEN_STEP:
+                session["seen"] = now.isoformat()
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers["X-Content-Type-Options"] = "nosniff"

@@ -41,6 +41,10 @@ class Config:
     SESSION_COOKIE_NAME = "efi_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The cookie goes out only when the session changed: re-sent on every answer, a background
+    # request's copy (a count, a duplicate check) could overwrite the one a concurrent post
+    # wrote, and its flash message with it.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = timedelta(0)
 
