@@ -47,7 +47,9 @@ def openapi():
 @require_token("customers:read")
 def customer_get(customer_id: str):
     # A merged customer's id answers with the survivor (whose `id` tells the client).
-    found = queries.customer_by_id(survivor_of(customer_id) or customer_id)
+    found = queries.customer_by_id(customer_id)
+    if not found and (survivor := survivor_of(customer_id)):
+        found = queries.customer_by_id(survivor)
     if not found:
         return error_response(404, "No such customer.")
     record_reads([found["id"]], "Read through the API")

@@ -39,7 +39,8 @@ def source_choices(blank: str = "Unknown") -> dict[str, list[tuple[str, str]]]:
 @panel("acquisition")
 def acquisition_of(customer: Customer) -> dict[str, str | None]:
     """What the profile shows: the channel's label and the source's name (None: not known)."""
-    source = db.session.get(AcquisitionSource, customer.acquisition_source or "")
+    code = customer.acquisition_source
+    source = db.session.get(AcquisitionSource, code) if code else None
     return {
         "channel": label(customer.acquisition_channel) if customer.acquisition_channel else None,
         "source": source.name if source else customer.acquisition_source,

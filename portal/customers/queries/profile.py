@@ -44,8 +44,12 @@ def with_details() -> Select:
     return select(Customer).options(joinedload(Customer.addresses), joinedload(Customer.preference))
 
 
+def find_customer(customer_id: str) -> Customer | None:
+    return db.session.scalars(with_details().where(Customer.id == customer_id)).unique().first()
+
+
 def customer_or_404(customer_id: str) -> Customer:
-    customer = db.session.scalars(with_details().where(Customer.id == customer_id)).unique().first()
+    customer = find_customer(customer_id)
     if customer is None:
         abort(404)
     return customer

@@ -15,7 +15,7 @@ from portal.customers.forms.profile import (
     status_form,
 )
 from portal.customers.hooks import survivor_of
-from portal.customers.queries.profile import customer_or_404
+from portal.customers.queries.profile import customer_or_404, find_customer
 from portal.customers.rules import TRANSITIONS
 from portal.customers.services.validation import registration_errors
 from portal.customers.values import CustomerStatus
@@ -90,9 +90,11 @@ def customer_validate():
 @customer_lookup
 @require("customer:read")
 def profile(customer_id: str):
-    if (survivor := survivor_of(customer_id)) is not None:  # merged: its bookmark still works
+    customer = find_customer(customer_id)
+    if customer is None:  # merged: its bookmark still works (asked only then: one query less)
+        if (survivor := survivor_of(customer_id)) is None:
+            abort(404)
         return redirect(url_for("customers.profile", customer_id=survivor, **request.args), 301)
-    customer = customer_or_404(customer_id)
     tabs = visible_tabs(current_user)
     tab = request.args.get("tab", "overview")
     tab = tab if tab in tabs else "overview"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, flash, request
+from flask import abort, flash, g, request
 from flask_login import current_user
 
 from portal.customers import bp as customers_bp
@@ -16,17 +16,27 @@ from portal.htmx import is_htmx, redirect_after_post, render
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
-from portal.segmentation.models import SegmentType
+from portal.segmentation.models import CustomerSegment, Segment, SegmentType
 from portal.segmentation.rules import describe, evidence
 
 # The figures behind a segment decision, as the profile and the segment panel show them.
 bp.add_app_template_filter(evidence, "rule_evidence")
 
 
+def _segment_of(customer_id: str) -> tuple[CustomerSegment, Segment] | None:
+    """The customer's segment, read once per request: the overview panel and the header both
+    show it, and the header renders after the view's audit commit, when a second read would
+    also take a connection from the pool again."""
+    known = g.setdefault("segments_read", {})
+    if customer_id not in known:
+        known[customer_id] = queries.customer_segment(customer_id)
+    return known[customer_id]
+
+
 @customers_bp.context_processor
 def segment_lookup() -> dict:
     """The customer pages' profile header shows the customer's primary segment."""
-    return {"segment_of": queries.customer_segment}
+    return {"segment_of": _segment_of}
 
 
 def _customer_or_404(customer_id: str) -> Customer:
@@ -101,7 +111,7 @@ def customer_override(customer_id: str):
 @overview.panel("segment")
 def _segment_at_a_glance(customer: Customer) -> dict | None:
     """The overview's segment and why: the assignment and the move that made it."""
-    current = queries.customer_segment(customer.id)
+    current = _segment_of(customer.id)
     if current is None:
         return None
     latest = queries.customer_history(customer.id, limit=1)
