@@ -5,6 +5,9 @@ and JSON refusals that name the API's fields and save nothing."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
@@ -295,3 +298,21 @@ def test_a_merged_customers_id_edits_the_survivor(client, headers, staff):
     assert edited.status_code == 200
     assert edited.json["id"] == first.id
     assert client.patch(f"{URL}/cust-nobody", json=edit, headers=headers).status_code == 404
+
+
+@pytest.mark.postgres
+def test_two_concurrent_creates_with_one_key_make_one_customer(app, headers, monkeypatch):
+    register = services.register_customer
+
+    def slow_register(*args, **kwargs):
+        time.sleep(0.5)  # the retry arrives while the first call still creates
+        return register(*args, **kwargs)
+
+    monkeypatch.setattr(services, "register_customer", slow_register)
+    keyed = headers | {"Idempotency-Key": "crm-signup-8"}
+    clients = [app.test_client() for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda c: c.post(URL, json=registration(), headers=keyed), clients))
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json == answers[1].json
+    assert customers() == 1
