@@ -48,7 +48,7 @@ class CreatedOnce(db.Model):
     key: Mapped[str] = mapped_column(String(KEY_LENGTH))
     # API calls: a digest of the body, so that a reused key with another body is refused.
     body_digest: Mapped[str | None] = mapped_column(String(64))
-    # Forms: the created object's page. API calls: the answer, replayed as it was.
+    # Forms: the created object's page. API calls: the answer (its Location too), replayed.
     location: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
@@ -155,8 +155,9 @@ def _digest(body: bytes) -> str:
 
 def once_per_key(view):
     """Decorate a JSON create (under `require_token`): with an `Idempotency-Key` header, the
-    first 2xx answer is recorded and replayed for the same key and body; the same key with
-    another body is refused (422). Other answers are not recorded, so the call may be retried."""
+    first 2xx answer (status, body, Location) is recorded and replayed for the same key and
+    body; the same key with another body is refused (422). Other answers are not recorded, so
+    the call may be retried."""
 
     @functools.wraps(view)
     def run(*args, **kwargs):
@@ -179,6 +180,8 @@ def once_per_key(view):
             response = make_response(record.body, record.status)
             response.mimetype = "application/json"
             response.headers["Idempotent-Replayed"] = "true"
+            if record.location:  # what a 201 pointed at
+                response.headers["Location"] = record.location
             return response
         try:
             response = make_response(view(*args, **kwargs))
@@ -188,7 +191,12 @@ def once_per_key(view):
         if not 200 <= response.status_code < 300:
             _release(who, key)
             return response
-        _answer(claim, status=response.status_code, body=response.get_data(as_text=True))
+        _answer(
+            claim,
+            status=response.status_code,
+            body=response.get_data(as_text=True),
+            location=response.headers.get("Location"),
+        )
         return response
 
     return run

@@ -12,4 +12,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # the JSON API, and the token pages it adds to the administrators' Integrations section
-from portal.api import admin, approvals, loyalty, views  # noqa: E402, F401
+from portal.api import admin, approvals, customers, loyalty, views  # noqa: E402, F401

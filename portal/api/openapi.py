@@ -14,12 +14,19 @@ from portal.api.tokens import SCOPES
 from portal.approvals.models import ApprovalRequest
 from portal.approvals.rules import CURRENCY
 from portal.approvals.values import Action, Status, Subject
+from portal.customers.models import Customer
+from portal.customers.rules import TYPE_FIELDS
+from portal.customers.rules.types import BUSINESS_FIELDS
 from portal.customers.values import (
+    COMPANY_SIZES,
+    ORGANIZATION_TYPES,
+    PAYMENT_TERMS,
     AcquisitionChannel,
     AddressType,
     ContactMethod,
     CustomerStatus,
     CustomerType,
+    camel,
 )
 from portal.events import intake
 from portal.events.catalogue import CONSUMED
@@ -70,6 +77,7 @@ CUSTOMER = {
         "contactPreferences",
         "addresses",
         "canPlaceOrders",
+        "version",
     ],
     "properties": {
         "id": STRING,
@@ -114,6 +122,10 @@ CUSTOMER = {
         "canPlaceOrders": {
             "type": "boolean",
             "description": "ACTIVE with at least one verified address",
+        },
+        "version": {
+            "type": "integer",
+            "description": "Changes with every edit; a PATCH names the version it edits",
         },
     },
 }
@@ -249,17 +261,116 @@ LOYALTY_REDEEMED = _complete(
     points={"type": "integer"},
     available={"type": "integer", "description": "Points left to redeem"},
 )
+
+
+def _optional(column, **more) -> dict:
+    """A text that fits `column`, or null."""
+    return _nullable("string", maxLength=max_length(column), **more)
+
+
+def _choice(options, **more) -> dict:
+    return _nullable("string", enum=[*options, None], **more)
+
+
+# The fields of every customer type, by their API names; the domain's rules say which a type
+# has, which it requires and what each takes (a 422 names the field: typeData.originRegion).
+TYPE_DATA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "The fields of the customer's type (see docs/api.md); in a PATCH the "
+    "fields given replace those stored, null removes one",
+    "properties": {
+        name: {} for name in sorted({camel(n) for fields in TYPE_FIELDS.values() for n in fields})
+    },
+}
+IDENTIFIER = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": BUSINESS_FIELDS["tax_id"].check.longest,
+    "writeOnly": True,
+}
+# What staff edit on the profile: the registration form's fields but the primary e-mail and
+# phone (changed through a confirmation code) and the type (changed through segmentation).
+PROFILE = {
+    "name": _text(Customer.name),
+    "alternativeEmail": _optional(Customer.alternative_email),
+    "alternativePhone": _optional(Customer.alternative_phone, description="E.164"),
+    "preferredContactMethod": _choice(ContactMethod),
+    "preferredContactTime": _optional(Customer.preferred_contact_time),
+    "doNotContact": {"type": "boolean"},
+    "marketingOptOut": {"type": "boolean"},
+    "typeData": TYPE_DATA,
+    # Business identification, business types only; never read back.
+    "taxId": IDENTIFIER,
+    "registrationNumber": IDENTIFIER,
+    "legalEntityName": _optional(Customer.legal_entity_name),
+    "dbaName": _optional(Customer.dba_name),
+    "industryCode": _optional(Customer.industry_code),
+    "yearEstablished": _nullable(
+        "integer",
+        minimum=integer_range(Customer.year_established)[0],
+        maximum=integer_range(Customer.year_established)[1],
+    ),
+    "companySize": _choice(COMPANY_SIZES),
+    "organizationType": _choice(ORGANIZATION_TYPES),
+    "paymentTerms": _choice(
+        PAYMENT_TERMS, description="Set at registration; changed through finance's approval"
+    ),
+}
+NEW_CUSTOMER = {
+    "type": "object",
+    "required": ["name", "customerType"],
+    "additionalProperties": False,
+    "properties": {
+        "customerType": {"type": "string", "enum": list(CustomerType)},
+        "status": {
+            "type": "string",
+            "enum": [CustomerStatus.ACTIVE, CustomerStatus.PENDING_VERIFICATION],
+            "default": CustomerStatus.ACTIVE,
+        },
+        "email": _optional(Customer.email),
+        "phone": _optional(Customer.phone, description="E.164, e.g. +18765551234"),
+        **PROFILE,
+        "acquisitionChannel": _choice(AcquisitionChannel, description="Left out: the source's"),
+        "acquisitionSource": _optional(
+            Customer.acquisition_source, description="A code of the list marketing keeps"
+        ),
+    },
+}
+CUSTOMER_CHANGES = {
+    "type": "object",
+    "required": ["version"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": integer_range(Customer.version_id)[1],
+            "description": "The customer's version you read; another is refused (409)",
+        },
+        **PROFILE,
+    },
+}
 # What the views check against the document: request bodies, and parameters a view reads.
 CHECKED = {
     "ApprovalSubmission": APPROVAL_SUBMISSION,
     "reference": REFERENCE,
     "LoyaltyRedemption": LOYALTY_REDEMPTION,
+    "NewCustomer": NEW_CUSTOMER,
+    "CustomerChanges": CUSTOMER_CHANGES,
 }
+
+
+def _type_or_null(validator, types, instance, schema):
+    # OpenAPI 3.0's `nullable`, which JSON Schema does not know: null is then a value too.
+    if not (instance is None and schema.get("nullable")):
+        yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
 
 
 # JSON Schema counts 7500.0 as an integer; amounts in minor units come as whole numbers only.
 _Validator = validators.extend(
     Draft202012Validator,
+    validators={"type": _type_or_null},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     ),
@@ -304,8 +415,8 @@ def document() -> dict:
         "info": {
             "title": "EFI customer portal API",
             "version": "1",
-            "description": "Customer reads, the intake of consumed events, and approvals of "
-            "purchase orders. Bearer tokens "
+            "description": "Customer reads, registrations and profile edits, the intake of "
+            "consumed events, and approvals of purchase orders. Bearer tokens "
             "with scopes: " + "; ".join(f"`{s}` {text}" for s, text in SCOPES.items()),
         },
         "servers": [{"url": "/api/v1"}],
@@ -322,7 +433,18 @@ def document() -> dict:
                         "200": {"description": "The customer", **_json("Customer")},
                         **_errors(401, 403, 404),
                     },
-                }
+                },
+                "patch": {
+                    "operationId": "updateCustomer",
+                    "summary": "Edit the profile as staff do on its page (scope customers:write): "
+                    "the fields given change, the others stay; the version read, or 409",
+                    "parameters": [CUSTOMER_PATH],
+                    "requestBody": {"required": True, **_json("CustomerChanges")},
+                    "responses": {
+                        "200": {"description": "The customer as edited", **_json("Customer")},
+                        **_errors(400, 401, 403, 404, 409, 422),
+                    },
+                },
             },
             "/customers": {
                 "get": {
@@ -335,7 +457,24 @@ def document() -> dict:
                         "200": {"description": "Matches (at most 20)", **_json("CustomerList")},
                         **_errors(400, 401, 403),
                     },
-                }
+                },
+                "post": {
+                    "operationId": "registerCustomer",
+                    "summary": "Register a customer as the registration form does, under the same "
+                    "rules and validation rules (scope customers:write)",
+                    "parameters": [IDEMPOTENCY_KEY],
+                    "requestBody": {"required": True, **_json("NewCustomer")},
+                    "responses": {
+                        "201": {
+                            "description": "Registered",
+                            "headers": {
+                                "Location": {"description": "The customer", "schema": STRING}
+                            },
+                            **_json("Customer"),
+                        },
+                        **_errors(400, 401, 403, 409, 422),
+                    },
+                },
             },
             "/events": {
                 "post": {
@@ -449,6 +588,8 @@ def document() -> dict:
                 "Results": RESULTS,
                 "ApprovalSubmission": APPROVAL_SUBMISSION,
                 "ApprovalRequest": APPROVAL_REQUEST,
+                "NewCustomer": NEW_CUSTOMER,
+                "CustomerChanges": CUSTOMER_CHANGES,
                 "LoyaltyRedemption": LOYALTY_REDEMPTION,
                 "LoyaltyAccount": LOYALTY_ACCOUNT,
                 "LoyaltyRedeemed": LOYALTY_REDEEMED,

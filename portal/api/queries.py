@@ -81,6 +81,7 @@ def represent(customer: Customer) -> dict:
             for a in customer.addresses
         ],
         "canPlaceOrders": customer.can_place_orders,
+        "version": customer.version_id,
     }
 
 

@@ -13,20 +13,27 @@ from sqlalchemy import select
 
 from portal.api.models import ApiToken
 from portal.errors import error_response
+from portal.events.models import OutboxEvent
 from portal.extensions import db
+from portal.limits import max_length
 from portal.models import utcnow
 from portal.security import audit
 from portal.security.access import ATTRIBUTE
+from portal.security.audit import Caller
 from portal.security.models import User
 
 SCOPES = {
     "customers:read": "Read customers: GET /api/v1/customers…",
+    "customers:write": "Register customers and edit their profiles: POST /api/v1/customers, "
+    "PATCH /api/v1/customers/{id}",
     "events:write": "Send the events the customer domain consumes: POST /api/v1/events",
     "approvals": "Submit purchase orders for approval and read decisions: /api/v1/approvals…",
     "loyalty": "Read loyalty balances and redeem points: /api/v1/customers/…/loyalty…",
 }
 # What permission_of() reports for a token-protected view: a token scope, not a staff permission.
 SCOPE_PREFIX = "token:"
+# The longest actor an event records (OutboxEvent.actor).
+ACTOR_LENGTH = max_length(OutboxEvent.actor)
 # Writing last_used_at on every call would cost a commit per request.
 USE_RESOLUTION = timedelta(minutes=1)
 
@@ -120,6 +127,13 @@ def require_token(scope: str) -> Callable:
     return decorate
 
 
+def caller() -> Caller:
+    """The system calling with this request's token, as the use cases and the audit trail name
+    it: events record its name (within their actor column), the trail the token's prefix."""
+    token = g.api_token
+    return Caller(id=f"api:{token.name}"[:ACTOR_LENGTH], name=f"API token {token.prefix}…")
+
+
 def record_reads(customer_ids: list[str], what: str) -> None:
     """A read of customers' data through the API is audited as a page view is: an entry per
     customer, naming the token that read it (the caller is a system, not a signed-in user)."""
@@ -127,7 +141,7 @@ def record_reads(customer_ids: list[str], what: str) -> None:
     for customer_id in customer_ids:
         audit.record(
             "customer.viewed",
-            actor=f"API token {token.prefix}…",
+            user=caller(),
             record_type="customer",
             record_id=customer_id,
             summary=what,

@@ -166,6 +166,12 @@ FIELD_LABELS = {
 declare(FIELD_LABELS, FIELD_LABELS)
 
 
+def camel(name: str) -> str:
+    """A field's name as events and the API publish it: `origin_region` → `originRegion`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 @dataclass(frozen=True)
 class ContactInfo:
     email: str | None = None

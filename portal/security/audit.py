@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from flask import g, has_request_context, request
 from flask_login import current_user
@@ -41,6 +42,20 @@ def customer_names(ids: Collection[str]) -> dict[str, str]:
     return _customer_names[0](ids) if _customer_names and ids else {}
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Someone acting who is no staff user: another system calling the API with its token. A
+    use case takes it where it takes the acting user: events and histories record its `id` as
+    they record a user's, the audit trail names it by `name`."""
+
+    id: str
+    name: str
+
+
+# Who a use case acts for: a member of staff, or a system through the API.
+Actor = User | Caller
+
+
 def _request_facts() -> tuple[str | None, str | None]:
     if not has_request_context():
         return None, None
@@ -51,7 +66,7 @@ def _entry(
     action: str,
     *,
     outcome: str = SUCCESS,
-    user: User | None = None,
+    user: Actor | None = None,
     actor: str | None = None,
     record_type: str | None = None,
     record_id: str | None = None,
@@ -59,8 +74,11 @@ def _entry(
     details: dict | None = None,
 ) -> dict:
     """The columns of one entry. `user` defaults to the signed-in user; `actor` names someone
-    who is not (yet) a user, such as the e-mail typed into a failed sign-in, or "system"."""
-    if user is None and has_request_context() and current_user.is_authenticated:
+    who is not (yet) a user, such as the e-mail typed into a failed sign-in, or "system"; a
+    `Caller` as `user` is named so too."""
+    if isinstance(user, Caller):
+        user, actor = None, user.name
+    elif user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
     ip, request_id = _request_facts()
     return {

@@ -103,6 +103,23 @@ def test_the_api_keeps_its_openapi_contract(app, headers, customer, staff, org, 
 
     found = call("/customers/{customer_id}", "GET", path_parameters={"customer_id": customer.id})
     assert found.status_code == 200
+    registration = {
+        "name": "Contract Campbell",
+        "customerType": "TOURIST",
+        "email": "contract@example.org",
+        "typeData": {"firstEncounter": "Montego Bay market"},
+        "acquisitionSource": "INSTAGRAM",
+    }
+    registered = call("/customers", "POST", body=registration)
+    assert registered.status_code == 201
+    edit = {"version": registered.json()["version"], "name": "Contract Campbell-Reid"}
+    path = {"customer_id": registered.json()["id"]}
+    edited = call("/customers/{customer_id}", "PATCH", path_parameters=path, body=edit)
+    assert edited.json()["name"] == "Contract Campbell-Reid"
+    assert (
+        call("/customers/{customer_id}", "PATCH", path_parameters=path, body=edit).status_code
+        == 409
+    )
     order = {
         **buyer,
         "reference": "PO-CONTRACT-1",

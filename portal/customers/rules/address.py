@@ -35,8 +35,13 @@ POSTAL_CODE_FORMATS: dict[str, str] = {
 NO_POSTAL_CODE = frozenset(code for code, pattern in POSTAL_CODE_FORMATS.items() if not pattern)
 
 
-def country_error(code: str | None) -> str | None:
-    if not code or len(code) != 2 or pycountry.countries.get(alpha_2=code.upper()) is None:
+def country_error(code: object) -> str | None:
+    # Any value: a type field's check meets what an API body or an import cell holds.
+    if (
+        not isinstance(code, str)
+        or len(code) != 2
+        or pycountry.countries.get(alpha_2=code.upper()) is None
+    ):
         return "Choose a country (ISO 3166 two-letter code)."
     return None
 

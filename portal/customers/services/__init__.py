@@ -1,5 +1,6 @@
-"""Customer use cases. Each takes the acting staff user first, checks the domain rules, writes
-the audit entry and the outbox event in one transaction, commits, and returns the entity.
+"""Customer use cases. Each takes the acting staff user first (registering and editing the
+profile also take a system calling the API, security.audit.Caller), checks the domain rules,
+writes the audit entry and the outbox event in one transaction, commits, and returns the entity.
 
 On refusal they raise a DomainError (portal.domain) whose `.errors` maps field names
 to messages, and nothing is saved: NotFound → 404, StaleVersion → 409, DomainError → 422.

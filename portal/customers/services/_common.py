@@ -9,7 +9,7 @@ from portal.domain import NotFound, load
 from portal.events.outbox import emit
 from portal.extensions import db
 from portal.security import audit
-from portal.security.models import User
+from portal.security.audit import Actor
 
 MASK = "***"  # tax ids and registration numbers never leave the database in clear
 SECRET_FIELDS = frozenset({"tax_id", "registration_number"})
@@ -28,11 +28,6 @@ def load_address(customer_id: str, address_id: str) -> CustomerAddress:
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def public(values: dict) -> dict:
@@ -71,7 +66,7 @@ def address_data(address: CustomerAddress) -> dict:
 
 
 def record(
-    actor: User,
+    actor: Actor,
     action: str,
     customer_id: str,
     summary: str,

@@ -14,7 +14,6 @@ from portal.customers.rules import (
     type_data_errors,
 )
 from portal.customers.services._common import (
-    camel,
     contact_info,
     iso,
     load_customer,
@@ -28,12 +27,14 @@ from portal.customers.values import (
     ContactInfo,
     NewCustomer,
     ProfileChanges,
+    camel,
 )
 from portal.domain import DomainError, StaleVersion, use_case
 from portal.events.outbox import SYSTEM, emit
 from portal.extensions import db
 from portal.models import utcnow
 from portal.security import audit
+from portal.security.audit import Actor
 from portal.security.models import User
 
 BUSINESS_DETAILS = (
@@ -78,7 +79,7 @@ def _apply_business(customer: Customer, business: BusinessIdentification) -> Non
 
 
 @use_case
-def register_customer(actor: User, data: NewCustomer) -> Customer:
+def register_customer(actor: Actor, data: NewCustomer) -> Customer:
     """Create a customer after checking every creation rule; emits CustomerCreated.
 
     Raises DomainError with field messages (name, email, phone, type fields, tax_id, ...),
@@ -159,7 +160,7 @@ def _profile_errors(customer: Customer, changes: ProfileChanges) -> dict:
 
 @use_case
 def update_customer(
-    actor: User, customer_id: str, changes: ProfileChanges, expected_version: int
+    actor: Actor, customer_id: str, changes: ProfileChanges, expected_version: int
 ) -> Customer:
     """Edit the profile of the version the user saw; emits CustomerUpdated if anything changed.
 
