@@ -5,8 +5,8 @@ country and outcome.
 
 A customer service's change reaches `refresh` through the customers_changed hook, in its
 transaction: the changed customers' old rows are subtracted from the sums, recomputed from the
-customer tables and added back, all set-based. `rebuild` recomputes everything from scratch
-(the dashboards' rebuild command, after the demo loader's COPY)."""
+customer tables and added back, all set-based (counters.PerCustomer). `rebuild` recomputes
+everything from scratch (the dashboards' rebuild command, after the demo loader's COPY)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 
-from portal.counters import add_to, adding, upsert, utc_day
+from portal.counters import PerCustomer, add_to, adding, insert_rows, upsert, utc_day
 from portal.customers import hooks
 from portal.customers.models import (
     AddressVerificationDaily,
@@ -121,34 +120,26 @@ def _add(sign: int, selection: ColumnElement) -> None:
     )
 
 
-def _store(selection: ColumnElement) -> None:
-    table = CustomerFact.__table__
-    db.session.execute(
-        table.insert().from_select([c.name for c in table.columns], _facts(selection))
-    )
+FACTS = PerCustomer(
+    CustomerFact, Customer.id, _facts, _add, (CompletenessByType, RegistrationsDaily)
+)
 
 
 def refresh(
     customer_ids: Sequence[str] | None = None, *, where: ColumnElement | None = None, **_
 ) -> None:
-    """The named customers (or those matching `where`) changed: move their rows and the sums."""
-    chosen = Customer.id.in_(customer_ids) if customer_ids is not None else where
-    if chosen is None:
-        return
-    mine = CustomerFact.customer_id.in_(select(Customer.id).where(chosen))
-    if db.session.get_bind().dialect.name == "postgresql":
-        if customer_ids is None:
-            db.session.execute(_moving(chosen, mine))
-        else:
-            sql, params = _moving_named()
-            db.session.flush()  # the driver-level call below does not flush by itself
-            connection = db.session.connection()
-            connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
-        return
-    _add(-1, mine)
-    db.session.execute(delete(CustomerFact).where(mine))
-    _store(chosen)
-    _add(1, mine)
+    """The named customers (or those matching `where`) changed: move their rows and the sums
+    (on PostgreSQL in one statement)."""
+    chosen = FACTS.chosen(customer_ids, where)
+    if chosen is None or db.session.get_bind().dialect.name != "postgresql":
+        FACTS.refresh(customer_ids, where=where)
+    elif customer_ids is None:
+        db.session.execute(_moving(chosen, FACTS.mine(chosen)))
+    else:
+        sql, params = _moving_named()
+        db.session.flush()  # the driver-level call below does not flush by itself
+        connection = db.session.connection()
+        connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
 
 
 def _moving(chosen: ColumnElement, mine: ColumnElement):
@@ -192,17 +183,13 @@ def _moving_named() -> tuple[str, dict]:
     PostgreSQL INSERT (its ON CONFLICT form), so it compiled the statement on every
     registration, which cost as much as running it."""
     chosen = Customer.id == any_(bindparam("customer_ids", type_=ARRAY(Customer.id.type)))
-    mine = CustomerFact.customer_id.in_(select(Customer.id).where(chosen))
-    compiled = _moving(chosen, mine).compile(dialect=db.session.get_bind().dialect)
+    compiled = _moving(chosen, FACTS.mine(chosen)).compile(dialect=db.session.get_bind().dialect)
     return str(compiled), dict(compiled.params)
 
 
 def rebuild() -> None:
     """The fact rows and both sums from the customer tables, set-based."""
-    for model in (CustomerFact, CompletenessByType, RegistrationsDaily):
-        db.session.execute(delete(model))
-    _store(true())
-    _add(1, true())
+    FACTS.rebuild()
 
 
 def snapshot(day: date, segments: Subquery) -> None:
@@ -223,7 +210,7 @@ def snapshot(day: date, segments: Subquery) -> None:
         .group_by(f.customer_type, segment)
     )
     db.session.execute(delete(CompletenessDaily).where(CompletenessDaily.day == day))
-    db.session.execute(table.insert().from_select([c.name for c in table.columns], rows))
+    insert_rows(table, rows)
 
 
 def address_checked(country: str, outcome: str) -> None:
