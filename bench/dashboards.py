@@ -148,20 +148,9 @@ def acquisition_data() -> None:
 
 
 @contextlib.contextmanager
-def without_listeners(*listeners):
-    """Customer changes without these customers_changed listeners."""
-    for listener in listeners:
-        hooks._listeners.remove(listener)
-    try:
-        yield
-    finally:
-        hooks._listeners.extend(listeners)
-
-
-@contextlib.contextmanager
 def without_rollups():
     """Registration and intake as they were before the rollups."""
-    with without_listeners(customer_rollups.refresh, acquisition_rollups.refresh):
+    with hooks.without(customer_rollups.refresh, acquisition_rollups.refresh):
         for trigger in TRIGGERS:
             db.session.execute(sa.text(f"ALTER TABLE segment_history DISABLE TRIGGER {trigger}"))
         db.session.commit()
@@ -199,19 +188,21 @@ def intake(app, count: int, user: User) -> float:
     return count / (time.perf_counter() - started)
 
 
-def upkeep(what: str, measure, rounds: int = 2, without=without_rollups) -> None:
+def upkeep(what: str, measure, rounds: int = 2, without=without_rollups) -> float:
     """Rates without and with the rollups, alternated so that load drifting on a shared
-    machine falls on both."""
+    machine falls on both; prints both and their ratio, returns the ratio."""
     kept, bare = [], []
     for _ in range(rounds):
         with without():
             bare.append(measure())
         kept.append(measure())
     with_, without = sum(kept) / rounds, sum(bare) / rounds
+    ratio = without / with_
     print(
-        f"  {what}: {with_:.1f} with rollups, {without:.1f} without "
-        f"({100 * (without / with_ - 1):+.1f} % upkeep)"
+        f"  {what}: {with_:.1f} with rollups, {without:.1f} without, "
+        f"ratio {ratio:.3f} ({100 * (ratio - 1):+.1f} % upkeep)"
     )
+    return ratio
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -249,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         upkeep(
             "registrations/s, acquisition rollup alone",
             lambda: registrations(user, args.registrations),
-            without=lambda: without_listeners(acquisition_rollups.refresh),
+            without=lambda: hooks.without(acquisition_rollups.refresh),
         )
         upkeep("intake OrderPlaced/s", lambda: intake(app, args.events, user))
         db.session.remove()
