@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Integer, Subquery, case, delete, func, literal, select
+from sqlalchemy import ColumnElement, Date, Subquery, case, delete, func, literal, or_, select
 
-from portal.counters import PerCustomer, add_to, insert_rows, month_start, utc_day
+from portal.counters import PerCustomer, Sum, insert_rows, month_start, utc_day
 from portal.customers import hooks
 from portal.customers.models import (
     AcquisitionDaily,
@@ -58,7 +58,8 @@ def _codes(selection: ColumnElement):
         )
         .where(
             a.record_type == "customer",
-            a.action.in_((CODE_SENT, CODE_CONFIRMED)),
+            # not IN (...): an expanding list cannot be compiled once (counters.PerCustomer)
+            or_(a.action == CODE_SENT, confirm),
             a.record_id.in_(select(Customer.id).where(selection)),
         )
         .group_by(a.record_id)
@@ -68,40 +69,28 @@ def _codes(selection: ColumnElement):
 
 def _facts(selection: ColumnElement):
     codes = _codes(selection)
+    columns = (
+        Customer.id,
+        utc_day(Customer.created_at),
+        Customer.customer_type,
+        func.coalesce(Customer.acquisition_channel, UNKNOWN),
+        func.coalesce(Customer.acquisition_source, UNKNOWN),
+        *[func.coalesce(codes.c[name], 0) for name in FUNNEL],
+    )
+    names = [c.name for c in AcquisitionFact.__table__.columns]
     return (
-        select(
-            Customer.id,
-            utc_day(Customer.created_at),
-            Customer.customer_type,
-            func.coalesce(Customer.acquisition_channel, UNKNOWN),
-            func.coalesce(Customer.acquisition_source, UNKNOWN),
-            *[func.coalesce(codes.c[name], 0) for name in FUNNEL],
-        )
+        select(*[column.label(name) for column, name in zip(columns, names, strict=True)])
         .outerjoin(codes, codes.c.customer_id == Customer.id)
         .where(selection)
     )
 
 
-def _add(sign: int, selection: ColumnElement) -> None:
-    f = AcquisitionFact
-    keys = (f.registered_on, f.customer_type, f.channel, f.source)
-    add_to(
-        AcquisitionDaily.__table__,
-        ["day", "customer_type", "channel", "source"],
-        select(
-            *keys,
-            (func.count() * sign).cast(Integer),
-            *[(func.sum(getattr(f, name)) * sign).cast(Integer) for name in FUNNEL],
-        )
-        .where(selection)
-        .group_by(*keys)
-        # Stored in day order by a rebuild: a range of days then reads adjacent pages, not one
-        # page per row (an 11-month range read 40,000 scattered rows in 0.5 s at 1M customers).
-        .order_by(*keys),
-    )
-
-
-FACTS = PerCustomer(AcquisitionFact, Customer.id, _facts, _add, (AcquisitionDaily,))
+FACTS = PerCustomer(
+    AcquisitionFact,
+    Customer.id,
+    _facts,
+    (Sum(AcquisitionDaily, ("registered_on", "customer_type", "channel", "source"), FUNNEL),),
+)
 
 
 def refresh(

@@ -10,28 +10,22 @@ everything from scratch (the dashboards' rebuild command, after the demo loader'
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Date,
     Integer,
     Subquery,
-    any_,
-    bindparam,
     case,
     delete,
     func,
     literal,
-    or_,
     select,
-    union_all,
 )
 
-from portal.counters import PerCustomer, add_to, adding, insert_rows, upsert, utc_day
+from portal.counters import PerCustomer, Sum, add_to, insert_rows, utc_day
 from portal.customers import hooks
 from portal.customers.models import (
     AddressVerificationDaily,
@@ -96,95 +90,22 @@ def _facts(selection: ColumnElement):
     )
 
 
-def _add(sign: int, selection: ColumnElement) -> None:
-    """Add the selected fact rows, times `sign`, to both sums."""
-    f = CustomerFact
-    total = (func.count() * sign).cast(Integer)
-    add_to(
-        CompletenessByType.__table__,
-        ["customer_type"],
-        select(
-            f.customer_type,
-            total,
-            *[(func.sum(getattr(f, n)) * sign).cast(Integer) for n in FIELDS],
-        )
-        .where(selection)
-        .group_by(f.customer_type),
-    )
-    add_to(
-        RegistrationsDaily.__table__,
-        ["day", "customer_type", "country"],
-        select(f.registered_on, f.customer_type, f.country, total)
-        .where(selection)
-        .group_by(f.registered_on, f.customer_type, f.country),
-    )
-
-
 FACTS = PerCustomer(
-    CustomerFact, Customer.id, _facts, _add, (CompletenessByType, RegistrationsDaily)
+    CustomerFact,
+    Customer.id,
+    _facts,
+    (
+        Sum(CompletenessByType, ("customer_type",), FIELDS),
+        Sum(RegistrationsDaily, ("registered_on", "customer_type", "country")),
+    ),
 )
 
 
 def refresh(
     customer_ids: Sequence[str] | None = None, *, where: ColumnElement | None = None, **_
 ) -> None:
-    """The named customers (or those matching `where`) changed: move their rows and the sums
-    (on PostgreSQL in one statement)."""
-    chosen = FACTS.chosen(customer_ids, where)
-    if chosen is None or db.session.get_bind().dialect.name != "postgresql":
-        FACTS.refresh(customer_ids, where=where)
-    elif customer_ids is None:
-        db.session.execute(_moving(chosen, FACTS.mine(chosen)))
-    else:
-        sql, params = _moving_named()
-        db.session.flush()  # the driver-level call below does not flush by itself
-        connection = db.session.connection()
-        connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
-
-
-def _moving(chosen: ColumnElement, mine: ColumnElement):
-    """PostgreSQL: `refresh` as one statement (a registration's upkeep was six): the old fact
-    rows and the new ones are read from the statement's snapshot, the new ones written over
-    the old, and their difference added to both sums, skipping the counters it leaves as they
-    were."""
-    table = CustomerFact.__table__
-    names = [c.name for c in table.columns]
-    new = _facts(chosen).cte("new")
-    old = select(table).where(mine).cte("old")
-    insert = upsert(table)
-    written = (
-        insert.from_select(names, select(new))
-        .on_conflict_do_update(
-            index_elements=["customer_id"],
-            set_={n: insert.excluded[n] for n in names if n != "customer_id"},
-        )
-        .cte("written")
-    )
-    delta = union_all(select(new, literal(1).label("sign")), select(old, literal(-1))).cte("delta")
-    sums = [func.sum(delta.c.sign), *[func.sum(delta.c.sign * delta.c[n]) for n in FIELDS]]
-    completeness = adding(
-        CompletenessByType.__table__,
-        ["customer_type"],
-        select(delta.c.customer_type, *sums)
-        .group_by(delta.c.customer_type)
-        .having(or_(*[total != 0 for total in sums])),
-    ).cte("completeness")
-    day = (delta.c.registered_on, delta.c.customer_type, delta.c.country)
-    return adding(
-        RegistrationsDaily.__table__,
-        ["day", "customer_type", "country"],
-        select(*day, sums[0]).group_by(*day).having(sums[0] != 0),
-    ).add_cte(written, completeness)
-
-
-@functools.cache
-def _moving_named() -> tuple[str, dict]:
-    """`_moving` for a list of customer ids, compiled once per process: SQLAlchemy caches no
-    PostgreSQL INSERT (its ON CONFLICT form), so it compiled the statement on every
-    registration, which cost as much as running it."""
-    chosen = Customer.id == any_(bindparam("customer_ids", type_=ARRAY(Customer.id.type)))
-    compiled = _moving(chosen, FACTS.mine(chosen)).compile(dialect=db.session.get_bind().dialect)
-    return str(compiled), dict(compiled.params)
+    """The named customers (or those matching `where`) changed: move their rows and the sums."""
+    FACTS.refresh(customer_ids, where=where)
 
 
 def rebuild() -> None:
