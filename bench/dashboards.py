@@ -84,6 +84,16 @@ ON CONFLICT DO NOTHING
 """
 
 
+def bench_app(variable: str, default: str):
+    """The portal on the database $`variable` names (else `default`), with the SECRET_KEY its
+    encrypted fields were written with ($BENCH_SECRET_KEY, default "x")."""
+    url = os.environ.get(variable, default)
+    secret = os.environ.get("BENCH_SECRET_KEY", "x")
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "LOG_LEVEL": "WARNING"}
+    )
+
+
 def administrator() -> User:
     user = db.session.scalar(sa.select(User).where(User.email == "bench-dashboards@efi.example"))
     if user is None:
@@ -213,9 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--skip-rebuild", action="store_true")
     args = parser.parse_args(argv)
-    url = os.environ.get("BENCH_DASHBOARDS_URL", DEFAULT_URL)
-    secret = os.environ.get("BENCH_SECRET_KEY", "x")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "LOG_LEVEL": "WARNING"})
+    app = bench_app("BENCH_DASHBOARDS_URL", DEFAULT_URL)
     with app.app_context():
         upgrade()
         customers = db.session.scalar(sa.text("SELECT count(*) FROM customer"))

@@ -13,14 +13,12 @@ performance, completeness and new customers per segment) run once a night, off t
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench.dashboards import administrator, intake, registrations, upkeep
-from portal import create_app
+from bench.dashboards import administrator, bench_app, intake, registrations, upkeep
 from portal.dashboards.rollups import rebuild_all
 from portal.demo import seed_demo_customers
 from portal.extensions import db
@@ -36,9 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    url = os.environ.get("BENCH_UPKEEP_URL", DEFAULT_URL)
-    secret = os.environ.get("BENCH_SECRET_KEY", "x")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "LOG_LEVEL": "WARNING"})
+    app = bench_app("BENCH_UPKEEP_URL", DEFAULT_URL)
     with app.app_context():
         upgrade()
         seed_demo_customers(args.customers, seed=7, if_empty=True)

@@ -138,16 +138,11 @@ def test_the_acquisition_pages_pass_axe_and_fit_a_phone(
     assert not problems, "\n".join(problems)
 
 
-def test_marketing_reads_the_cost_by_segment(page: Page, make_user, js_errors, staff):
+def test_marketing_reads_the_cost_by_segment(
+    page: Page, make_user, js_errors, staff, instagram_customers
+):
     """Two Instagram customers in B2C general (the snapshot of last night), 250 USD spent on
     Instagram this month: 125 USD each, so the segment's CAC is 125."""
-    for n in range(2):
-        data = new_customer(
-            name=f"Seg {n}",
-            contact=ContactInfo(email=f"seg{n}@example.org"),
-            acquisition_source="INSTAGRAM",
-        )
-        services.register_customer(staff, data)
     record_marketing_spend(staff, "INSTAGRAM", utcnow().date().replace(day=1), "USD", 250_00)
     nightly(utcnow().date())
     db.session.commit()
