@@ -14,6 +14,7 @@ from bench import (
     org_tree,
     request_cpu,
     segmentation,
+    upkeep,
 )
 
 BENCHES = (
@@ -25,6 +26,7 @@ BENCHES = (
     customer_search,
     segmentation,
     events,
+    upkeep,
     load,
 )
 

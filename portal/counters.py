@@ -1,12 +1,29 @@
 """Counters kept by adding deltas: the rollup tables the dashboards read are upserted with
 `counts + excluded.counts`, so an incremental refresh adds what changed and a rebuild inserts
-totals through the same statement."""
+totals through the same statement; `PerCustomer` keeps such sums through a row per customer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Date, Select, Table, func
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -39,3 +56,142 @@ def utc_day(moment: ColumnElement) -> ColumnElement:
     if db.session.get_bind().dialect.name == "postgresql":
         return func.timezone("UTC", moment).cast(Date)
     return func.date(moment)
+
+
+def month_start(day: ColumnElement) -> ColumnElement:
+    """The first day of a stored day's month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("month", day).cast(Date)
+    return func.date(day, "start of month")
+
+
+def insert_rows(table: Table, rows: Select) -> None:
+    """Insert `rows` (in the table's column order) into `table`."""
+    db.session.execute(table.insert().from_select([c.name for c in table.columns], rows))
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A table of sums over the fact rows: per value of the fact columns `keys` (the table's
+    first columns, in order), the number of customers and the sum of each of `counts` (the
+    table's other columns, in order)."""
+
+    model: type
+    keys: tuple[str, ...]
+    counts: tuple[str, ...] = ()
+
+    def adding(self, rows: Select, *, sign: ColumnElement | int, having: bool):
+        """The statement adding to the table the fact rows of `rows` (a select or CTE of
+        fact columns), times `sign` (a column of the rows, or a number); `having` leaves out
+        the keys whose counts do not move."""
+        table = self.model.__table__
+        keys = [rows.c[name] for name in self.keys]
+        sums = [
+            func.sum(sign).cast(Integer)
+            if isinstance(sign, ColumnElement)
+            else (func.count() * sign).cast(Integer),
+            *[func.sum(rows.c[name] * sign).cast(Integer) for name in self.counts],
+        ]
+        query = select(*keys, *sums).group_by(*keys)
+        if having:
+            query = query.having(or_(*[total != 0 for total in sums]))
+        else:
+            # Stored in key order by a rebuild: a range of days then reads adjacent pages,
+            # not one page per row (an 11-month range read 40,000 scattered rows in 0.5 s
+            # at 1M customers).
+            query = query.order_by(*keys)
+        names = [c.name for c in table.columns][: len(self.keys)]
+        return adding(table, names, query)
+
+
+@dataclass(frozen=True, eq=False)
+class PerCustomer:
+    """Counters kept through a row per customer of what it adds to them (`fact`, keyed by
+    customer_id): a change to some customers subtracts their old rows from the sums,
+    recomputes the rows from the source tables and adds them back, set-based; on PostgreSQL
+    in one statement (a registration's upkeep was six)."""
+
+    fact: type  # the model of the fact rows
+    customer_id: ColumnElement  # the id column of the customers the facts are about
+    rows: Callable[[ColumnElement], Select]  # the fact rows of the customers selected
+    sums: tuple[Sum, ...]
+    _compiled: dict = field(default_factory=dict)  # the statement for a list of ids
+
+    def _chosen(
+        self, customer_ids: Sequence[str] | None, where: ColumnElement | None
+    ) -> ColumnElement | None:
+        return self.customer_id.in_(customer_ids) if customer_ids is not None else where
+
+    def _mine(self, chosen: ColumnElement) -> ColumnElement:
+        """The fact rows of the customers `chosen` selects."""
+        return self.fact.customer_id.in_(select(self.customer_id).where(chosen))
+
+    def add(self, sign: int, selection: ColumnElement) -> None:
+        """Add the fact rows `selection` selects, times `sign`, to every sum."""
+        rows = select(self.fact).where(selection).subquery("facts")
+        for total in self.sums:
+            db.session.execute(total.adding(rows, sign=sign, having=False))
+
+    def refresh(
+        self, customer_ids: Sequence[str] | None = None, *, where: ColumnElement | None = None
+    ) -> None:
+        """The named customers (or those matching `where`) changed: move their rows and the
+        sums."""
+        chosen = self._chosen(customer_ids, where)
+        if chosen is None:
+            return
+        db.session.flush()  # what the use case just added counts
+        if db.session.get_bind().dialect.name == "postgresql":
+            if customer_ids is None:
+                db.session.execute(self._moving(chosen))
+            else:
+                sql, params = self._named()
+                connection = db.session.connection()
+                connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
+            return
+        mine = self._mine(chosen)
+        self.add(-1, mine)
+        db.session.execute(delete(self.fact).where(mine))
+        insert_rows(self.fact.__table__, self.rows(chosen))
+        self.add(1, mine)
+
+    def _moving(self, chosen: ColumnElement):
+        """PostgreSQL: `refresh` as one statement: the old fact rows and the new ones are read
+        from the statement's snapshot, the new ones written over the old, and their difference
+        added to every sum, skipping the counters it leaves as they were."""
+        table = self.fact.__table__
+        names = [c.name for c in table.columns]
+        new = self.rows(chosen).cte("new")
+        old = select(table).where(self._mine(chosen)).cte("old")
+        insert = upsert(table)
+        written = (
+            insert.from_select(names, select(new))
+            .on_conflict_do_update(
+                index_elements=["customer_id"],
+                set_={n: insert.excluded[n] for n in names if n != "customer_id"},
+            )
+            .cte("written")
+        )
+        delta = union_all(select(new, literal(1).label("sign")), select(old, literal(-1))).cte(
+            "delta"
+        )
+        *first, last = [total.adding(delta, sign=delta.c.sign, having=True) for total in self.sums]
+        return last.add_cte(written, *[s.cte(f"sum_{n}") for n, s in enumerate(first)])
+
+    def _named(self) -> tuple[str, dict]:
+        """`_moving` for a list of customer ids, compiled once per process: SQLAlchemy caches
+        no PostgreSQL INSERT (its ON CONFLICT form), so it compiled the statement on every
+        registration, which cost as much as running it."""
+        if not self._compiled:
+            ids = bindparam("customer_ids", type_=ARRAY(self.customer_id.type))
+            statement = self._moving(self.customer_id == any_(ids))
+            compiled = statement.compile(dialect=db.session.get_bind().dialect)
+            self._compiled.update(sql=str(compiled), params=dict(compiled.params))
+        return self._compiled["sql"], self._compiled["params"]
+
+    def rebuild(self) -> None:
+        """The fact rows and their sums from the source tables."""
+        for model in (self.fact, *(total.model for total in self.sums)):
+            db.session.execute(delete(model))
+        insert_rows(self.fact.__table__, self.rows(true()))
+        self.add(1, true())

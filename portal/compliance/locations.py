@@ -538,6 +538,7 @@ for rollup in (
     "customer_completeness_daily",
     "address_verification_daily",
     "customer_acquisition_daily",
+    "customer_acquisition_segment",
 ):
     declare_free(rollup, ROLLUP)
 declare_free("acquisition_source", CONFIG, "name")

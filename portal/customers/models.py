@@ -295,12 +295,10 @@ class CustomerFact(db.Model):
     unverified_addresses: Mapped[int] = mapped_column(Integer)  # how many
 
 
-class CompletenessByType(db.Model):
-    """Customers of a type, and how many of them have each field."""
+class CompletenessCounts:
+    """Customers, and how many of them have each field (customers.rollups.FIELDS): the
+    columns of both completeness sums."""
 
-    __tablename__ = "customer_completeness_by_type"
-
-    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
     customers: Mapped[int] = mapped_column(BigInteger)
     email: Mapped[int] = mapped_column(BigInteger)
     phone: Mapped[int] = mapped_column(BigInteger)
@@ -310,6 +308,14 @@ class CompletenessByType(db.Model):
     address: Mapped[int] = mapped_column(BigInteger)
     verified_address: Mapped[int] = mapped_column(BigInteger)
     unverified_addresses: Mapped[int] = mapped_column(BigInteger)
+
+
+class CompletenessByType(CompletenessCounts, db.Model):
+    """Customers of a type, and how many of them have each field."""
+
+    __tablename__ = "customer_completeness_by_type"
+
+    customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
 
 
 class RegistrationsDaily(db.Model):
@@ -324,7 +330,7 @@ class RegistrationsDaily(db.Model):
     customers: Mapped[int] = mapped_column(BigInteger)
 
 
-class CompletenessDaily(db.Model):
+class CompletenessDaily(CompletenessCounts, db.Model):
     """The completeness sums per customer type and segment at the end of a day: the nightly
     snapshot of the fact rows (customers.rollups.snapshot), for the trend and the per-segment
     view. segment_id is "" for customers in no segment."""
@@ -334,15 +340,6 @@ class CompletenessDaily(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     customer_type: Mapped[CustomerType] = mapped_column(string_enum(CustomerType), primary_key=True)
     segment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    customers: Mapped[int] = mapped_column(BigInteger)
-    email: Mapped[int] = mapped_column(BigInteger)
-    phone: Mapped[int] = mapped_column(BigInteger)
-    alternative_email: Mapped[int] = mapped_column(BigInteger)
-    alternative_phone: Mapped[int] = mapped_column(BigInteger)
-    preferred_contact_time: Mapped[int] = mapped_column(BigInteger)
-    address: Mapped[int] = mapped_column(BigInteger)
-    verified_address: Mapped[int] = mapped_column(BigInteger)
-    unverified_addresses: Mapped[int] = mapped_column(BigInteger)
 
 
 class AddressVerificationDaily(db.Model):
@@ -404,3 +401,17 @@ class AcquisitionDaily(db.Model):
     code_sent: Mapped[int] = mapped_column(BigInteger)
     wrong_code: Mapped[int] = mapped_column(BigInteger)
     verified: Mapped[int] = mapped_column(BigInteger)
+
+
+class AcquisitionSegment(db.Model):
+    """Customers registered in a month through a source who are in a segment ("" for none),
+    as at the nightly snapshot of `taken_on` (acquisition_rollups.snapshot): what the
+    acquisition cost by segment shares each source's monthly spend over."""
+
+    __tablename__ = "customer_acquisition_segment"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    segment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    taken_on: Mapped[date] = mapped_column(Date)

@@ -5,34 +5,27 @@ country and outcome.
 
 A customer service's change reaches `refresh` through the customers_changed hook, in its
 transaction: the changed customers' old rows are subtracted from the sums, recomputed from the
-customer tables and added back, all set-based. `rebuild` recomputes everything from scratch
-(the dashboards' rebuild command, after the demo loader's COPY)."""
+customer tables and added back, all set-based (counters.PerCustomer). `rebuild` recomputes
+everything from scratch (the dashboards' rebuild command, after the demo loader's COPY)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Date,
     Integer,
     Subquery,
-    any_,
-    bindparam,
     case,
     delete,
     func,
     literal,
-    or_,
     select,
-    true,
-    union_all,
 )
 
-from portal.counters import add_to, adding, upsert, utc_day
+from portal.counters import PerCustomer, Sum, add_to, insert_rows, utc_day
 from portal.customers import hooks
 from portal.customers.models import (
     AddressVerificationDaily,
@@ -97,112 +90,27 @@ def _facts(selection: ColumnElement):
     )
 
 
-def _add(sign: int, selection: ColumnElement) -> None:
-    """Add the selected fact rows, times `sign`, to both sums."""
-    f = CustomerFact
-    total = (func.count() * sign).cast(Integer)
-    add_to(
-        CompletenessByType.__table__,
-        ["customer_type"],
-        select(
-            f.customer_type,
-            total,
-            *[(func.sum(getattr(f, n)) * sign).cast(Integer) for n in FIELDS],
-        )
-        .where(selection)
-        .group_by(f.customer_type),
-    )
-    add_to(
-        RegistrationsDaily.__table__,
-        ["day", "customer_type", "country"],
-        select(f.registered_on, f.customer_type, f.country, total)
-        .where(selection)
-        .group_by(f.registered_on, f.customer_type, f.country),
-    )
-
-
-def _store(selection: ColumnElement) -> None:
-    table = CustomerFact.__table__
-    db.session.execute(
-        table.insert().from_select([c.name for c in table.columns], _facts(selection))
-    )
+FACTS = PerCustomer(
+    CustomerFact,
+    Customer.id,
+    _facts,
+    (
+        Sum(CompletenessByType, ("customer_type",), FIELDS),
+        Sum(RegistrationsDaily, ("registered_on", "customer_type", "country")),
+    ),
+)
 
 
 def refresh(
     customer_ids: Sequence[str] | None = None, *, where: ColumnElement | None = None, **_
 ) -> None:
     """The named customers (or those matching `where`) changed: move their rows and the sums."""
-    chosen = Customer.id.in_(customer_ids) if customer_ids is not None else where
-    if chosen is None:
-        return
-    mine = CustomerFact.customer_id.in_(select(Customer.id).where(chosen))
-    if db.session.get_bind().dialect.name == "postgresql":
-        if customer_ids is None:
-            db.session.execute(_moving(chosen, mine))
-        else:
-            sql, params = _moving_named()
-            db.session.flush()  # the driver-level call below does not flush by itself
-            connection = db.session.connection()
-            connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
-        return
-    _add(-1, mine)
-    db.session.execute(delete(CustomerFact).where(mine))
-    _store(chosen)
-    _add(1, mine)
-
-
-def _moving(chosen: ColumnElement, mine: ColumnElement):
-    """PostgreSQL: `refresh` as one statement (a registration's upkeep was six): the old fact
-    rows and the new ones are read from the statement's snapshot, the new ones written over
-    the old, and their difference added to both sums, skipping the counters it leaves as they
-    were."""
-    table = CustomerFact.__table__
-    names = [c.name for c in table.columns]
-    new = _facts(chosen).cte("new")
-    old = select(table).where(mine).cte("old")
-    insert = upsert(table)
-    written = (
-        insert.from_select(names, select(new))
-        .on_conflict_do_update(
-            index_elements=["customer_id"],
-            set_={n: insert.excluded[n] for n in names if n != "customer_id"},
-        )
-        .cte("written")
-    )
-    delta = union_all(select(new, literal(1).label("sign")), select(old, literal(-1))).cte("delta")
-    sums = [func.sum(delta.c.sign), *[func.sum(delta.c.sign * delta.c[n]) for n in FIELDS]]
-    completeness = adding(
-        CompletenessByType.__table__,
-        ["customer_type"],
-        select(delta.c.customer_type, *sums)
-        .group_by(delta.c.customer_type)
-        .having(or_(*[total != 0 for total in sums])),
-    ).cte("completeness")
-    day = (delta.c.registered_on, delta.c.customer_type, delta.c.country)
-    return adding(
-        RegistrationsDaily.__table__,
-        ["day", "customer_type", "country"],
-        select(*day, sums[0]).group_by(*day).having(sums[0] != 0),
-    ).add_cte(written, completeness)
-
-
-@functools.cache
-def _moving_named() -> tuple[str, dict]:
-    """`_moving` for a list of customer ids, compiled once per process: SQLAlchemy caches no
-    PostgreSQL INSERT (its ON CONFLICT form), so it compiled the statement on every
-    registration, which cost as much as running it."""
-    chosen = Customer.id == any_(bindparam("customer_ids", type_=ARRAY(Customer.id.type)))
-    mine = CustomerFact.customer_id.in_(select(Customer.id).where(chosen))
-    compiled = _moving(chosen, mine).compile(dialect=db.session.get_bind().dialect)
-    return str(compiled), dict(compiled.params)
+    FACTS.refresh(customer_ids, where=where)
 
 
 def rebuild() -> None:
     """The fact rows and both sums from the customer tables, set-based."""
-    for model in (CustomerFact, CompletenessByType, RegistrationsDaily):
-        db.session.execute(delete(model))
-    _store(true())
-    _add(1, true())
+    FACTS.rebuild()
 
 
 def snapshot(day: date, segments: Subquery) -> None:
@@ -223,7 +131,7 @@ def snapshot(day: date, segments: Subquery) -> None:
         .group_by(f.customer_type, segment)
     )
     db.session.execute(delete(CompletenessDaily).where(CompletenessDaily.day == day))
-    db.session.execute(table.insert().from_select([c.name for c in table.columns], rows))
+    insert_rows(table, rows)
 
 
 def address_checked(country: str, outcome: str) -> None:

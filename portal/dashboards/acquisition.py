@@ -1,20 +1,23 @@
 """The acquisition dashboard's figures by channel and source: new customers, the verification
-funnel, and the acquisition cost. All read the acquisition rollup (a row per day, type,
-channel and source, customers.acquisition_rollups) and the spend marketing enters; no page view
-scans the customers."""
+funnel, and the acquisition cost by source and by segment. All read the acquisition rollups (a
+row per day, type, channel and source; the nightly count per month, source and segment:
+customers.acquisition_rollups) and the spend marketing enters; no page view scans the
+customers."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import func, select
 
 from portal.approvals.rules import exponent
-from portal.customers.models import AcquisitionDaily
+from portal.customers.models import AcquisitionDaily, AcquisitionSegment
 from portal.customers.queries.acquisition import source_channels, source_names
 from portal.customers.values import AcquisitionChannel
+from portal.dashboards import segmentation
 from portal.dashboards.models import MarketingSpend
 from portal.dashboards.queries import Figure, Filters, _period, _periods
 from portal.extensions import db
@@ -106,25 +109,37 @@ def _major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-exponent(currency))  # as the form parsed it
 
 
+def _range(filters: Filters) -> tuple[date, date]:
+    """The first month the range touches and the first after it: months count whole."""
+    return _month(filters.start), _month(_month(filters.end) + timedelta(days=31))
+
+
+def _spend(filters: Filters) -> list:
+    """(month, source, currency, amount_minor) marketing entered for the months of the range,
+    of the source or channel chosen."""
+    first, after = _range(filters)
+    s = MarketingSpend
+    query = select(s.month, s.source, s.currency, s.amount_minor).where(
+        s.month >= first, s.month < after
+    )
+    if filters.source:
+        query = query.where(s.source == filters.source)
+    channels = source_channels()
+    return [
+        row
+        for row in db.session.execute(query)
+        if not filters.channel or channels.get(row.source) == filters.channel.value
+    ]
+
+
 def acquisition_cost(filters: Filters) -> Figure:
     """CAC per source and month: the spend marketing entered divided by the customers of that
     source registered that month, a series per source and currency (currencies are never
     added together). Months the range touches count whole, and every type: spend is per
     source and month, not per customer type."""
-    first = _month(filters.start)
-    after = _month(_month(filters.end) + timedelta(days=31))
-    s, r = MarketingSpend, AcquisitionDaily
-    spend_query = select(s.month, s.source, s.currency, s.amount_minor).where(
-        s.month >= first, s.month < after
-    )
-    if filters.source:
-        spend_query = spend_query.where(s.source == filters.source)
-    channels = source_channels()
-    spend = [
-        row
-        for row in db.session.execute(spend_query)
-        if not filters.channel or channels.get(row.source) == filters.channel.value
-    ]
+    first, after = _range(filters)
+    r = AcquisitionDaily
+    spend = _spend(filters)
     new: dict[tuple[date, str], int] = defaultdict(int)
     if spend:
         query = (
@@ -157,3 +172,86 @@ def acquisition_cost(filters: Filters) -> Figure:
     figure = Figure.of("Month", dict(sorted(table.items())), labels)
     figure.rows = rows  # the CSV carries spend and customers beside the cost
     return figure
+
+
+ALL_SOURCES = "All sources"
+NO_SEGMENT = "No segment"
+
+
+def cost_by_segment(filters: Filters) -> Figure:
+    """CAC per segment. Spend is entered per source and month, so each source's spend in a
+    month is shared equally among the customers it brought that month, and each segment's
+    shares are added up: its CAC is that sum over its customers from those sources and months
+    (a mix of the sources' CACs, weighted by its customers). Segments are those of the nightly
+    snapshot (acquisition_rollups.snapshot); a series per currency, never added together.
+    The CSV has a row per segment, source and currency, and one for all sources."""
+    first, after = _range(filters)
+    a = AcquisitionSegment
+    spend = _spend(filters)
+    brought: dict[tuple[date, str], dict[str, int]] = defaultdict(dict)
+    if spend:
+        query = select(a.month, a.source, a.segment_id, a.customers).where(
+            a.month >= first, a.month < after, a.source.in_({row.source for row in spend})
+        )
+        for month, source, segment, count in db.session.execute(query):
+            brought[(month, source)][segment] = int(count)
+    # (segment, source, currency) → [attributed spend in minor units, customers]
+    shares: dict[tuple[str, str, str], list] = defaultdict(lambda: [Fraction(0), 0])
+    for month, source, currency, amount in spend:
+        segments = brought[(month, source)]
+        total = sum(segments.values())
+        for segment, count in segments.items():
+            if filters.segment and segment != filters.segment:
+                continue
+            share = shares[(segment, source, currency)]
+            share[0] += Fraction(amount * count, total)
+            share[1] += count
+    segment_names = {**dict(segmentation.choices()), "": NO_SEGMENT}
+    names = source_names()
+    rows, table = [], defaultdict(dict)
+    found = _by_segment(shares)
+    for segment, currency in sorted(found, key=lambda k: (segment_names.get(k[0], k[0]), k[1])):
+        name, by_source = segment_names.get(segment, segment), found[(segment, currency)]
+        for source, (amount, customers) in by_source.items():
+            rows.append(_cost_row(name, names.get(source, source), currency, amount, customers))
+        cost = rows[-1]["CAC"]  # the all-sources row comes last
+        table[f"CAC ({currency})"][name] = float(cost)
+    labels = sorted({row["Segment"] for row in rows})
+    figure = Figure.of("Segment", dict(sorted(table.items())), labels)
+    figure.rows = rows
+    return figure
+
+
+def segments_taken_on() -> date | None:
+    """The day of the nightly snapshot the cost by segment reads (None before the first)."""
+    return db.session.scalar(select(AcquisitionSegment.taken_on).limit(1))
+
+
+def _by_segment(shares: dict) -> dict[tuple[str, str], dict[str, tuple[Fraction, int]]]:
+    """{(segment, currency): {source: (amount, customers)}, then ALL_SOURCES: their sum}."""
+    found: dict[tuple[str, str], dict[str, tuple[Fraction, int]]] = defaultdict(dict)
+    for (segment, source, currency), (amount, customers) in sorted(shares.items()):
+        found[(segment, currency)][source] = (amount, customers)
+    for by_source in found.values():
+        by_source[ALL_SOURCES] = (
+            sum((amount for amount, _ in by_source.values()), Fraction(0)),
+            sum(customers for _, customers in by_source.values()),
+        )
+    return found
+
+
+def _cost_row(segment: str, source: str, currency: str, amount: Fraction, customers: int) -> dict:
+    """A CSV row: the spend attributed (to the currency's minor unit), the customers, and the
+    cost per customer to the cent, from the exact share."""
+    return {
+        "Segment": segment,
+        "Source": source,
+        "Currency": currency,
+        "Attributed spend": str(_major(round(amount), currency)),
+        "New customers": customers,
+        "CAC": str(round(_exact(amount / customers).scaleb(-exponent(currency)), 2)),
+    }
+
+
+def _exact(amount: Fraction) -> Decimal:
+    return Decimal(amount.numerator) / Decimal(amount.denominator)

@@ -47,12 +47,14 @@ def performance(day: date) -> None:
 
 def nightly(day: date) -> int:
     """The snapshots at the end of `day` (segment sizes, performance, lift of 90 days before,
-    completeness per type and segment); returns the segments."""
+    completeness per type and segment, new customers per source, month and segment); returns
+    the segments."""
     segments = rollups.snapshot(day)
     performance(day)
     rollups.lift(day - rollups.WINDOW)
     members = select(CustomerSegment.customer_id, CustomerSegment.segment_id).subquery()
     customer_rollups.snapshot(day, members)
+    acquisition_rollups.snapshot(day, members)
     return segments
 
 

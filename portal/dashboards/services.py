@@ -27,9 +27,9 @@ def record_marketing_spend(
     before = format_money(spend.amount_minor, currency) if spend else "nothing"
     if spend is None:
         spend = MarketingSpend(source=source, month=month, currency=currency)
-        db.session.add(spend)
     spend.amount_minor = amount_minor
-    spend.updated_by = actor.id
+    spend.updated_by = actor.id  # may load the actor: the new row is added complete, after
+    db.session.add(spend)
     flush_or_stale(lambda: ({"amount": None}, 0))  # the same month entered at the same moment
     audit.record(
         "dashboards.marketing_spend",

@@ -32,6 +32,7 @@ CHARTS: dict[tuple[str, str], Callable[[Filters], Figure]] = {
     ("acquisition", "funnel-channel"): lambda f: by_source.funnel(f, "channel"),
     ("acquisition", "funnel-type"): lambda f: by_source.funnel(f, "type"),
     ("acquisition", "cost"): by_source.acquisition_cost,
+    ("acquisition", "cost-segment"): by_source.cost_by_segment,
     ("segments", "sizes"): queries.segment_sizes,
     ("segments", "moves"): queries.segment_flow,
     ("segments", "members"): lambda f: queries.segment_now(),
@@ -79,7 +80,13 @@ def index():
 @bp.get("/acquisition")
 @require(MARKETING)
 def acquisition():
-    return _page("acquisition", channels=list(AcquisitionChannel), sources=source_choices("All"))
+    return _page(
+        "acquisition",
+        channels=list(AcquisitionChannel),
+        sources=source_choices("All"),
+        segments=segmentation.choices(),
+        segments_taken_on=by_source.segments_taken_on(),
+    )
 
 
 @bp.get("/segments")

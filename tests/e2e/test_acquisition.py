@@ -1,7 +1,7 @@
 """Acquisition in Chromium, per role: sales registers a customer with where they came from and
 sees it on the profile; marketing adds a source, enters a month's spend on the dashboard's
-spend page and reads the channel, funnel and cost charts with their tables; neither finds the
-other's pages in what they are shown."""
+spend page and reads the channel, funnel and cost charts (by source and by segment) with their
+tables; neither finds the other's pages in what they are shown."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from playwright.sync_api import Page, expect
 from portal.customers import services
 from portal.customers.models import AcquisitionSource
 from portal.customers.values import ContactInfo, CustomerType
+from portal.dashboards.rollups import nightly
+from portal.dashboards.services import record_marketing_spend
 from portal.extensions import db
 from portal.models import utcnow
 from tests.e2e.test_journeys_customers import field, fill_type_field, follow, open_directory
@@ -134,3 +136,29 @@ def test_the_acquisition_pages_pass_axe_and_fit_a_phone(
         problems.append(f"the sources are {overflow} px wider than a phone")
     context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_marketing_reads_the_cost_by_segment(
+    page: Page, make_user, js_errors, staff, instagram_customers
+):
+    """Two Instagram customers in B2C general (the snapshot of last night), 250 USD spent on
+    Instagram this month: 125 USD each, so the segment's CAC is 125."""
+    record_marketing_spend(staff, "INSTAGRAM", utcnow().date().replace(day=1), "USD", 250_00)
+    nightly(utcnow().date())
+    db.session.commit()
+    marketer = make_user("marketing")
+    sign_in_home(page, marketer.email)
+    page.goto("/dashboards/acquisition")
+    field(page, "Segment").select_option(label="B2C general")
+    expect(page).to_have_url(re.compile(r"segment="))
+    panel = page.locator("section.panel", has=page.get_by_role("heading", name="by segment"))
+    expect(panel).to_contain_text("shared equally among the customers it brought that month")
+    cost = panel.locator("figure.chart")
+    expect(cost.locator("canvas")).to_be_visible()
+    cost.get_by_text("Show the data").click()
+    expect(cost.get_by_role("columnheader", name="CAC (USD)")).to_be_visible()
+    expect(cost.get_by_role("rowheader", name="B2C general")).to_be_visible()
+    expect(cost.locator("td").first).to_have_text("125")
+    csv = panel.get_by_role("link", name=re.compile("CSV"))
+    expect(csv).to_have_attribute("href", re.compile(r"cost-segment\.csv\?.*segment="))
+    assert js_errors == []

@@ -1,6 +1,7 @@
 """The validation rules page: customer:manage only, 422 with the message at the pattern or
-checkbox, a preview that saves nothing, versions saved once per form, and the rules enforced
-at registration with the message next to the field."""
+checkbox, a preview that answers at once, counts in a second request and saves nothing,
+versions saved once per form, and the rules enforced at registration with the message next to
+the field."""
 
 import sqlalchemy as sa
 
@@ -35,12 +36,32 @@ def test_only_customer_managers_open_and_save(client, login_as):
     assert client.get(PAGE).status_code == 200
 
 
-def test_preview_counts_and_saves_nothing(client, login_as, customer):
+def test_preview_answers_at_once_counts_after_and_saves_nothing(client, login_as, customer):
     login_as("support")
     answer = client.post(f"{PAGE}/preview", data=RULES)
     assert answer.status_code == 200
-    assert "would fail <strong>1</strong> open account existing now" in answer.text
+    assert "Counting the existing customers these rules would fail" in answer.text
+    assert f'hx-post="{PAGE}/preview/count"' in answer.text
+    assert "would fail <strong>" not in answer.text  # no scan before the page answers
+    count = client.post(f"{PAGE}/preview/count", data=RULES, headers={"HX-Request": "true"})
+    assert count.status_code == 200
+    assert "would fail <strong>1</strong> open account existing now" in count.text
+    assert "<form" not in count.text  # the count alone, into the page's placeholder
+    whole = client.post(f"{PAGE}/preview/count", data=RULES)  # without JavaScript
+    assert "would fail <strong>1</strong> open account existing now" in whole.text
+    assert 'id="rules-form"' in whole.text
     assert not versions()
+
+
+def test_a_count_of_rules_gone_wrong_is_422_in_the_placeholder(client, login_as):
+    login_as("support")
+    bad = RULES | {"patterns-0-pattern": "(a+)+"}
+    count = client.post(f"{PAGE}/preview/count", data=bad, headers={"HX-Request": "true"})
+    assert count.status_code == 422
+    assert "These rules cannot be counted" in count.text
+    assert client.post(f"{PAGE}/preview/count", data=RULES).status_code == 200
+    login_as("finance")
+    assert client.post(f"{PAGE}/preview/count", data=RULES).status_code == 403
 
 
 def test_an_unsafe_pattern_is_422_at_its_row_and_nothing_saved(client, login_as):
