@@ -4,9 +4,11 @@
 of the million-customer bench database, migrated). Adds the demo duplicates (2% of the
 customers, seed 18: typos, swapped names, e-mail and phone variants, moved addresses) unless
 they are there, then prints:
-  - the full scan: export, Splink prediction, candidate pairs written (target < 10 min);
+  - the full scan: export, Splink prediction, candidate pairs written (target < 10 min at 1M,
+    450 s for a margin);
   - precision, recall and F1 at the default threshold against the injected duplicates;
-  - the registration check: p50/p95 over 200 registrations of injected duplicates (< 200 ms);
+  - the registration check: p50/p95 over 200 registrations of injected duplicates (< 200 ms),
+    with the name (a letter short) and e-mail, and with the phone too, as the form sends it;
   - one merge of a proposed pair, every reference re-pointed (< 500 ms), and its undo;
   - precision, recall and F1 on FEBRL 3 (bench/data/febrl3.csv, below), with a model EM-trained
     on that data alone (no labels used), at the same threshold.
@@ -41,7 +43,8 @@ from portal.security.models import User
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_dupes"
 FEBRL = Path(__file__).with_name("data") / "febrl3.csv"
-TARGETS = {"scan": 600.0, "check_p95": 0.2, "merge": 0.5, "precision": 0.95, "recall": 0.90}
+SCAN_TARGET, SCAN_AIM, CHECK_P95, MERGE = 600.0, 450.0, 0.2, 0.5  # seconds, at 1M customers
+PRECISION, RECALL = 0.95, 0.90
 
 
 def accuracy(found: set, truth: set) -> tuple[float, float, float]:
@@ -52,9 +55,16 @@ def accuracy(found: set, truth: set) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
 def show(label: str, figures: tuple[float, float, float]) -> None:
     p, r, f = figures
-    print(f"{label}: precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
+    print(
+        f"{label}: precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
+        f"(target P ≥ {PRECISION}, R ≥ {RECALL}: {verdict(p >= PRECISION and r >= RECALL)})"
+    )
 
 
 def febrl() -> None:
@@ -124,11 +134,15 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_scan:
             started, cpu = time.perf_counter(), time.process_time()
             opened = services.scan()
+            wall = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            # The targets hold at a million customers; the scan grows linearly.
+            scaled = wall * 1_000_000 / customers
             print(
-                f"full scan: {time.perf_counter() - started:.1f} s wall, "
-                f"{time.process_time() - cpu:.1f} s CPU (all threads), {opened} open pairs; "
-                f"peak memory of the process {peak:.0f} MiB"
+                f"full scan: {wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU (all "
+                f"threads), {opened} open pairs; peak memory of the process {peak:.0f} MiB; "
+                f"{scaled:.0f} s per million customers (target < {SCAN_TARGET:.0f} s, aim "
+                f"≤ {SCAN_AIM:.0f} s: {verdict(scaled <= SCAN_AIM)})"
             )
         truth = demo.truth(db.session.connection())
         c = DuplicateCandidate
@@ -150,18 +164,22 @@ def main(argv: list[str] | None = None) -> None:
                 {"ids": sample},
             )
         }
-        timings = []
-        for customer_id in sample:
-            row = people[customer_id]
-            started = time.perf_counter()
-            services.likely_duplicates(row.name[:-1], row.email, None)
-            timings.append(time.perf_counter() - started)
-        timings.sort()
-        p95 = timings[int(len(timings) * 0.95) - 1]
-        print(
-            f"registration check: p50 {statistics.median(timings) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms over {len(timings)}"
-        )
+        for label, with_phone in (("name, e-mail", False), ("name, e-mail, phone", True)):
+            timings = []
+            for customer_id in sample:
+                row = people[customer_id]
+                started = time.perf_counter()
+                services.likely_duplicates(
+                    row.name[:-1], row.email, row.phone if with_phone else None
+                )
+                timings.append(time.perf_counter() - started)
+            timings.sort()
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            print(
+                f"registration check ({label}): p50 {statistics.median(timings) * 1000:.0f} "
+                f"ms, p95 {p95 * 1000:.0f} ms over {len(timings)} (target p95 < "
+                f"{CHECK_P95 * 1000:.0f} ms: {verdict(p95 < CHECK_P95)})"
+            )
 
         candidate = db.session.scalar(
             sa.select(c).where(c.status == CandidateStatus.OPEN).order_by(c.probability.desc())
@@ -202,10 +220,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"merge of one pair ({moved} rows moved, {removed} removed) over 5 runs: "
                 f"median {statistics.median(merges) * 1000:.0f} ms, "
                 f"max {max(merges) * 1000:.0f} ms; undo median "
-                f"{statistics.median(undos) * 1000:.0f} ms, max {max(undos) * 1000:.0f} ms"
+                f"{statistics.median(undos) * 1000:.0f} ms, max {max(undos) * 1000:.0f} ms "
+                f"(target < {MERGE * 1000:.0f} ms: {verdict(statistics.median(merges) < MERGE)})"
             )
     febrl()
-    print(f"targets: {TARGETS}")
 
 
 if __name__ == "__main__":

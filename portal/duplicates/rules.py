@@ -59,8 +59,12 @@ def name_key(name: str | None) -> str | None:
 
 def sorted_name(name: str | None) -> str | None:
     """The name's words in alphabetical order: given and family names transposed still match."""
-    words = fold(name).split()
-    return " ".join(sorted(words)) or None
+    return sorted_words(fold(name))
+
+
+def sorted_words(folded: str) -> str | None:
+    """`sorted_name` of a name folded already (the scan folds each name once)."""
+    return " ".join(sorted(folded.split())) or None
 
 
 def email_key(email: str | None) -> str | None:

@@ -75,12 +75,12 @@ def likely_duplicates(
 ) -> list[dict]:
     """The registration check: customers this (unsaved) record probably is, most probable
     first, scored by the saved model. Saves nothing."""
-    found = [i for i in queries.likely_matches(name, email, phone) if i != exclude]
+    found = [i for i in queries.likely_matches(name, email, phone) if i.id != exclude]
     if not found:
         return []
     secret = queries.hash_secret()
     new = matching.standardised(matching.Identity("new", name, email, phone), secret)
-    candidates = [matching.standardised(i, secret) for i in queries.identities_of(found)]
+    candidates = [matching.standardised(i, secret) for i in found]
     scored = matching.compare(new, candidates)
     return [pair for pair in scored if pair["probability"] >= matching.THRESHOLD]
 
