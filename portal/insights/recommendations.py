@@ -58,12 +58,13 @@ def store_recommendations(
     names = dict(connection.execute(select(Segment.id, Segment.name)).all())
     recommended = 0
     for segment, members in found.segments():
-        rules = baskets.basket_rules(found.bought[members], min_pairs)
+        bought = found.bought[members]
+        rules = baskets.basket_rules(bought, min_pairs)
         if not rules.lift.any():
             continue
-        for chunk in baskets.chunks(found.bought[members]):
+        for chunk in baskets.chunks(bought):
             rows = members[chunk]
-            suggested = baskets.suggest(found.bought[rows], rules, found.ruled_out(rows))
+            suggested = baskets.suggest(bought[chunk], rules, found.ruled_out(rows))
             recommended += _store_chunk(
                 connection, found, rows, suggested, names.get(segment, ""), now
             )
