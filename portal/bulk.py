@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
+import numpy as np
 from psycopg import Copy
 from psycopg.types.json import Json
 from sqlalchemy import Connection, Engine, String, Table, insert, text
@@ -54,19 +55,34 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict] | Cop
             copy.write_row(record(row))
 
 
-def bulk_insert_columns(connection: Connection, table: Table, columns: dict[str, list]) -> None:
-    """Many rows given column by column, each a list of values as the database takes them (no
-    bind processor runs: enum values as strings, aware UTC datetimes): COPY on PostgreSQL, one
-    multi-row INSERT elsewhere. Made from arrays (`.tolist()`), a million rows cost no dict and
-    no Python call per value."""
-    rows = zip(*columns.values(), strict=True)
+COLUMN_BATCH = 50_000  # rows made into Python values at a time by bulk_insert_columns
+
+
+def bulk_insert_columns(
+    connection: Connection, table: Table, columns: dict[str, Sequence | np.ndarray]
+) -> None:
+    """Many rows given column by column, each a list or a numpy array of values as the database
+    takes them (no bind processor runs: enum values as strings, aware UTC datetimes): COPY on
+    PostgreSQL, multi-row INSERTs elsewhere. Made from arrays, a million rows cost no dict and
+    no Python call per value, and only COLUMN_BATCH rows of Python values are held at once."""
+    count = len(next(iter(columns.values()), ()))
     if connection.dialect.name != "postgresql":
-        if values := [dict(zip(columns, row, strict=True)) for row in rows]:
-            connection.execute(insert(table), values)
+        for start in range(0, count, COLUMN_BATCH):
+            rows = _column_batch(columns, start)
+            connection.execute(
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+            )
         return
     with _copy(connection, table, tuple(columns)) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for start in range(0, count, COLUMN_BATCH):
+            for row in _column_batch(columns, start):
+                copy.write_row(row)
+
+
+def _column_batch(columns: dict[str, Sequence | np.ndarray], start: int) -> Iterator[tuple]:
+    part = slice(start, start + COLUMN_BATCH)
+    values = [c[part].tolist() if isinstance(c, np.ndarray) else c[part] for c in columns.values()]
+    return zip(*values, strict=True)
 
 
 def vacuum_analyze(engine: Engine, *tables: Table) -> None:

@@ -26,7 +26,17 @@ from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleSt
 from portal.insights.summary import Summary, day_of, moment_of, summarise
 from portal.models import utcnow
 
-STEPS = ("summarised", "fitted", "scored", "stored", "recommended")
+# The progress marks, each when its step ends.
+STEPS = (
+    "summarised",
+    "fitted orders",  # BG/NBD
+    "fitted spend",  # Gamma-Gamma per currency
+    "scored",  # with each customer's lifecycle stage
+    "stored",  # the scores and the stage moves
+    "baskets",  # everyone's products read
+    "recommended",
+    "upsell",
+)
 
 
 def _noop(step: str) -> None:
@@ -47,13 +57,15 @@ def refresh(
     progress("summarised")
     today = day_of(now)
     try:
-        fits = _fit(summary, today)
+        orders = clv.fit_bg_nbd(summary.frequency, summary.recency(), summary.age(today))
+        progress("fitted orders")
+        spend = _fit_spend(summary)
         run.params = {
-            "bg_nbd": fits[0].params,
-            "gamma_gamma": {c: f.params for c, f in fits[1].items()},
+            "bg_nbd": orders.params,
+            "gamma_gamma": {c: f.params for c, f in spend.items()},
         }
-        progress("fitted")
-        scores = _score(summary, today, *fits)
+        progress("fitted spend")
+        scores = _score(summary, today, orders, spend)
     except clv.NotConverged as error:
         run.message = f"Not converged, the previous scores stand: {error}"
         run.finished_at = utcnow()
@@ -62,20 +74,20 @@ def refresh(
     progress("scored")
     _store(connection, summary, scores, run.id, now)
     progress("stored")
+    recommendations.store_recommendations(connection, now, progress=progress)
+    progress("recommended")
     # After the scores: the upsell compares the average orders just stored.
-    recommendations.store_recommendations(connection, now)
     recommendations.store_upsells(connection, now)
     run.converged = True
     run.customers_scored = len(summary)
-    run.message = _fallback_note(summary, fits[1])
+    run.message = _fallback_note(summary, spend)
     run.finished_at = utcnow()
     db.session.commit()
-    progress("recommended")
+    progress("upsell")
     return run
 
 
-def _fit(summary: Summary, today: int) -> tuple[clv.Fitted, dict[str, clv.Fitted]]:
-    orders = clv.fit_bg_nbd(summary.frequency, summary.recency(), summary.age(today))
+def _fit_spend(summary: Summary) -> dict[str, clv.Fitted]:
     spend = {}
     mean = summary.repeat_mean_minor() / 100
     for currency in sorted(set(summary.currency)):
@@ -83,7 +95,7 @@ def _fit(summary: Summary, today: int) -> tuple[clv.Fitted, dict[str, clv.Fitted
         repeaters = int(np.count_nonzero(summary.frequency[mine] > 0))
         if repeaters >= clv.MIN_REPEAT_CUSTOMERS:
             spend[currency] = clv.fit_gamma_gamma(summary.frequency[mine], mean[mine])
-    return orders, spend
+    return spend
 
 
 def _fallback_note(summary: Summary, spend: dict[str, clv.Fitted]) -> str:
@@ -168,50 +180,56 @@ def _score(
 def _store(
     connection: Connection, summary: Summary, scores: Scores, run_id: int, now: datetime
 ) -> None:
-    """Replace every score row and add the stage moves, column by column (COPY on PostgreSQL).
-    In the refresh's transaction: the pages read the previous scores until it commits."""
+    """Replace every score row and add the stage moves, column by column (COPY on PostgreSQL),
+    from arrays. In the refresh's transaction: the pages read the previous scores until it
+    commits."""
     count = len(summary)
     moved = scores.stage != summary.previous_stage
-    first, last = summary.first_day.tolist(), summary.last_day.tolist()
-    moments = {day: moment_of(day) for day in {*first, *last}}
     connection.execute(delete(CustomerInsight))
     bulk_insert_columns(
         connection,
         CustomerInsight.__table__,
         {
-            "customer_id": summary.customer_id.tolist(),
-            "currency": summary.currency.tolist(),
-            "other_currencies": summary.other_currencies.tolist(),
-            "order_days": summary.order_days.tolist(),
-            "first_order_at": [moments[day] for day in first],
-            "last_order_at": [moments[day] for day in last],
-            "cadence_days": [None if c != c else c for c in scores.cadence.tolist()],
+            "customer_id": summary.customer_id,
+            "currency": summary.currency,
+            "other_currencies": summary.other_currencies,
+            "order_days": summary.order_days,
+            "first_order_at": _moments(summary.first_day),
+            "last_order_at": _moments(summary.last_day),
+            "cadence_days": np.where(np.isnan(scores.cadence), None, scores.cadence),
             "average_order_minor": _whole(scores.average),
             "expected_spend_minor": _whole(scores.expected_spend),
             "clv_minor": _whole(scores.value),
-            "expected_orders_90d": scores.next_90.tolist(),
-            "p_alive": scores.alive.tolist(),
-            "churn_band": scores.band.tolist(),
+            "expected_orders_90d": scores.next_90,
+            "p_alive": scores.alive,
+            "churn_band": scores.band,
             "explanation": scores.explanation,
-            "stage": scores.stage.tolist(),
-            "stage_since": np.where(moved, now, summary.previous_since).tolist(),
-            "model_run_id": [run_id] * count,
-            "scored_at": [now] * count,
+            "stage": scores.stage,
+            "stage_since": np.where(moved, now, summary.previous_since),
+            "model_run_id": np.full(count, run_id),
+            "scored_at": np.full(count, now, dtype=object),
         },
     )
     movers = np.flatnonzero(moved)
+    previous = summary.previous_stage[movers]
     bulk_insert_columns(
         connection,
         LifecycleStageHistory.__table__,
         {
-            "customer_id": summary.customer_id[movers].tolist(),
-            "from_stage": [stage or None for stage in summary.previous_stage[movers].tolist()],
-            "to_stage": scores.stage[movers].tolist(),
-            "at": [now] * len(movers),
-            "model_run_id": [run_id] * len(movers),
+            "customer_id": summary.customer_id[movers],
+            "from_stage": np.where(previous == "", None, previous),
+            "to_stage": scores.stage[movers],
+            "at": np.full(len(movers), now, dtype=object),
+            "model_run_id": np.full(len(movers), run_id),
         },
     )
 
 
-def _whole(amounts: np.ndarray) -> list[int]:
-    return np.rint(amounts).astype(np.int64).tolist()
+def _moments(days: np.ndarray) -> np.ndarray:
+    """The UTC midnights of the days, each made once."""
+    unique, at = np.unique(days, return_inverse=True)
+    return np.array([moment_of(day) for day in unique.tolist()], dtype=object)[at]
+
+
+def _whole(amounts: np.ndarray) -> np.ndarray:
+    return np.rint(amounts).astype(np.int64)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from portal.bulk import bulk_insert, copy_text
+from portal import bulk
+from portal.bulk import bulk_insert, bulk_insert_columns, copy_text
 from portal.customers.models import customer_search_term
 from portal.extensions import db
 from portal.models import UTCDateTime
@@ -51,3 +53,22 @@ def test_copied_search_terms_read_back_as_written():
     bulk_insert(connection, customer_search_term, copy_text(customer_search_term, rows))
     stored = connection.execute(sa.select(customer_search_term).order_by("customer_id"))
     assert [dict(row._mapping) for row in stored] == rows
+
+
+def test_columns_from_arrays_load_in_batches(monkeypatch):
+    monkeypatch.setattr(bulk, "COLUMN_BATCH", 2)  # five rows: three batches
+    names = np.array([f"cust-{n}" for n in range(5)], dtype=object)
+    connection = db.session.connection()
+    bulk_insert_columns(
+        connection,
+        customer_search_term,
+        {
+            "term": [f"p:{n}" for n in range(5)],
+            "name_key": np.array(list("abcde")),
+            "customer_id": names,
+        },
+    )
+    stored = connection.execute(sa.select(customer_search_term).order_by("customer_id"))
+    assert [tuple(row) for row in stored] == [
+        (f"p:{n}", key, f"cust-{n}") for n, key in enumerate("abcde")
+    ]

@@ -81,3 +81,47 @@ def test_dietary_preferences_rule_out_their_categories():
         "spirits",
     }
     assert baskets.ruled_out_categories(["loves spice"]) == frozenset()
+
+
+def test_suggestions_in_chunks_are_each_customers_best_rules_counted_one_by_one():
+    """On random baskets, the suggestions made a chunk at a time (as the refresh makes them)
+    are what a customer-by-customer count gives: per product not bought nor ruled out, the
+    strongest rule from a bought product (the first on a tie), best lift, share, then product
+    first."""
+    rng = np.random.default_rng(19)
+    products, customers = 12, 400
+    popular = rng.uniform(0.05, 0.6, products)
+    bought = (rng.random((customers, products)) < popular).astype(np.float32)
+    bought[:, 3] = bought[:, 2]  # a strong rule each way
+    ruled_out = rng.random((customers, products)) < 0.1
+    matrix = sparse.csr_array(bought)
+    rules = baskets.basket_rules(matrix, min_pairs=5)
+    assert np.count_nonzero(rules.lift) > 10
+
+    pieces = list(baskets.chunks(matrix, cells=500))
+    assert len(pieces) > 10
+    assert sorted(np.concatenate(pieces).tolist()) == list(range(customers))
+    found = {}
+    for rows in pieces:
+        made = baskets.suggest(matrix[rows], rules, ruled_out[rows])
+        for row, products_, because, lift, share in zip(
+            rows, made.product, made.because, made.lift, made.share, strict=True
+        ):
+            found[row] = [
+                (int(p), int(b), float(lf), float(s))
+                for p, b, lf, s in zip(products_, because, lift, share, strict=True)
+                if p >= 0
+            ]
+
+    lift32 = rules.lift.astype(np.float32)
+    for row in range(customers):
+        have = np.flatnonzero(bought[row])
+        ranked = []
+        for y in range(products):
+            if bought[row, y] or ruled_out[row, y] or not len(have):
+                continue
+            x = max(have, key=lambda x: (lift32[x, y], -x))
+            if lift32[x, y] > 0:
+                ranked.append((-float(lift32[x, y]), -float(rules.share[x, y]), y, int(x)))
+        expected = [(y, x, -lift, -share) for lift, share, y, x in sorted(ranked)]
+        assert found[row] == expected[: baskets.TOP], row

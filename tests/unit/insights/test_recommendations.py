@@ -3,13 +3,14 @@ buys or their diet rules out) and the business upsell against peers, as stored."
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.customers.models import CustomerPreference
 from portal.customers.services import register_customer
 from portal.customers.values import CustomerType
 from portal.extensions import db
-from portal.insights import queries, recommendations
+from portal.insights import baskets, queries, recommendations
 from portal.insights.models import CustomerRecommendation
 from portal.models import utcnow
 from portal.segmentation.models import CustomerSegment, Segment
@@ -26,7 +27,11 @@ def stored(customer_id: str) -> list[tuple]:
     return [(r.product_id, r.because_product_id) for r in queries.recommendations(customer_id)]
 
 
-def test_recommendations_by_lift_without_what_is_bought_or_ruled_out(staff):
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "row by row"])
+def test_recommendations_by_lift_without_what_is_bought_or_ruled_out(staff, monkeypatch, streamed):
+    if streamed:  # every read a row at a time, every chunk of suggestions one customer
+        monkeypatch.setattr(recommendations, "PARTITION", 1)
+        monkeypatch.setattr(baskets, "CHUNK_CELLS", 1)
     regulars = [customer(staff, f"Regular {n}") for n in range(4)]
     for regular in regulars:
         bought(regular, JERK, SAUCE, SALTFISH)
@@ -48,9 +53,12 @@ def test_recommendations_by_lift_without_what_is_bought_or_ruled_out(staff):
         bought(other, ACKEE)
     db.session.commit()
 
-    recommendations.store_recommendations(db.session.connection(), utcnow(), min_pairs=2)
+    recommended = recommendations.store_recommendations(
+        db.session.connection(), utcnow(), min_pairs=2
+    )
     db.session.commit()
 
+    assert recommended == 2  # the newcomer and the vegetarian
     # Jerk: 6 of the 8 buyers; with it, the sauce 4 of 6 (share 0.67) against 4 of 8 overall.
     # Saltfish the same: a tie of lift and share, so either comes first.
     assert sorted(stored(newcomer)) == [
