@@ -135,6 +135,7 @@ def test_local_admin_filters_the_audit_log_with_htmx(page: Page, make_user, js_e
 
     audit_link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    page.wait_for_load_state()  # htmx (deferred) listens to the filters only once loaded
     results = page.locator("#audit-results")
     sign_in_row = results.locator("tbody tr", has_text="auth.sign_in")
     expect(sign_in_row).to_have_count(1)
