@@ -224,9 +224,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(loyalty_bp)
 
     from portal.confirmation import confirm_attributes
-    from portal.navigation import navigation_for
+    from portal.navigation import bar, navigation_for
 
     app.add_template_global(confirm_attributes)
+    app.add_template_global(bar, "nav_bar")
 
     @app.context_processor
     def inject_navigation():

@@ -12,6 +12,8 @@ from portal.extensions import db
 from portal.insights.values import ChurnBand, LifecycleStage
 from portal.models import BigId, UTCDateTime, string_enum, utcnow
 
+COUNTS = "counts"
+
 
 class InsightModelRun(db.Model):
     """One `insights refresh`: the fitted parameters, whether they converged, what it scored.
@@ -23,7 +25,9 @@ class InsightModelRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     converged: Mapped[bool] = mapped_column(Boolean, default=False)
-    # {"bg_nbd": {"r": …}, "gamma_gamma": {"USD": {"p": …}}}
+    # {"bg_nbd": {"r": …}, "gamma_gamma": {"USD": {"p": …}}, COUNTS: {"churn_band": {"high": …},
+    # "stage": {"new": …}}}: the fits, and how many customers a converged run scored into each
+    # band and stage (counted by the refresh, so the insights page reads no score to show them).
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
     customers_scored: Mapped[int] = mapped_column(Integer, default=0)

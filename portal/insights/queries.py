@@ -1,4 +1,5 @@
-"""What the insight pages show: a customer's panel, the at-risk list, the model runs."""
+"""What the insight pages show: where the scores stand, a customer's panel, the at-risk list,
+the model runs."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from portal.customers.models import Customer
 from portal.customers.queries.directory import COUNT_CAP, Page
 from portal.extensions import db
 from portal.insights.models import (
+    COUNTS,
     CustomerInsight,
     CustomerRecommendation,
     CustomerUpsell,
     InsightModelRun,
     LifecycleStageHistory,
 )
-from portal.insights.values import ChurnBand
+from portal.insights.values import ChurnBand, LifecycleStage
 from portal.segmentation.models import CustomerOrder, CustomerOrderLine
 
 PER_PAGE = 50
@@ -161,3 +163,31 @@ def model_runs(limit: int = 20) -> list[InsightModelRun]:
 def last_good_run() -> InsightModelRun | None:
     r = InsightModelRun
     return db.session.scalar(select(r).where(r.converged.is_(True)).order_by(r.id.desc()).limit(1))
+
+
+class Standing(NamedTuple):
+    """The index page: the last refresh, the run whose scores are in force (the last one
+    that converged) and how many customers it put in each band and stage (None for a run made
+    before refreshes counted them)."""
+
+    last: InsightModelRun | None
+    good: InsightModelRun | None
+    bands: list[tuple[ChurnBand, int]] | None
+    stages: list[tuple[LifecycleStage, int]] | None
+
+
+def standing() -> Standing:
+    """Two reads of the runs by primary key: the counts are the refresh's, not a scan of the
+    scores."""
+    last = next(iter(model_runs(limit=1)), None)
+    good = last if last is not None and last.converged else last_good_run()
+    counts = good.params.get(COUNTS) if good else None
+    if counts is None:
+        return Standing(last, good, None, None)
+    bands, stages = counts["churn_band"], counts["stage"]
+    return Standing(
+        last,
+        good,
+        [(band, bands.get(band.value, 0)) for band in ChurnBand],
+        [(stage, stages.get(stage.value, 0)) for stage in LifecycleStage],
+    )

@@ -25,6 +25,12 @@ def churn_band(risk: np.ndarray) -> np.ndarray:
     return _BANDS[np.digitize(risk, [MEDIUM_RISK, HIGH_RISK])]
 
 
+def tally(values: np.ndarray) -> dict[str, int]:
+    """How many customers have each value (a band, a stage)."""
+    found, counts = np.unique(values, return_counts=True)
+    return {str(v): int(n) for v, n in zip(found.tolist(), counts.tolist(), strict=True)}
+
+
 def explanation(order_days: int, cadence_days: float | None, days_since_last: int) -> str:
     """What the customer's own history says, in words."""
     usually = -1 if order_days < 2 or cadence_days is None else round(cadence_days)

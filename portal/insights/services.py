@@ -22,7 +22,12 @@ from portal.bulk import bulk_insert_columns
 from portal.domain import use_case
 from portal.extensions import db
 from portal.insights import clv, recommendations, rules
-from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleStageHistory
+from portal.insights.models import (
+    COUNTS,
+    CustomerInsight,
+    InsightModelRun,
+    LifecycleStageHistory,
+)
 from portal.insights.summary import Summary, day_of, moment_of, summarise
 from portal.models import utcnow
 
@@ -71,6 +76,10 @@ def refresh(
         run.finished_at = utcnow()
         db.session.commit()
         return run
+    # Counted once here: the insights page shows the spread without reading every score.
+    run.params = run.params | {
+        COUNTS: {"churn_band": rules.tally(scores.band), "stage": rules.tally(scores.stage)}
+    }
     progress("scored")
     _store(connection, summary, scores, run.id, now)
     progress("stored")

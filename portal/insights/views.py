@@ -1,5 +1,5 @@
-"""Insight pages: a customer's panel (loaded by the profile's Insights tab), the at-risk list
-with its CSV export, and the model runs."""
+"""Insight pages: where the scores stand, a customer's panel (loaded by the profile's Insights
+tab), the at-risk list with its CSV export, and the model runs."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ EXPORT_COLUMNS = (
     "stage",
     "last_order_at",
 )
+
+
+@bp.get("/")
+@require("customer:insights:read")
+def index():
+    """The model's status (the last refresh, the version in force, how old its scores are,
+    whether the last fit failed) and customers per churn band and stage: counts, no
+    customer's data."""
+    return render("insights/index.html", standing=queries.standing(), now=utcnow())
 
 
 @bp.get("/customers/<customer_id>")

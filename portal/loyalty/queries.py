@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, func, literal_column, select
 
@@ -182,6 +182,69 @@ class Report:
 
 
 ISSUED = (EntryKind.EARN, EntryKind.ADJUST, EntryKind.TRANSFER)
+EXPIRING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class TierTotal:
+    tier: LoyaltyTier
+    members: int
+    points: int  # outstanding: available and pending, less debts
+
+
+def tier_totals() -> list[TierTotal]:
+    """Members and outstanding points per tier now, from the account summaries (a row per
+    member, kept with the ledger), never the ledger itself; in the tiers' order."""
+    a = LoyaltyAccount
+    rows = db.session.execute(
+        select(a.tier, func.count(), func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
+    )
+    found = {tier: TierTotal(tier, members, int(points)) for tier, members, points in rows}
+    return [found[tier] for tier in LoyaltyTier if tier in found]
+
+
+def points_expiring(start: datetime, end: datetime) -> int:
+    """Points of open batches that expire after `start` until `end`: a range of the expiry
+    run's index of open batches."""
+    e = LoyaltyEntry
+    return db.session.scalar(
+        select(func.coalesce(func.sum(e.remaining), 0)).where(
+            e.remaining > 0, e.expires_at > start, e.expires_at <= end
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Glance:
+    """The programme's index page: members and liability per tier, what expires soon, the
+    settings in force."""
+
+    tiers: list[TierTotal]
+    point_value_minor: int
+    expiring: int
+    expiring_until: datetime
+    settings: ProgrammeVersion | None
+
+    @property
+    def members(self) -> int:
+        return sum(t.members for t in self.tiers)
+
+    @property
+    def points(self) -> int:
+        return sum(t.points for t in self.tiers)
+
+
+def glance(now: datetime | None = None) -> Glance:
+    now = now or utcnow()
+    until = now + timedelta(days=EXPIRING_DAYS)
+    v = ProgrammeVersion
+    return Glance(
+        tiers=tier_totals(),
+        point_value_minor=services.programme().point_value_minor,
+        expiring=int(points_expiring(now, until)),
+        expiring_until=until,
+        settings=db.session.scalar(select(v).order_by(v.version.desc()).limit(1)),
+    )
 
 
 def report(now: datetime | None = None) -> Report:
@@ -189,7 +252,7 @@ def report(now: datetime | None = None) -> Report:
     now = now or utcnow()
     settings = services.programme()
     value = settings.point_value_minor
-    h, e, a = TierHistory, LoyaltyEntry, LoyaltyAccount
+    h, e = TierHistory, LoyaltyEntry
     # Tier counts at each month's end: the running sum of the history's moves into and out
     # of each tier (enrolment is a move into STANDARD from nowhere).
     flows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -227,11 +290,7 @@ def report(now: datetime | None = None) -> Report:
             movements["redeemed"].append(-m[EntryKind.REDEEM])
             movements["expired"].append(-m[EntryKind.EXPIRE])
             liability.append(outstanding * value)
-    by_tier = dict(
-        db.session.execute(
-            select(a.tier, func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
-        ).all()
-    )
+    by_tier = {total.tier: total.points for total in tier_totals()}
     schedule = [
         (month, points)
         for month, points in db.session.execute(

@@ -1,6 +1,6 @@
-"""Loyalty pages: a customer's loyalty panel (the profile's Loyalty tab loads it) with the
-adjustment, redemption and Ambassador forms; the programme's settings with a preview; the
-report."""
+"""Loyalty pages: the programme at a glance; a customer's loyalty panel (the profile's Loyalty
+tab loads it) with the adjustment, redemption and Ambassador forms; the programme's settings
+with a preview; the report."""
 
 from __future__ import annotations
 
@@ -218,6 +218,14 @@ def preview_programme():
         earned=earned,
         preview_problems=[m for ms in errors.values() for m in ms],
     )
+
+
+@bp.get("/")
+@require("loyalty:manage")
+def index():
+    """Members and liability per tier and the points expiring soon, with the ways to settings,
+    the report and a customer's points (adjusted on their profile's Loyalty tab)."""
+    return render("loyalty/index.html", glance=queries.glance())
 
 
 @bp.get("/report")

@@ -186,3 +186,28 @@ def test_profile_overview_and_the_journey_filtered_to_orders(page: Page, make_us
     expect(page.locator(".touchpoint")).to_have_count(2)
     expect(page.locator('[data-kind="interaction"]')).to_have_count(0)
     photograph(page, "profile-journey")
+
+
+# Who may not open an area's index page, by the permission it declares.
+AREA_INDEXES = {"/insights/": "customer:insights:read", "/loyalty/": "loyalty:manage"}
+
+
+@pytest.mark.parametrize("who", ["support", "sales", "finance", "compliance_officer", "customer"])
+def test_no_way_into_an_area_without_its_permission(page: Page, make_user, staff, who):
+    """From the home page nothing links into an area the person may not open, and opening its
+    index page anyway answers 403 (or 404)."""
+    user = external(grill_group(staff)["root"], "Admin") if who == "customer" else make_user(who)
+    barred = [url for url, need in AREA_INDEXES.items() if not user.can(need)]
+    assert barred  # sales may see insights, never loyalty; the others neither
+    sign_in_locally(page, user.email)
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    links = page.locator("a[href]").evaluate_all("links => links.map(a => a.pathname)")
+    for url in barred:
+        assert not [link for link in links if link.startswith(url)], (who, url)
+        response = page.goto(url)
+        assert response is not None
+        assert response.status in (403, 404), (who, url, response.status)
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            re.compile("Not allowed|Not found")
+        )
+        page.go_back()

@@ -15,10 +15,12 @@ from portal.customers.services import register_customer
 from portal.customers.values import CustomerType
 from portal.extensions import db
 from portal.insights import recommendations
+from portal.insights.models import COUNTS
 from portal.models import utcnow
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.test_layout import AXE, accessibility_problems
 from tests.e2e.test_segmentation import condition, expect_matching, redrawn
-from tests.e2e.test_sign_in import sign_in_locally
+from tests.e2e.test_sign_in import follow_nav, sign_in_locally
 from tests.factories import new_customer
 from tests.insights_world import bought, customer, good_run, orders, scores
 
@@ -42,11 +44,41 @@ def at_risk(staff):
     return run
 
 
+def test_sales_opens_insights_from_home_and_follows_the_high_band(
+    page: Page, make_user, at_risk, js_errors
+):
+    at_risk.params = at_risk.params | {
+        COUNTS: {"churn_band": {"high": 2, "low": 1}, "stage": {"at risk": 2, "steady": 1}}
+    }
+    db.session.commit()
+    seller = make_user("sales")
+    page.context.add_init_script(path=str(AXE))
+    sign_in_locally(page, seller.email, DEFAULT_PASSWORD)
+
+    follow_nav(page, "Insights")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Insights")
+    model = page.locator("#insights-model")
+    expect(model).to_contain_text(f"v{at_risk.id}")
+    expect(model).to_contain_text("converged")
+    expect(model).to_contain_text("ago")  # how old the scores are
+    expect(page.get_by_role("alert")).to_have_count(0)  # the last fit did not fail
+    expect(page.locator("#insights-stages")).to_contain_text("Steady")
+    stages = page.locator("#insights-stages tbody tr")
+    expect(stages.filter(has_text="At risk").locator("td")).to_have_text("2")
+    assert accessibility_problems(page) == []
+
+    page.locator('[data-stat="band-high"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customers at risk")
+    expect(page.locator("table.at-risk tbody tr")).to_have_count(2)
+    assert js_errors == []
+
+
 def test_sales_works_the_at_risk_list(page: Page, make_user, at_risk):
     seller = make_user("sales", email="sam.sales@staff.efi.example")
     sign_in_locally(page, seller.email, DEFAULT_PASSWORD)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="At risk").click()
+    follow_nav(page, "Insights")
+    page.get_by_role("link", name="Customers at risk").click()
     rows = page.locator("table.at-risk tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Marcia Campbell")
@@ -74,7 +106,7 @@ def test_marketing_segments_on_churn_risk(page: Page, make_user, at_risk):
     marketer = make_user("marketing", email="mia.marketing@staff.efi.example")
     sign_in_locally(page, marketer.email, DEFAULT_PASSWORD)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Segments").click()
+    follow_nav(page, "Segments")
     page.get_by_role("link", name="New B2C segment").click()
     page.get_by_label("Name").fill("About to leave")
     with page.expect_response(redrawn):
@@ -117,7 +149,8 @@ def test_sales_sees_what_to_suggest_to_a_restaurant(page: Page, make_user, resta
     seller = make_user("sales", email="sam.sales@staff.efi.example")
     sign_in_locally(page, seller.email, DEFAULT_PASSWORD)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="At risk").click()
+    follow_nav(page, "Insights")
+    page.get_by_role("link", name="Customers at risk").click()
     page.get_by_role("link", name="Jerk Shack").click()
     panel = page.locator("#insights-panel")
     suggestions = panel.get_by_role("list", name="Recommended products").get_by_role("listitem")

@@ -19,7 +19,7 @@ from portal.segmentation.demo import SEGMENTS
 from portal.segmentation.models import Segment, SegmentRuleVersion
 from portal.segmentation.services import SegmentInput, recompute_all, save_segment
 from tests.e2e.test_segmentation import customer_with_orders
-from tests.e2e.test_sign_in import nav, sign_in_locally
+from tests.e2e.test_sign_in import follow_nav, nav, sign_in_locally
 from tests.factories import events
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +63,7 @@ def open_segments(page: Page, make_user) -> None:
     marketer = make_user("marketing", name="Mia Marketing")
     sign_in_locally(page, marketer.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Mia Marketing")
-    nav(page).get_by_role("link", name="Segments").click()
+    follow_nav(page, "Segments")
     expect(page.get_by_role("heading", level=1)).to_have_text("Segments")
 
 

@@ -3,15 +3,45 @@ adjust the points; an administrator changes the programme's settings."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.customers import services as customers
 from portal.loyalty import services
-from tests.e2e.test_sign_in import sign_in_locally
+from tests.e2e.test_layout import AXE, accessibility_problems
+from tests.e2e.test_sign_in import follow_nav, sign_in_locally
 from tests.factories import new_customer
+from tests.unit.loyalty.ledger import place
 
 pytestmark = pytest.mark.e2e
+
+
+def test_marketing_opens_loyalty_from_home_and_its_report(
+    page: Page, make_user, customer, js_errors
+):
+    place(customer.id, 120_00, days_ago=370)  # a year after its return window: in 25 days
+    place(customer.id, 80_00)
+    page.context.add_init_script(path=str(AXE))
+    sign_in_locally(page, make_user("marketing").email)
+
+    follow_nav(page, "Loyalty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Loyalty")
+    glance = page.locator("#loyalty-glance")
+    expect(glance.locator('[data-stat="members"] strong')).to_have_text("1")
+    expect(glance.locator('[data-stat="points"] strong')).to_have_text("200")
+    expect(glance.locator('[data-stat="liability"] strong')).to_have_text("$2.00")
+    expect(glance.locator('[data-stat="expiring"] strong')).to_have_text("120")
+    expect(page.locator("#loyalty-tiers tbody tr")).to_have_text([re.compile("^Standard")])
+    assert accessibility_problems(page) == []
+
+    page.get_by_role("link", name="Programme report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Loyalty report")
+    page.go_back()
+    page.get_by_role("link", name="Adjust a customer's points").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customers")
+    assert js_errors == []
 
 
 def test_staff_adjust_points_on_the_loyalty_tab(page: Page, make_user, js_errors):
@@ -38,9 +68,8 @@ def test_admin_changes_the_programme(page: Page, make_user, js_errors):
     user = make_user("administrator")
     sign_in_locally(page, user.email)
     page.goto("/")
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Loyalty", exact=True
-    ).click()
+    follow_nav(page, "Loyalty")
+    page.get_by_role("link", name="Programme settings").click()
     page.get_by_label("Points per currency unit (USD)").fill("3")
     page.get_by_label("Gold threshold (points, or cents of annual spend)").fill("100")
     page.get_by_role("button", name="Save as a new version").click()

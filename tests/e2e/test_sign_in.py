@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from portal.auth.services import GENERIC_FAILURE
 from portal.extensions import db
-from portal.navigation import navigation_for
+from portal.navigation import NavGroup, NavItem, bar, navigation_for
 from portal.security import audit
 from portal.security.models import AuthSession, User
 from tests.conftest import DEFAULT_PASSWORD
@@ -25,11 +25,27 @@ def nav(page: Page):
     return page.get_by_role("navigation", name="Main")
 
 
+def follow_nav(page: Page, label: str) -> None:
+    """Follow a link of the main navigation, opening the menu it sits in first."""
+    expect(nav(page)).to_be_visible()  # the signed-in page, not the sign-in form
+    link = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+    closed = nav(page).locator("details.nav-group:not([open])").filter(has=link)
+    if closed.count():
+        closed.locator("summary").click()
+    nav(page).get_by_role("link", name=label, exact=True).click()
+
+
 def sign_in_locally(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
     page.goto("/auth/sign-in")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_out(page: Page) -> None:
+    """From the signed-in person's menu at the end of the bar."""
+    page.locator(".account summary").click()
+    page.get_by_role("button", name="Sign out").click()
 
 
 def sign_in_with_sso(page: Page, provider: SpecProvider, sub: str) -> None:
@@ -62,22 +78,21 @@ def test_sign_in_with_sso_then_sign_out_of_the_provider_too(
 
     user = db.session.scalar(sa.select(User).where(User.oidc_subject == "sam-sales"))
     assert user.email == "sam.sales@staff.efi.example"
-    entries = navigation_for(user)
-    expected = [item.label for item in entries if not item.group]
+    entries = bar(navigation_for(user))
+    expected = [entry.label for entry in entries if isinstance(entry, NavItem)]
     assert "Home" in expected
     # Some entries carry a live count after their label ("Approvals 3").
     expect(nav(page).get_by_role("link")).to_have_text(
         [re.compile("^" + re.escape(label)) for label in expected]
     )
-    for item in (item for item in entries if item.group):  # behind their group's menu
-        group = nav(page).locator("details.nav-group").filter(has_text=item.group)
-        if group.get_attribute("open") is None:
-            group.locator("summary").click()
-        expect(nav(page).get_by_role("link", name=item.label)).to_be_visible()
+    for menu in (entry for entry in entries if isinstance(entry, NavGroup)):
+        nav(page).locator("summary", has_text=menu.label).click()
+        for item in menu.items:  # behind their group's menu
+            expect(nav(page).get_by_role("link", name=item.label)).to_be_visible()
     expect(nav(page).get_by_role("link", name="Audit log")).to_have_count(0)
     expect(nav(page).get_by_role("link", name="Roles")).to_have_count(0)
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page).to_have_url(SIGN_IN_PATH)
     expect(page.get_by_role("status")).to_contain_text("You are signed out.")
     expect(nav(page)).to_have_count(0)
@@ -135,6 +150,7 @@ def test_local_admin_filters_the_audit_log_with_htmx(page: Page, make_user, js_e
 
     audit_link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    page.wait_for_load_state()  # htmx (deferred) listens to the filters only once loaded
     results = page.locator("#audit-results")
     sign_in_row = results.locator("tbody tr", has_text="auth.sign_in")
     expect(sign_in_row).to_have_count(1)

@@ -8,7 +8,9 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
+from portal.navigation import NavGroup, NavItem, bar, navigation_for
 from portal.security.models import User
+from portal.security.permissions import SIGNED_IN
 from tests.conftest import ROLE_NAMES, sign_in_client
 from tests.unit.organizations.factories import external, grill_group
 
@@ -45,3 +47,23 @@ def test_customers_people_see_organisations_only_with_a_membership(client, staff
     assert "/organizations/" not in assert_every_link_opens(
         client, make_user(kind="external", email="nobody@customer.example")
     )
+
+
+def test_the_bar_puts_each_menu_where_its_first_entry_is_and_a_menu_of_one_is_a_link():
+    home, a, b, c, d = (
+        NavItem("Home", "home.index", SIGNED_IN),
+        NavItem("A", "a", SIGNED_IN, group="Menu"),
+        NavItem("B", "b", SIGNED_IN),
+        NavItem("C", "c", SIGNED_IN, group="Menu"),
+        NavItem("D", "d", SIGNED_IN, group="Alone"),
+    )
+    assert bar([home, a, b, c, d]) == [home, NavGroup("Menu", (a, c)), b, d]
+
+
+def test_the_administrators_bar_has_three_menus(make_user):
+    menus = [e for e in bar(navigation_for(make_user("administrator"))) if isinstance(e, NavGroup)]
+    assert [(m.label, len(m.items)) for m in menus] == [
+        ("Review", 2),
+        ("Segments", 2),
+        ("Admin", 6),
+    ]

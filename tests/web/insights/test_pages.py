@@ -62,6 +62,7 @@ def test_panel_of_an_unknown_customer_is_404(client, login_as):
 def test_support_may_not_see_insights(client, login_as, staff, run):
     login_as("support")
     who = customer(staff, "Marcia Campbell")
+    assert client.get("/insights/").status_code == 403
     assert client.get(f"/insights/customers/{who}").status_code == 403
     assert client.get("/insights/at-risk").status_code == 403
     assert client.get("/insights/at-risk.csv").status_code == 403
@@ -110,6 +111,30 @@ def test_runs_page_says_when_the_last_fit_failed(client, login_as, run):
     text = client.get("/insights/runs").get_data(as_text=True)
     assert "did not converge" in text
     assert f"still those of v{run.id}" in text
+
+
+def test_index_says_where_the_scores_stand(client, login_as, run):
+    from portal.extensions import db
+    from portal.insights.models import COUNTS, InsightModelRun
+
+    login_as("sales")
+    text = client.get("/insights/").get_data(as_text=True)
+    assert f"v{run.id}" in text
+    assert "counted by each refresh from now on" in text  # a run older than the counts
+
+    counted = good_run()
+    counted.params = counted.params | {
+        COUNTS: {"churn_band": {"high": 7, "low": 2}, "stage": {"at risk": 5, "new": 4}}
+    }
+    db.session.add(InsightModelRun(converged=False, params={}, message="Not converged: q <= 1"))
+    db.session.commit()
+    text = client.get("/insights/").get_data(as_text=True)
+    assert "did not converge: Not converged: q &lt;= 1" in text
+    assert f"still those of v{counted.id}" in text
+    assert 'href="/insights/at-risk" data-stat="band-high"><strong>7</strong>' in text
+    assert 'data-stat="band-medium"><strong>0</strong>' in text
+    assert '<th scope="row">At risk</th><td class="number">5</td>' in text
+    assert '<th scope="row">Won back</th><td class="number">0</td>' in text
 
 
 def test_segment_preview_knows_the_churn_band(client, login_as, staff, run):

@@ -3,11 +3,18 @@ fit that does not converge changes no score. One real fit (fitting costs seconds
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.insights import clv
-from portal.insights.models import CustomerInsight, InsightModelRun, LifecycleStageHistory
+from portal.insights.models import (
+    COUNTS,
+    CustomerInsight,
+    InsightModelRun,
+    LifecycleStageHistory,
+)
 from tests.insights_world import cohort, customer, good_run, orders, scores
 
 
@@ -55,6 +62,11 @@ def test_refresh_scores_everyone_and_survives_awkward_histories(staff, runner):
         assert row.explanation
     moves = db.session.scalar(select(func.count()).select_from(LifecycleStageHistory))
     assert moves == scored  # everyone entered a first stage
+    # The insights page's counts, as the stored scores have them.
+    assert run.params[COUNTS] == {
+        "churn_band": Counter(row.churn_band.value for row in rows.values()),
+        "stage": Counter(row.stage.value for row in rows.values()),
+    }
 
     assert none not in rows
     assert free not in rows

@@ -3,6 +3,7 @@ written), the programme settings with their preview, the report, and who may ope
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -187,8 +188,33 @@ def test_report_renders(client, login_as, customer, staff):
     assert "Expected breakage" in response.text
 
 
+def stat(page: str, key: str) -> str:
+    """The figure of a stat box (templates/home/_macros.html) on a page."""
+    found = re.search(rf'data-stat="{key}"><strong>([^<]*)</strong>', page)
+    assert found, key
+    return found.group(1)
+
+
+def test_the_index_sums_up_the_programme(client, login_as, customer, staff):
+    login_as("marketing")
+    page = client.get("/loyalty/")
+    assert page.status_code == 200
+    assert "No members yet" in page.text
+
+    place(customer.id, 120_00, days_ago=370)  # a year after its return window: in 25 days
+    services.adjust(staff, customer.id, 30, "Goodwill")  # in a year
+    page = client.get("/loyalty/").text
+    assert (stat(page, "members"), stat(page, "points")) == ("1", "150")
+    assert stat(page, "liability") == "$1.50"  # a cent a point
+    assert stat(page, "expiring") == "120"
+    assert re.search(r"Standard</th><td class=\"number\">1</td><td class=\"number\">150</td>", page)
+    for link in ("/loyalty/programme", "/loyalty/report", "/customers/"):
+        assert f'href="{link}"' in page
+
+
 def test_who_may_open_what(client, login_as, customer):
     login_as("sales")
+    assert client.get("/loyalty/").status_code == 403
     assert client.get("/loyalty/programme").status_code == 403
     assert client.get("/loyalty/report").status_code == 403
     response = client.post(
