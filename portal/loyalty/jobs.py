@@ -291,15 +291,16 @@ def _due(now: datetime, mark: datetime | None):
 
 
 def _mark(now: datetime) -> datetime | None:
-    """The last run's mark, moved on to `now` (never back) when the transaction commits. The
+    """The last run's mark, moved on to `now` (never back, nor past the present: a run ahead
+    of time must not hide the credits made until then) when the transaction commits. The
     batches just released (`_run`) count from their expiry date if it is before the mark: an
     order placed long ago and taken in late may be due already."""
     run = db.session.get(LoyaltyRun, EXPIRY)
     if run is None:
-        db.session.add(LoyaltyRun(job=EXPIRY, until=now))
+        db.session.add(LoyaltyRun(job=EXPIRY, until=min(now, utcnow())))
         return None
     mark, first_released = run.until, db.session.scalar(select(func.min(_run.c.expires_at)))
-    run.until = max(mark, now)
+    run.until = max(mark, min(now, utcnow()))
     if first_released is not None and first_released <= mark:
         return first_released - timedelta(microseconds=1)
     return mark
