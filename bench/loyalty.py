@@ -4,12 +4,16 @@ the intake of OrderPlaced with earning on.
 
 `python -m bench.loyalty` on a copy of bench_1m ($BENCH_DATABASE_URL, default bench_loyalty;
 `createdb -T bench_1m bench_loyalty`; never bench_1m itself: it writes) with the SECRET_KEY its
-encrypted fields were written with ($BENCH_SECRET_KEY, default "x"). Migrates the copy, then:
+encrypted fields were written with ($BENCH_SECRET_KEY, default "x"). About 10 minutes at 1M
+with `--keep-ledger` (the copy's ledger from seed-demo kept, its replay not timed again).
+Each target's verdict is a line "target X: measured Y (ok/over)", all repeated at the end.
+Migrates the copy, then:
   - the baseline: a plain copy of the orders table (CREATE TEMP TABLE AS), timed at the start
     and at the end; each bulk figure is printed with its ratio to it, which says more than the
     seconds on a shared machine;
   - seed-demo's loyalty replay, from empty loyalty tables (the seed's other steps are not
-    loyalty's: the whole seed's time is in its own log);
+    loyalty's: the whole seed's time is in its own log); skipped with `--keep-ledger` when
+    the copy has accounts already;
   - ~10 batches per account: `--batches` credits per account on top of the demo's earnings, one
     of them due in the expiry run below, the others a month apart after it;
   - the monthly recalculation a month later (target < 60 s);
@@ -48,6 +52,8 @@ from portal.segmentation import handlers as segmentation_handlers
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_loyalty"
 TARGET_SECONDS = 60
 TARGET_TAB_MS = 50
+TARGET_INTAKE = 1_000
+TARGET_SEED_SECONDS = 600  # the whole seed-demo's budget at 1M
 BATCHES = """
 INSERT INTO loyalty_entry (customer_id, kind, points, at, remaining, pending, expires_at,
   qualifying_points, actor, reason)
@@ -55,6 +61,7 @@ SELECT a.customer_id, 'ADJUST', 10 + n, :now - interval '1 day' * (20 + n), 10 +
   CASE WHEN n = 1 THEN :run - interval '1 hour' ELSE :run + interval '30 days' * n END,
   0, 'bench', 'Bench batch'
 FROM loyalty_account a, generate_series(1, :batches) AS n
+ORDER BY a.customer_id, n
 """
 BALANCES = """
 UPDATE loyalty_account SET balance = balance + :added
@@ -67,21 +74,29 @@ def _seconds(run) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+VERDICTS: list[str] = []
+
+
+def verdict(target: str, measured: str, ok: bool) -> None:
+    """A target's line, as the closing note quotes it; repeated together at the end."""
+    line = f"target {target}: measured {measured} ({'ok' if ok else 'over'})"
+    VERDICTS.append(line)
+    print(line)
+
+
 class Report:
     """Prints each figure with its ratio to the baseline and its verdict against the target."""
 
     def __init__(self, baseline: float):
         self.baseline = baseline
 
-    def timed(self, label: str, run, target: float | None = None):
+    def timed(self, label: str, run, target: tuple[str, float] | None = None):
         seconds, result = _seconds(run)
-        goal = ""
-        if target:
-            goal = f"  {seconds / target:.2f}x the target < {target:.0f} s: " + (
-                "met" if seconds < target else "MISSED"
-            )
-        print(f"{label:<46} {seconds:7.1f} s = {seconds / self.baseline:5.1f}x baseline{goal}")
+        print(f"{label:<46} {seconds:7.1f} s = {seconds / self.baseline:5.1f}x baseline")
         print(f"{'':<46} {result}")
+        if target:
+            name, limit = target
+            verdict(f"{name} < {limit:.0f} s", f"{seconds:.1f} s", seconds < limit)
         return result
 
 
@@ -106,7 +121,10 @@ def _count(table: str) -> int:
 
 def _replay() -> str:
     db.session.execute(
-        sa.text("TRUNCATE loyalty_entry, loyalty_account, loyalty_tier_history RESTART IDENTITY")
+        sa.text(
+            "TRUNCATE loyalty_entry, loyalty_account, loyalty_tier_history, loyalty_run"
+            " RESTART IDENTITY"
+        )
     )
     db.session.commit()
     assert seed_demo_loyalty()
@@ -163,12 +181,11 @@ def _tab(app, ids: list[str]) -> None:
         ("Loyalty tab over HTTP p95", panel),
     ):
         p95 = _p95(samples)
-        verdict = "met" if p95 < TARGET_TAB_MS else "MISSED"
         print(
             f"{label:<46} {p95:7.1f} ms = {p95 / base:5.1f}x the floor"
-            f"  {p95 / TARGET_TAB_MS:.2f}x the target < {TARGET_TAB_MS} ms: {verdict}"
             f"  (p50 {statistics.median(samples):.1f} ms, {len(samples)} accounts)"
         )
+        verdict(f"{label} < {TARGET_TAB_MS} ms", f"{p95:.1f} ms", p95 < TARGET_TAB_MS)
 
 
 @contextlib.contextmanager
@@ -193,6 +210,11 @@ def _intake(app, count: int, ids: list[str]) -> None:
     print("OrderPlaced intake, earning on:")
     on = bench_intake_http(app, count, ids, user)
     print(f"{'':<46} earning on = {on / off:.2f}x earning off")
+    verdict(
+        f"intake with earning >= {TARGET_INTAKE:,}/s",
+        f"{on:,.0f}/s (earning off {off:,.0f}/s)",
+        on >= TARGET_INTAKE,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,6 +223,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=300, help="accounts the tab is read for")
     parser.add_argument("--events", type=int, default=10_000, help="OrderPlaced taken in")
     parser.add_argument("--everything", action="store_true", help="also the 18-month run")
+    parser.add_argument(
+        "--keep-ledger",
+        action="store_true",
+        help="keep the ledger seed-demo wrote (when there are accounts) instead of replaying",
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     assert not url.endswith("/bench_1m"), "copy bench_1m first: this benchmark writes"
@@ -210,7 +237,14 @@ def main(argv: list[str] | None = None) -> None:
         upgrade()
         print(f"PostgreSQL {db.engine.url.database}: {_count('customer'):,} customers")
         report = Report(_baseline())
-        report.timed("seed-demo: enrol and replay the orders", _replay)
+        if args.keep_ledger and _count("loyalty_account"):
+            print(f"seed-demo's ledger kept: {_count('loyalty_entry'):,} ledger rows")
+        else:
+            report.timed(
+                "seed-demo: enrol and replay the orders",
+                _replay,
+                ("seed-demo's loyalty replay (within the seed's 10 min)", TARGET_SEED_SECONDS),
+            )
         now = utcnow()
         run_at = now + timedelta(days=1)
         report.timed(
@@ -221,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         report.timed(
             "recalculate-tiers, a month later",
             lambda: jobs.recalculate_tiers(month_later),
-            TARGET_SECONDS,
+            ("recalculate-tiers", TARGET_SECONDS),
         )
         ids = list(
             db.session.scalars(
@@ -231,7 +265,9 @@ def main(argv: list[str] | None = None) -> None:
         _tab(app, random.sample(ids, min(args.samples, len(ids))))
         _intake(app, args.events, ids)
         report.timed(
-            "expire-points, the next day", lambda: jobs.expire_points(run_at), TARGET_SECONDS
+            "expire-points, the next day",
+            lambda: jobs.expire_points(run_at),
+            ("expire-points", TARGET_SECONDS),
         )
         if args.everything:
             later = now + timedelta(days=540)
@@ -239,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
                 "expire-points 18 months ahead (everything)", lambda: jobs.expire_points(later)
             )
         _baseline()
+        print("\n".join(["", *VERDICTS]))
         db.session.remove()
         db.engine.dispose()
 

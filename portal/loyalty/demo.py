@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, Numeric, case, cast, func, insert, literal, select, text
+from sqlalchemy import Date, Numeric, case, cast, delete, func, insert, literal, select, text
 
 from portal.customers.demo import BULK, indexes_built_after
 from portal.customers.models import Customer
 from portal.events.outbox import SYSTEM
 from portal.extensions import db
 from portal.loyalty import jobs, rules, services
-from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, TierHistory
+from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyRun, TierHistory
 from portal.loyalty.values import EntryKind, LoyaltyTier, Programme, TierReason
 from portal.models import UTCDateTime, utcnow
 from portal.segmentation.models import CustomerOrder, CustomerSegment
@@ -167,6 +167,9 @@ def _replay(connection, settings: Programme, now: datetime) -> None:
             ).outerjoin(sums, sums.c.customer_id == Customer.id),
         )
     )
+    # Every batch due by now has its EXPIRE row: the daily run starts from here.
+    connection.execute(delete(LoyaltyRun.__table__))
+    connection.execute(insert(LoyaltyRun.__table__).values(job=jobs.EXPIRY, until=now))
     connection.execute(
         insert(TierHistory.__table__).from_select(
             ["customer_id", "to_tier", "reason_code", "at", "actor"],

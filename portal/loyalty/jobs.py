@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
     case,
     delete,
     func,
@@ -34,7 +35,7 @@ from portal.bulk import analyze
 from portal.events.outbox import SYSTEM, emit_selected
 from portal.extensions import db
 from portal.loyalty import rules, services
-from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, TierHistory
+from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, LoyaltyRun, TierHistory
 from portal.loyalty.values import (
     QUALIFYING_TIERS,
     Basis,
@@ -74,8 +75,11 @@ def _analyze(table: Table) -> None:
 
 
 def _lock_accounts() -> None:
+    """The job's lock (above), and room for its sorts and hashes of a million rows, which
+    would otherwise spill to disk."""
     if on_postgresql():
         db.session.execute(text("LOCK TABLE loyalty_account IN SHARE ROW EXCLUSIVE MODE"))
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def annual_spend(customer_id: str, now: datetime) -> int:
@@ -230,37 +234,76 @@ class Expired:
     accounts: int  # accounts that lost points
 
 
-# The batches one step of the daily run moves, found once through an index and then joined
-# by primary key: the ledger is never scanned whole, however long it grows.
+# The batches one step of the daily run moves, found once through an index, and their sums per
+# account: the ledger is never scanned whole, however long it grows.
 _run = Table(
     "loyalty_batch_run",
     MetaData(),
     Column("batch_id", BigInteger, primary_key=True),
     Column("customer_id", String(41)),
     Column("points", BigInteger),
+    Column("expires_at", UTCDateTime),
     prefixes=["TEMPORARY"],
 )
+_accounts = Table(
+    "loyalty_account_run",
+    MetaData(),
+    Column("customer_id", String(41), primary_key=True),
+    Column("points", BigInteger),
+    prefixes=["TEMPORARY"],
+)
+EXPIRY = "expiry"
 
 
 def _collect(where) -> None:
-    """The run's table holds the batches `where` selects: id, customer and remaining points."""
+    """The run's tables hold the batches `where` selects (id, customer, remaining points) and
+    their sums per account, in customer order: the rows written from them then go into the
+    ledger's and the outbox's customer indexes page by page."""
     e = LoyaltyEntry
     db.session.execute(delete(_run))
+    db.session.execute(delete(_accounts))
     db.session.execute(
         insert(_run).from_select(
-            ["batch_id", "customer_id", "points"],
-            select(e.id, e.customer_id, e.remaining).where(where),
+            ["batch_id", "customer_id", "points", "expires_at"],
+            select(e.id, e.customer_id, e.remaining, e.expires_at)
+            .where(where)
+            .order_by(e.customer_id),
+        )
+    )
+    db.session.execute(
+        insert(_accounts).from_select(
+            ["customer_id", "points"],
+            select(_run.c.customer_id, func.sum(_run.c.points))
+            .group_by(_run.c.customer_id)
+            .order_by(_run.c.customer_id),
         )
     )
     _analyze(_run)
+    _analyze(_accounts)
 
 
-def _per_account():
-    return (
-        select(_run.c.customer_id, func.sum(_run.c.points).label("points"))
-        .group_by(_run.c.customer_id)
-        .subquery("per_account")
-    )
+def _due(now: datetime, mark: datetime | None):
+    """Available batches with points left whose expiry date has come: credits through their
+    expiry index, from the last run's mark on (everything due by it has expired)."""
+    e = LoyaltyEntry
+    due = (e.points > 0) & (e.expires_at <= now) & (e.remaining > 0) & e.pending.is_(False)
+    return due if mark is None else due & (e.expires_at > mark)
+
+
+def _mark(now: datetime) -> datetime | None:
+    """The last run's mark, moved on to `now` (never back, nor past the present: a run ahead
+    of time must not hide the credits made until then) when the transaction commits. The
+    batches just released (`_run`) count from their expiry date if it is before the mark: an
+    order placed long ago and taken in late may be due already."""
+    run = db.session.get(LoyaltyRun, EXPIRY)
+    if run is None:
+        db.session.add(LoyaltyRun(job=EXPIRY, until=min(now, utcnow())))
+        return None
+    mark, first_released = run.until, db.session.scalar(select(func.min(_run.c.expires_at)))
+    run.until = max(mark, min(now, utcnow()))
+    if first_released is not None and first_released <= mark:
+        return first_released - timedelta(microseconds=1)
+    return mark
 
 
 def insert_selected(table: Table, where=True, **columns):
@@ -289,59 +332,64 @@ def expiry_entries(customer_id, points, at, batch_id, actor: str = SYSTEM, where
 def expire_points(now: datetime | None = None, actor: str = SYSTEM) -> Expired:
     """The daily run: pending points whose return window passed become available (paying any
     debt first), then every available batch past its expiry date expires: an EXPIRE row per
-    batch, the balances lowered, one LoyaltyPointsExpired per account."""
+    batch, the balances lowered, one LoyaltyPointsExpired per account. The batches' updates
+    select them by the index the run's tables were filled through, never by a join with the
+    whole ledger."""
     now = now or utcnow()
     _lock_accounts()
     a, e = LoyaltyAccount, LoyaltyEntry
-    db.session.execute(text("DROP TABLE IF EXISTS loyalty_batch_run"))
-    _run.create(db.session.connection())
-    batch = e.id == _run.c.batch_id
-    _collect(e.pending.is_(True) & (e.available_at <= now))
-    released = _per_account()
+    for table in (_run, _accounts):
+        db.session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+        table.create(db.session.connection())
+    account = a.customer_id == _accounts.c.customer_id
+    # `pending`, not `pending IS true`: PostgreSQL uses the partial index for the former only.
+    matured = and_(e.pending, e.available_at <= now)
+    _collect(matured)
     released_accounts = db.session.execute(
         update(a)
-        .where(a.customer_id == released.c.customer_id)
-        .values(pending=a.pending - released.c.points, balance=a.balance + released.c.points)
+        .where(account)
+        .values(pending=a.pending - _accounts.c.points, balance=a.balance + _accounts.c.points)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.execute(
-        update(e).where(batch).values(pending=False).execution_options(synchronize_session=False)
+        update(e).where(matured).values(pending=False).execution_options(synchronize_session=False)
     )
+    due = _due(now, _mark(now))
     indebted = db.session.scalars(select(a).where(a.debt > 0, a.balance > 0)).all()
-    for account in indebted:  # rare: orders cancelled after their points were spent
-        services.settle_debt(account, now)
+    for indebted_account in indebted:  # rare: orders cancelled after their points were spent
+        services.settle_debt(indebted_account, now)
     db.session.flush()
-    _collect((e.remaining > 0) & e.pending.is_(False) & (e.expires_at <= now))
+    _collect(due)
     db.session.execute(
         expiry_entries(
             _run.c.customer_id, _run.c.points, literal(now, UTCDateTime), _run.c.batch_id, actor
         )
     )
     db.session.execute(
-        update(e).where(batch).values(remaining=0).execution_options(synchronize_session=False)
+        update(e).where(due).values(remaining=0).execution_options(synchronize_session=False)
     )
-    gone = _per_account()
     accounts = db.session.execute(
         update(a)
-        .where(a.customer_id == gone.c.customer_id)
-        .values(balance=a.balance - gone.c.points)
+        .where(account)
+        .values(balance=a.balance - _accounts.c.points)
         .execution_options(synchronize_session=False)
     ).rowcount
     payload = json_object(
         [
-            ("customerId", gone.c.customer_id),
-            ("points", gone.c.points),
+            ("customerId", _accounts.c.customer_id),
+            ("points", _accounts.c.points),
             ("expiredAt", literal(now.isoformat())),
             ("balance", a.balance),
         ]
     )
     emit_selected(
         services.EXPIRED,
-        select(gone.c.customer_id, payload).join(a, a.customer_id == gone.c.customer_id),
+        select(_accounts.c.customer_id, payload).join(a, account).order_by(_accounts.c.customer_id),
         actor=actor,
         at=now,
     )
-    expired = int(db.session.scalar(select(func.coalesce(func.sum(_run.c.points), 0))))
-    db.session.execute(text("DROP TABLE loyalty_batch_run"))
+    expired = int(db.session.scalar(select(func.coalesce(func.sum(_accounts.c.points), 0))))
+    for table in (_run, _accounts):
+        db.session.execute(text(f"DROP TABLE {table.name}"))
     db.session.commit()
     return Expired(released_accounts, expired, accounts)

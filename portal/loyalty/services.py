@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.bulk import bulk_insert
 from portal.customers.models import Customer
 from portal.domain import DomainError, load, use_case
 from portal.events.handlers import moment
@@ -462,30 +463,31 @@ def earn_for_orders(orders: Sequence[dict]) -> None:
     if not orders:
         return
     customer_ids = {o["customerId"] for o in orders}
-    e = LoyaltyEntry
     known = db.session.execute(
         select(
             Customer.id,
             LoyaltyAccount.tier,
             CustomerSegment.segment_id,
             LoyaltyAccount.qualifying_since,
-            e.order_id,
         )
         .outerjoin(LoyaltyAccount, LoyaltyAccount.customer_id == Customer.id)
         .outerjoin(CustomerSegment, CustomerSegment.customer_id == Customer.id)
-        .outerjoin(
-            e,
-            (e.customer_id == Customer.id)
-            & among(e.order_id, {o["orderId"] for o in orders})
-            & (e.kind == EntryKind.EARN),
-        )
         .where(among(Customer.id, customer_ids))
     ).all()
+    # The orders earned already (a replayed OrderPlaced), by their own index: joined to the
+    # customers above, each customer's whole ledger was compared with the run's order ids.
+    e = LoyaltyEntry
+    earned = set(
+        db.session.scalars(
+            select(e.order_id).where(
+                among(e.order_id, {o["orderId"] for o in orders}), e.kind == EntryKind.EARN
+            )
+        )
+    )
     now = utcnow()
-    facts = {c: (tier or LoyaltyTier.STANDARD, segment) for c, tier, segment, *_ in known}
+    facts = {c: (tier or LoyaltyTier.STANDARD, segment) for c, tier, segment, _ in known}
     enrolled = {c for c, tier, *_ in known if tier is not None}
-    since = {c: s or now - rules.QUALIFYING_PERIOD for c, _, _, s, _ in known}
-    earned = {order_id for *_, order_id in known if order_id}
+    since = {c: s or now - rules.QUALIFYING_PERIOD for c, _, _, s in known}
     entries, events, totals = [], [], {}
     for order in orders:
         customer_id, order_id = order["customerId"], order["orderId"]
@@ -523,7 +525,7 @@ def earn_for_orders(orders: Sequence[dict]) -> None:
         total["at"] = max(total["at"], placed)
     if not entries:
         return
-    db.session.execute(insert(LoyaltyEntry.__table__), entries)
+    bulk_insert(db.session.connection(), LoyaltyEntry.__table__, entries)
     emit_many(EARNED, events, actor=SYSTEM, at=now)
     _add_pending(totals, now)
     _history_enrolled([c for c in totals if c not in enrolled], now, SYSTEM)

@@ -63,6 +63,23 @@ def test_expiry_run_releases_then_expires_oldest_batches(make_customer):
     assert [(p["points"], p["balance"]) for p in expired] == [(100, 50)]
 
 
+def test_each_run_expires_what_came_due_since_the_last_and_late_orders_too(make_customer, staff):
+    customer_id = make_customer()
+    place(customer_id, 30_00, days_ago=40)  # available, expires in about 11 months
+    assert jobs.expire_points().expired == 0
+    place(customer_id, 100_00, days_ago=500)  # taken in late: released and due at once
+    assert jobs.expire_points().expired == 100
+    assert assert_summary_is_ledger(customer_id).balance == 30
+    year_later = utcnow() + timedelta(days=365)
+    assert jobs.expire_points(year_later).expired == 30
+    assert jobs.expire_points(year_later - timedelta(days=1)).expired == 0  # never back
+    account = assert_summary_is_ledger(customer_id)
+    assert (account.balance, account.pending) == (0, 0)
+    # The run a year ahead did not hide a credit made since, due before that year is out.
+    services.adjust(staff, customer_id, 7, "Goodwill")
+    assert jobs.expire_points(year_later + timedelta(days=1)).expired == 7
+
+
 def test_a_late_cancellation_claws_back_into_a_visible_debt(make_customer, staff):
     customer_id = make_customer()
     order = place(customer_id, 100_00, days_ago=40)
