@@ -6,7 +6,7 @@ the open-batch index becomes one of credits by expiry date, read from the last r
 leave room in their pages for the new row versions (fillfactor; pages written from now on).
 
 Revision ID: 0034_loyalty_expiry
-Revises: 0031_loyalty_more
+Revises: 0033_cac_segment
 Create Date: 2026-12-02
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034_loyalty_expiry"
-down_revision = "0031_loyalty_more"
+down_revision = "0033_cac_segment"
 branch_labels = None
 depends_on = None
 
