@@ -79,3 +79,17 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(runner, monkeypatch):
     assert second.exit_code == 0
     # a user per staff role, and the demo organisation's admin and buyer
     assert db.session.scalar(select(func.count()).select_from(User)) == count == 8
+
+
+def test_seed_demo_customers_are_counted_by_the_dashboards(runner, monkeypatch):
+    """Bulk-loaded demo customers bypass the rollups' upkeep: seed-demo rebuilds them, so a
+    fresh `make run` shows its customers on the dashboards."""
+    monkeypatch.delenv("PORTAL_ENV")
+    from sqlalchemy import func, select
+
+    from portal.customers.models import Customer, RegistrationsDaily
+
+    result = runner.invoke(args=["seed-demo", "--customers", "40", "--duplicates", "0"])
+    assert result.exit_code == 0, result.output
+    registered = db.session.scalar(select(func.sum(RegistrationsDaily.customers)))
+    assert registered == db.session.scalar(select(func.count()).select_from(Customer)) >= 40
