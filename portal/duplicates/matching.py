@@ -263,6 +263,7 @@ def train(table: pa.Table, path: Path = MODEL_PATH) -> dict:
         )
     model = linker.misc.save_model_to_json()
     _floor_unseen_u(model)
+    _explicit_m(model)
     path.write_text(json.dumps(model, indent=2))
     _model.cache_clear()
     return model
@@ -276,6 +277,23 @@ def _floor_unseen_u(model: dict) -> None:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level") and not level.get("u_probability"):
                 level["u_probability"] = 1 / U_PAIRS
+
+
+def _explicit_m(model: dict) -> None:
+    """Every level's m in the file, so that the scan (Splink) and the registration check (our
+    own scoring) weigh a level alike: Splink gives a level EM never reached a default m (0.95
+    for the top level, the rest shared among the others), which our scoring read as no weight.
+    A comparison the data never filled at all (birthdays: the demo has none) would then weigh
+    a different birthday +16.6 against a floored u; it weighs nothing (m = u) until trained
+    on data that has it."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        unseen = all(lv.get("m_probability") is None for lv in levels)
+        for rank, level in enumerate(levels):
+            if unseen:
+                level["m_probability"] = level["u_probability"]
+            elif level.get("m_probability") is None:
+                level["m_probability"] = 0.95 if rank == 0 else 0.05 / (len(levels) - 1)
 
 
 @dataclass(frozen=True)
