@@ -11,11 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from portal.compliance.erasure import erase
+from portal.compliance.values import DataCategory
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.loyalty import jobs, queries, rollups, services
+from portal.loyalty.demo import seed_demo_loyalty
 from portal.loyalty.values import LoyaltyTier
 from portal.models import utcnow
+from portal.segmentation.models import CustomerOrder
 from tests.unit.loyalty.ledger import cancel, place
 from tests.unit.loyalty.test_merge import merge
 
@@ -112,4 +116,34 @@ def test_the_report_and_index_read_the_rollups(make_customer, staff):
     assert report.movements["redeemed"][-1] == 10
     assert report.tiers_by_month[LoyaltyTier.AMBASSADOR][-1] == 1
     assert sum(points for _, points in report.schedule) == 20
+    assert_rollups_are_rebuilt()
+
+
+def test_an_erasure_keeps_the_rollups(make_customer, staff):
+    customer_id = make_customer()
+    place(customer_id, 30_00, days_ago=40)
+    services.adjust(staff, customer_id, 5, "Apology to Ada Lovelace")
+    services.grant_ambassador(staff, customer_id, "Food blogger")
+    db.session.commit()
+    erase(customer_id, list(DataCategory), utcnow())
+    db.session.commit()
+    assert_rollups_are_rebuilt()
+
+
+def test_the_demo_replay_keeps_the_rollups(make_customer):
+    now = utcnow()
+    for n, customer_id in enumerate([make_customer(), make_customer()]):
+        for i, days_ago in enumerate((3, 100, 500)):
+            placed = now - timedelta(days=days_ago, hours=n)
+            db.session.add(
+                CustomerOrder(
+                    order_id=f"{customer_id}-{i}",
+                    customer_id=customer_id,
+                    amount_minor=40_00,
+                    currency="USD",
+                    placed_at=placed,
+                )
+            )
+    db.session.commit()
+    assert seed_demo_loyalty()
     assert_rollups_are_rebuilt()
