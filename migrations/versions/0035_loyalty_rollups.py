@@ -13,6 +13,10 @@ per statement over its transition tables (an update adds its new rows and subtra
 ones, keys left unchanged dropped by HAVING), on SQLite (tests) once per row. The ledger has
 no currency: points are one unit. The tables start empty; `flask --app wsgi dashboards
 rebuild` fills them from the source tables.
+
+A counter row is locked by the writing transaction until it commits, so writers of the same
+month or tier queue there; each statement takes its rows in key order, so two statements of
+one trigger cannot deadlock over them.
 """
 
 import sqlalchemy as sa
@@ -40,13 +44,13 @@ POSTGRESQL = {
     "loyalty_entry": """
     INSERT INTO loyalty_points_monthly (month, kind, points)
     SELECT date_trunc('month', at AT TIME ZONE 'UTC')::date, kind, sum(points * sign)
-    FROM changes GROUP BY 1, 2 HAVING sum(points * sign) <> 0
+    FROM changes GROUP BY 1, 2 HAVING sum(points * sign) <> 0 ORDER BY 1, 2
     ON CONFLICT (month, kind)
     DO UPDATE SET points = loyalty_points_monthly.points + excluded.points;
     INSERT INTO loyalty_expiry_daily (day, points)
     SELECT (expires_at AT TIME ZONE 'UTC')::date, sum(remaining * sign) FROM changes
     WHERE points > 0 AND expires_at IS NOT NULL
-    GROUP BY 1 HAVING sum(remaining * sign) <> 0
+    GROUP BY 1 HAVING sum(remaining * sign) <> 0 ORDER BY 1
     ON CONFLICT (day) DO UPDATE SET points = loyalty_expiry_daily.points + excluded.points;
     """,
     "loyalty_account": """
@@ -54,7 +58,7 @@ POSTGRESQL = {
     SELECT tier, sum(sign), sum(balance * sign), sum(pending * sign), sum(debt * sign)
     FROM changes GROUP BY tier
     HAVING sum(sign) <> 0 OR sum(balance * sign) <> 0 OR sum(pending * sign) <> 0
-    OR sum(debt * sign) <> 0
+    OR sum(debt * sign) <> 0 ORDER BY tier
     ON CONFLICT (tier) DO UPDATE SET members = loyalty_tier_total.members + excluded.members,
     balance = loyalty_tier_total.balance + excluded.balance,
     pending = loyalty_tier_total.pending + excluded.pending,
@@ -69,7 +73,7 @@ POSTGRESQL = {
         SELECT date_trunc('month', at AT TIME ZONE 'UTC')::date, from_tier, -sign
         FROM changes WHERE from_tier IS NOT NULL
     ) AS moves
-    GROUP BY 1, 2 HAVING sum(change) <> 0
+    GROUP BY 1, 2 HAVING sum(change) <> 0 ORDER BY 1, 2
     ON CONFLICT (month, tier)
     DO UPDATE SET members = loyalty_tier_moves_monthly.members + excluded.members;
     """,
