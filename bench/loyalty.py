@@ -20,6 +20,8 @@ Migrates the copy, then:
   - the Loyalty tab, `--samples` random accounts: its queries alone and the whole HTTP panel as
     an administrator (target p95 < 50 ms), beside the p95 of a primary-key read (`SELECT` of
     one account) as the floor;
+  - the programme's index and report pages over HTTP (target p95 < 200 ms: they read the
+    rollups of revision 0035, never the ledger or the accounts);
   - OrderPlaced over HTTP with earning on and, as the baseline, with loyalty's handler taken
     out (target ≥ 1,000/s with earning on);
   - the daily expiry run the next day: a batch of every account expires (target < 60 s);
@@ -52,6 +54,7 @@ from portal.segmentation import handlers as segmentation_handlers
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_loyalty"
 TARGET_SECONDS = 60
 TARGET_TAB_MS = 50
+TARGET_PAGE_MS = 200  # the programme's index and report, from the rollups
 TARGET_INTAKE = 1_000
 TARGET_SEED_SECONDS = 600  # the whole seed-demo's budget at 1M
 BATCHES = """
@@ -122,8 +125,9 @@ def _count(table: str) -> int:
 def _replay() -> str:
     db.session.execute(
         sa.text(
-            "TRUNCATE loyalty_entry, loyalty_account, loyalty_tier_history, loyalty_run"
-            " RESTART IDENTITY"
+            "TRUNCATE loyalty_entry, loyalty_account, loyalty_tier_history, loyalty_run,"
+            " loyalty_points_monthly, loyalty_expiry_daily, loyalty_tier_total,"
+            " loyalty_tier_moves_monthly RESTART IDENTITY"
         )
     )
     db.session.commit()
@@ -186,6 +190,22 @@ def _tab(app, ids: list[str]) -> None:
             f"  (p50 {statistics.median(samples):.1f} ms, {len(samples)} accounts)"
         )
         verdict(f"{label} < {TARGET_TAB_MS} ms", f"{p95:.1f} ms", p95 < TARGET_TAB_MS)
+
+
+def _programme_pages(app, samples: int) -> None:
+    """The programme's index and report pages, read from the rollups (target p95 < 200 ms)."""
+    client = signed_in(app, administrator())
+    for url in ("/loyalty/", "/loyalty/report"):
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+        p95 = _p95(times)
+        label = f"GET {url} p95"
+        print(f"{label:<46} {p95:7.1f} ms  (p50 {statistics.median(times):.1f} ms)")
+        verdict(f"{label} < {TARGET_PAGE_MS} ms", f"{p95:.1f} ms", p95 < TARGET_PAGE_MS)
 
 
 @contextlib.contextmanager
@@ -263,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         _tab(app, random.sample(ids, min(args.samples, len(ids))))
+        _programme_pages(app, min(args.samples, 50))
         _intake(app, args.events, ids)
         report.timed(
             "expire-points, the next day",

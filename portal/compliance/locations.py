@@ -539,6 +539,10 @@ for rollup in (
     "address_verification_daily",
     "customer_acquisition_daily",
     "customer_acquisition_segment",
+    "loyalty_points_monthly",
+    "loyalty_expiry_daily",
+    "loyalty_tier_total",
+    "loyalty_tier_moves_monthly",
 ):
     declare_free(rollup, ROLLUP)
 declare_free("acquisition_source", CONFIG, "name")

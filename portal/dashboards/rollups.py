@@ -13,6 +13,7 @@ from portal.customers import rollups as customer_rollups
 from portal.extensions import db
 from portal.insights.models import CustomerInsight
 from portal.insights.values import ChurnBand
+from portal.loyalty import rollups as loyalty_rollups
 from portal.models import utcnow
 from portal.segmentation import rollups
 from portal.segmentation.models import CustomerSegment, SegmentPerformanceDaily
@@ -63,6 +64,7 @@ REBUILDS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("segment moves, sizes, daily sizes and stays", rollups.rebuild),
     ("completeness and registrations", customer_rollups.rebuild),
     ("registrations by channel and source, verification funnel", acquisition_rollups.rebuild),
+    ("loyalty points by month, expiry schedule, tier totals and moves", loyalty_rollups.rebuild),
     ("today's snapshots", lambda: nightly(utcnow().date())),
 )
 

@@ -8,9 +8,9 @@ per account, which PostgreSQL would check one by one; erasure finds the rows by 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -135,3 +135,50 @@ class LoyaltyRun(db.Model):
 
     job: Mapped[str] = mapped_column(String(20), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The rollups the programme's report and index read (revision 0035_loyalty_rollups): kept by
+# triggers on the ledger, the summary rows and the tier history in the writing transaction;
+# loyalty.rollups.rebuild recomputes them from those tables.
+
+
+class PointsMonthly(db.Model):
+    """The points of the ledger's rows per month (UTC) of `at` and kind."""
+
+    __tablename__ = "loyalty_points_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(string_enum(EntryKind, 10), primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExpiryDaily(db.Model):
+    """The points left in credits per day (UTC) of their expiry: the expiry schedule."""
+
+    __tablename__ = "loyalty_expiry_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+
+
+class TierTotalRow(db.Model):
+    """Per tier, the accounts in it and the sums of their summary rows."""
+
+    __tablename__ = "loyalty_tier_total"
+
+    tier: Mapped[LoyaltyTier] = mapped_column(string_enum(LoyaltyTier, 20), primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)
+    balance: Mapped[int] = mapped_column(BigInteger)
+    pending: Mapped[int] = mapped_column(BigInteger)
+    debt: Mapped[int] = mapped_column(BigInteger)
+
+
+class TierMovesMonthly(db.Model):
+    """Per month (UTC) and tier, the customers the tier history moved into it less those it
+    moved out: their running sum is the tier's size at each month's end."""
+
+    __tablename__ = "loyalty_tier_moves_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    tier: Mapped[LoyaltyTier] = mapped_column(string_enum(LoyaltyTier, 20), primary_key=True)
+    members: Mapped[int] = mapped_column(BigInteger)

@@ -7,11 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, func, select
 
+from portal.counters import month_start
 from portal.extensions import db
 from portal.loyalty import jobs, rules, services
-from portal.loyalty.models import LoyaltyAccount, LoyaltyEntry, ProgrammeVersion, TierHistory
+from portal.loyalty.models import (
+    ExpiryDaily,
+    LoyaltyAccount,
+    LoyaltyEntry,
+    PointsMonthly,
+    ProgrammeVersion,
+    TierHistory,
+    TierMovesMonthly,
+    TierTotalRow,
+)
 from portal.loyalty.values import Basis, EntryKind, LoyaltyTier, Programme
 from portal.models import utcnow
 
@@ -58,11 +68,9 @@ class AccountView:
     pending: int = 0
 
 
-def _month(column):
-    """'YYYY-MM' of a timestamp, in SQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), column)
+def _label(month: date | str) -> str:
+    """'YYYY-MM' of a rollup's month (SQLite returns a computed one as text)."""
+    return str(month)[:7]
 
 
 def account_view(customer_id: str) -> AccountView:
@@ -193,24 +201,22 @@ class TierTotal:
 
 
 def tier_totals() -> list[TierTotal]:
-    """Members and outstanding points per tier now, from the account summaries (a row per
-    member, kept with the ledger), never the ledger itself; in the tiers' order."""
-    a = LoyaltyAccount
+    """Members and outstanding points per tier now, from the tier totals the summary rows'
+    trigger keeps (a row per tier); in the tiers' order."""
+    t = TierTotalRow
     rows = db.session.execute(
-        select(a.tier, func.count(), func.sum(a.balance + a.pending - a.debt)).group_by(a.tier)
+        select(t.tier, t.members, t.balance + t.pending - t.debt).where(t.members != 0)
     )
     found = {tier: TierTotal(tier, members, int(points)) for tier, members, points in rows}
     return [found[tier] for tier in LoyaltyTier if tier in found]
 
 
-def points_expiring(start: datetime, end: datetime) -> int:
-    """Points of open batches that expire after `start` until `end`: a range of the expiry
-    run's index of open batches."""
-    e = LoyaltyEntry
+def points_expiring(first: date, last: date) -> int:
+    """Points left in credits that expire on the days `first` to `last` (UTC), from the
+    expiry schedule's row per day."""
+    d = ExpiryDaily
     return db.session.scalar(
-        select(func.coalesce(func.sum(e.remaining), 0)).where(
-            e.remaining > 0, e.expires_at > start, e.expires_at <= end
-        )
+        select(func.coalesce(func.sum(d.points), 0)).where(d.day >= first, d.day <= last)
     )
 
 
@@ -235,42 +241,35 @@ class Glance:
 
 
 def glance(now: datetime | None = None) -> Glance:
+    """From the rollups; what expires soon in whole UTC days, today's included (points
+    lapsed earlier today count until the daily run writes them down)."""
     now = now or utcnow()
     until = now + timedelta(days=EXPIRING_DAYS)
     v = ProgrammeVersion
     return Glance(
         tiers=tier_totals(),
         point_value_minor=services.programme().point_value_minor,
-        expiring=int(points_expiring(now, until)),
+        expiring=int(points_expiring(now.date(), until.date())),
         expiring_until=until,
         settings=db.session.scalar(select(v).order_by(v.version.desc()).limit(1)),
     )
 
 
 def report(now: datetime | None = None) -> Report:
-    """The programme's figures: set-based GROUP BYs by month, tier and kind."""
+    """The programme's figures from the rollups (a row per month and kind, tier, or day of
+    expiry): tier sizes and outstanding points are running sums over the months."""
     now = now or utcnow()
     settings = services.programme()
     value = settings.point_value_minor
-    h, e = TierHistory, LoyaltyEntry
+    t, p = TierMovesMonthly, PointsMonthly
     # Tier counts at each month's end: the running sum of the history's moves into and out
     # of each tier (enrolment is a move into STANDARD from nowhere).
     flows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for month, tier, count in db.session.execute(
-        select(_month(h.at), h.to_tier, func.count()).group_by(_month(h.at), h.to_tier)
-    ):
-        flows[month][tier] += count
-    for month, tier, count in db.session.execute(
-        select(_month(h.at), h.from_tier, func.count())
-        .where(h.from_tier.is_not(None))
-        .group_by(_month(h.at), h.from_tier)
-    ):
-        flows[month][tier] -= count
+    for month, tier, members in db.session.execute(select(t.month, t.tier, t.members)):
+        flows[_label(month)][tier] += members
     moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for month, kind, points in db.session.execute(
-        select(_month(e.at), e.kind, func.sum(e.points)).group_by(_month(e.at), e.kind)
-    ):
-        moves[month][kind] += points
+    for month, kind, points in db.session.execute(select(p.month, p.kind, p.points)):
+        moves[_label(month)][kind] += points
     all_months = sorted(set(flows) | set(moves) | {now.strftime("%Y-%m")})
     running = defaultdict(int)
     outstanding = 0
@@ -291,13 +290,16 @@ def report(now: datetime | None = None) -> Report:
             movements["expired"].append(-m[EntryKind.EXPIRE])
             liability.append(outstanding * value)
     by_tier = {total.tier: total.points for total in tier_totals()}
+    d = ExpiryDaily
+    month = month_start(d.day)
     schedule = [
-        (month, points)
+        (_label(month), int(points))
         for month, points in db.session.execute(
-            select(_month(e.expires_at), func.sum(e.remaining))
-            .where(e.remaining > 0, e.expires_at > now)
-            .group_by(_month(e.expires_at))
-            .order_by(_month(e.expires_at))
+            select(month, func.sum(d.points))
+            .where(d.day >= now.date())
+            .group_by(month)
+            .having(func.sum(d.points) > 0)
+            .order_by(month)
             .limit(REPORT_MONTHS)
         )
     ]

@@ -24,7 +24,14 @@ pytestmark = pytest.mark.postgres
 
 # The tables that grow with the customer base: a sequential scan of one is a page that slows
 # down with every customer.
-LARGE_TABLES = {"customer", "customer_order", "segment_history", "audit_entry"}
+LARGE_TABLES = {
+    "customer",
+    "customer_order",
+    "segment_history",
+    "audit_entry",
+    "loyalty_account",
+    "loyalty_entry",
+}
 # Enough rows that a sequential scan is never the cheaper plan for a query an index serves.
 CUSTOMERS = 2_000
 AUDIT_ENTRIES = 10_000
