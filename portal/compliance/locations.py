@@ -552,6 +552,7 @@ declare_free("retention_policy", CONFIG, "updated_by")
 declare_free("loyalty_programme_version", CONFIG, "settings", "note", "created_by")
 declare_free("customer_validation_rule_version", CONFIG, "rules", "note", "failing", "created_by")
 declare_free("retention_run", "Counts per retention rule", "actor", "report")
+declare_free("loyalty_run", "How far a daily loyalty job has got: a job name and a moment", "job")
 declare_free("api_token", CONFIG, "name", "token_hash", "prefix", "scopes", "created_by")
 declare_free(
     "webhook_subscription", CONFIG, "url", "event_types", "secret", "previous_secret", "created_by"

@@ -67,7 +67,7 @@ def order_points_sql(settings: Programme, amount, currency, placed_at, segment_i
         divisor = divisor * 100
     if jobs.on_postgresql():
         return func.div(points, divisor)
-    return points / divisor  # SQLite: integer division, exact below 2**63
+    return points // divisor  # SQLite: integer division, exact below 2**63 (`/` is true division)
 
 
 def seed_demo_loyalty() -> bool:
