@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from portal.customers.services import register_customer
 from portal.customers.values import ContactInfo, CustomerType
@@ -123,7 +124,8 @@ def test_the_panel_states_the_rule_and_reads_the_nightly_snapshot(client, acquir
     assert page.status_code == 200
     assert "Acquisition cost per new customer (CAC) by segment" in page.text
     assert "shared equally among the customers it brought that month" in page.text
-    assert f"Segments as at the nightly snapshot of {today.isoformat()}" in page.text
+    shown = format_date(today, "medium", locale="en_US")  # the reader's locale: the default
+    assert f"Segments as at the nightly snapshot of {shown}" in page.text
     assert 'id="filter-segment"' in page.text
     before = _csv(client)
     # A customer registered since the snapshot counts from the next night on.
