@@ -3,9 +3,11 @@
 A page spends a good part of its time waiting for PostgreSQL, so each worker process runs
 threads (gthread): while one waits, another computes; one process per core takes both cores
 past the GIL. sync workers keep no connection alive; gevent would need a green database driver.
-These sizes are reasoned, not yet measured: `python -m bench.load --gunicorn "--threads 4"`
-compares others on a quiet machine. Environment variables override them (WEB_WORKERS,
-WEB_THREADS, BIND).
+Four threads a worker, measured: at 150 users on the 1M database (`python -m bench.load --users
+150 --gunicorn "--threads N"`, this 2-core machine) 2 workers served 83 requests/s with 2
+threads, 99 with 3, 104 with 4 and 90 with 8 (more threads spend more CPU per request switching
+the GIL: 11.6 ms at 4, 13.7 ms at 8); 3 workers of 4 threads, 89. Environment variables
+override them (WEB_WORKERS, WEB_THREADS, BIND).
 """
 
 import contextlib
@@ -14,7 +16,7 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS", os.cpu_count() or 2))
-threads = int(os.environ.get("WEB_THREADS", 8))
+threads = int(os.environ.get("WEB_THREADS", 4))
 # Longer than a browser keeps an idle connection open between clicks (Chrome: 60 s behind most
 # proxies), so a click never lands on a connection the server has just closed (gunicorn's 2 s
 # default reset 0.3 % of requests under load).
