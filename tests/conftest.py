@@ -36,8 +36,6 @@ REFERENCE_TABLES = {
     "acquisition_source",
 }
 DEFAULT_PASSWORD = "correct horse battery staple"
-# The production database, as CI and the machine set it up (trust authentication).
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,11 +53,9 @@ def cheap_password_hashes():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """TEST_DATABASE_URL if set (`sqlite` for a throwaway SQLite file), else PostgreSQL on this
-    machine when it answers, else SQLite. Each xdist worker gets a database of its own."""
-    configured = os.environ.get("TEST_DATABASE_URL")
-    if configured is None and _answers(DEFAULT_POSTGRES):
-        configured = DEFAULT_POSTGRES
+    """TEST_DATABASE_URL if set (CI sets PostgreSQL), else a throwaway SQLite file (also for
+    `sqlite`). Each xdist worker gets a database of its own."""
+    configured = os.environ.get("TEST_DATABASE_URL") or None
     if configured in (None, "sqlite"):
         # xdist gives every worker a temporary directory of its own
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
@@ -75,17 +71,6 @@ def database_url(tmp_path_factory) -> str:
     url = url.set(database=f"{url.database}_{worker}")
     _create_database(url)
     return url.render_as_string(hide_password=False)
-
-
-def _answers(url: str) -> bool:
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 2}, poolclass=sa.NullPool)
-    try:
-        engine.connect().close()
-    except sa.exc.OperationalError:
-        return False
-    finally:
-        engine.dispose()
-    return True
 
 
 def _create_database(url: sa.URL) -> None:
