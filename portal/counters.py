@@ -115,7 +115,7 @@ class PerCustomer:
     customer_id: ColumnElement  # the id column of the customers the facts are about
     rows: Callable[[ColumnElement], Select]  # the fact rows of the customers selected
     sums: tuple[Sum, ...]
-    _compiled: dict = field(default_factory=dict)  # the statement for a list of ids
+    _compiled: dict = field(default_factory=dict)  # the statements for one id, for a list
 
     def _chosen(
         self, customer_ids: Sequence[str] | None, where: ColumnElement | None
@@ -145,9 +145,10 @@ class PerCustomer:
             if customer_ids is None:
                 db.session.execute(self._moving(chosen))
             else:
-                sql, params = self._named()
+                sql, params = self._named(len(customer_ids) == 1)
+                ids = customer_ids[0] if len(customer_ids) == 1 else list(customer_ids)
                 connection = db.session.connection()
-                connection.exec_driver_sql(sql, {**params, "customer_ids": list(customer_ids)})
+                connection.exec_driver_sql(sql, {**params, "customer_ids": ids})
             return
         mine = self._mine(chosen)
         self.add(-1, mine)
@@ -178,16 +179,22 @@ class PerCustomer:
         *first, last = [total.adding(delta, sign=delta.c.sign, having=True) for total in self.sums]
         return last.add_cte(written, *[s.cte(f"sum_{n}") for n, s in enumerate(first)])
 
-    def _named(self) -> tuple[str, dict]:
-        """`_moving` for a list of customer ids, compiled once per process: SQLAlchemy caches
-        no PostgreSQL INSERT (its ON CONFLICT form), so it compiled the statement on every
-        registration, which cost as much as running it."""
-        if not self._compiled:
-            ids = bindparam("customer_ids", type_=ARRAY(self.customer_id.type))
-            statement = self._moving(self.customer_id == any_(ids))
-            compiled = statement.compile(dialect=db.session.get_bind().dialect)
-            self._compiled.update(sql=str(compiled), params=dict(compiled.params))
-        return self._compiled["sql"], self._compiled["params"]
+    def _named(self, one: bool) -> tuple[str, dict]:
+        """`_moving` for one customer id or a list of them, compiled once per process:
+        SQLAlchemy caches no PostgreSQL INSERT (its ON CONFLICT form), so it compiled the
+        statement on every registration, which cost as much as running it. One id is compared
+        with `=`, not `= ANY`: psycopg prepares a statement run often, and PostgreSQL then
+        keeps a generic plan for `id = $1`, but planned `= ANY($1)` afresh each time (it costs
+        a generic array at ten ids): 0.26 against 0.8 ms a statement (1M customers)."""
+        if one not in self._compiled:
+            if one:
+                chosen = self.customer_id == bindparam("customer_ids", type_=self.customer_id.type)
+            else:
+                ids = bindparam("customer_ids", type_=ARRAY(self.customer_id.type))
+                chosen = self.customer_id == any_(ids)
+            compiled = self._moving(chosen).compile(dialect=db.session.get_bind().dialect)
+            self._compiled[one] = (str(compiled), dict(compiled.params))
+        return self._compiled[one]
 
     def rebuild(self) -> None:
         """The fact rows and their sums from the source tables."""
