@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import time
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from flask_migrate import upgrade
 
 from bench.events import bench_intake_http
 from bench.home_page import summary, timings
+from bench.load import backend_pids, cpu_seconds
 from portal import create_app
 from portal.customers import acquisition_rollups, hooks
 from portal.customers import rollups as customer_rollups
@@ -198,20 +200,40 @@ def intake(app, count: int, user: User) -> float:
     return count / (time.perf_counter() - started)
 
 
+def _cpu_seconds() -> float:
+    """CPU used so far by this process and the database's backends (the work both paths do,
+    without the waits for the disk that make their wall time jump from round to round)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    return time.process_time() + sum(cpu_seconds(backend_pids(url)).values())
+
+
 def upkeep(what: str, measure, rounds: int = 2, without=without_rollups) -> float:
     """Rates without and with the rollups, alternated so that load drifting on a shared
-    machine falls on both, after a warm-up; prints both and their ratio, returns the ratio."""
+    machine falls on both, after a warm-up; prints both, the ratio of each round's pair (run
+    back to back) and the ratio of CPU (this process and the database's), and returns the
+    median of the rounds' ratios: a slow commit to disk now and then moved a mean of rates by
+    several per cent."""
     measure()  # a first, uncounted: the first round ran at a third of the later ones' rate
-    kept, bare = [], []
+    kept, bare, cpu = [], [], {"with": 0.0, "without": 0.0}
+
+    def timed(key: str) -> float:
+        started = _cpu_seconds()
+        rate = measure()
+        cpu[key] += _cpu_seconds() - started
+        return rate
+
     for _ in range(rounds):
         with without():
-            bare.append(measure())
-        kept.append(measure())
+            bare.append(timed("without"))
+        kept.append(timed("with"))
     with_, without = sum(kept) / rounds, sum(bare) / rounds
-    ratio = without / with_
+    ratios = sorted(b / k for b, k in zip(bare, kept, strict=True))
+    ratio = statistics.median(ratios)
     print(
-        f"  {what}: {with_:.1f} with rollups, {without:.1f} without, "
-        f"ratio {ratio:.3f} ({100 * (ratio - 1):+.1f} % upkeep)"
+        f"  {what}: {with_:.1f} with rollups, {without:.1f} without (means); ratio per round "
+        f"{' '.join(f'{r:.3f}' for r in ratios)}, median {ratio:.3f} "
+        f"({100 * (ratio - 1):+.1f} % upkeep); CPU with / without "
+        f"{cpu['with'] / cpu['without']:.3f}"
     )
     return ratio
 

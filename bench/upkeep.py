@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000, help="seeded when empty")
     parser.add_argument("--registrations", type=int, default=200)
-    parser.add_argument("--events", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     app = bench_app("BENCH_UPKEEP_URL", DEFAULT_URL)
     with app.app_context():
