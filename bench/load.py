@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,7 @@ class Phase:
     seconds: float
     web_cpu: float
     db_cpu: float
+    tool_cpu: float  # locust's own, on the same cores
 
     @property
     def total(self) -> dict:
@@ -190,6 +192,7 @@ def run_phase(url: str, server, users: int, seconds: int, env: dict, think: bool
     prefix = Path(tempfile.mkdtemp(prefix="bench_load_")) / "run"
     backends_before = cpu_seconds(backend_pids(url))
     web_before = cpu_seconds(server_pids(server))
+    tool_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(  # noqa: S603
         [
@@ -203,6 +206,7 @@ def run_phase(url: str, server, users: int, seconds: int, env: dict, think: bool
         stderr=subprocess.DEVNULL,
     )
     elapsed = time.perf_counter() - started
+    tool_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     web_after = cpu_seconds(server_pids(server))
     backends_after = cpu_seconds(backend_pids(url))
     with open(f"{prefix}_stats.csv") as stats:
@@ -213,6 +217,7 @@ def run_phase(url: str, server, users: int, seconds: int, env: dict, think: bool
         elapsed,
         sum(web_after[p] - web_before.get(p, 0) for p in web_after),
         sum(backends_after[p] - backends_before.get(p, 0) for p in backends_after),
+        sum(getattr(tool_after, f) - getattr(tool_before, f) for f in ("ru_utime", "ru_stime")),
     )
 
 
@@ -240,7 +245,8 @@ def report(phase: Phase, single: Phase | None) -> list[str]:
     rps = count / phase.seconds
     print(
         f"{rps:.1f} requests/s; CPU per request: {phase.web_cpu / count * 1000:.1f} ms gunicorn,"
-        f" {phase.db_cpu / count * 1000:.1f} ms PostgreSQL"
+        f" {phase.db_cpu / count * 1000:.1f} ms PostgreSQL, {phase.tool_cpu / count * 1000:.1f} ms"
+        " locust (the load tool shares the cores)"
     )
     if single:
         if int(total["Failure Count"]):
