@@ -115,11 +115,18 @@ def format_number(value: int | float | Decimal | None, digits: int | None = None
     """Grouped by the locale: 1234567 → "1,234,567"; `digits` fixes the decimals."""
     if value is None:
         return ""
+    return _number(value, digits, get_locale())
+
+
+# A dashboard's tables format a few hundred counts each (0.1 ms apiece through babel: a third of
+# the acquisition dashboard's CPU); counts are no personal data, and small ones recur.
+@lru_cache(maxsize=8192)
+def _number(value: int | float | Decimal, digits: int | None, locale: Locale) -> str:
     if digits is not None:
         return babel_numbers.format_decimal(
-            value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=get_locale()
+            value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=locale
         )
-    return babel_numbers.format_decimal(value, locale=get_locale())
+    return babel_numbers.format_decimal(value, locale=locale)
 
 
 def format_percent(ratio: float | None, digits: int = 0) -> str:
