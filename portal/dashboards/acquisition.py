@@ -22,6 +22,7 @@ from portal.dashboards.models import MarketingSpend
 from portal.dashboards.queries import Figure, Filters, _period, _periods
 from portal.extensions import db
 from portal.labels import label
+from portal.request_memo import request_memo
 
 UNKNOWN = "Unknown"
 STAGES = (
@@ -58,29 +59,47 @@ def registrations_by_channel(filters: Filters) -> Figure:
     return Figure.of(filters.period.capitalize(), dict(sorted(table.items())), _periods(filters))
 
 
+def _totals(filters: Filters) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """Each stage's sum per channel, customer type and source over the range, read once per
+    request: the two funnels and the ranking of sources each scanned the range's day rows on
+    their own (three scans of some 40,000 rows for a year at 1M customers, 9 ms each)."""
+    memo = request_memo("acquisition_totals")
+    if filters not in memo:
+        r = AcquisitionDaily
+        sums = [func.sum(getattr(r, name)) for name, _ in STAGES]
+        keys = (r.channel, r.customer_type, r.source)
+        query = _selected(filters).add_columns(*keys, *sums).group_by(*keys)
+        memo[filters] = {
+            (channel, kind, source): tuple(int(c or 0) for c in counts)
+            for channel, kind, source, *counts in db.session.execute(query)
+        }
+    return memo[filters]
+
+
+def _summed(filters: Filters, position: int) -> dict[str, list[int]]:
+    """`_totals` summed per value of one of its keys (0 channel, 1 customer type, 2 source)."""
+    summed: dict[str, list[int]] = {}
+    for key, counts in _totals(filters).items():
+        into = summed.setdefault(key[position], [0] * len(counts))
+        for n, count in enumerate(counts):
+            into[n] += count
+    return summed
+
+
 def registrations_by_source(filters: Filters) -> Figure:
     """New customers per source over the range, most first."""
-    r = AcquisitionDaily
-    total = func.sum(r.registered)
-    query = (
-        _selected(filters)
-        .add_columns(r.source, total)
-        .group_by(r.source)
-        .having(total > 0)
-        .order_by(total.desc(), r.source)
+    ranked = sorted(
+        ((source, counts[0]) for source, counts in _summed(filters, 2).items() if counts[0] > 0),
+        key=lambda item: (-item[1], item[0]),
     )
     names = source_names()
-    counts = {names.get(s, s) or UNKNOWN: int(n) for s, n in db.session.execute(query)}
+    counts = {names.get(s, s) or UNKNOWN: n for s, n in ranked}
     return Figure.of("Source", {"New customers": counts}, list(counts))
 
 
 def funnel(filters: Filters, by: str) -> Figure:
     """Registered → code sent → verified per channel or customer type (`by`), with where those
     who stopped stopped and the share that completed, in the CSV rows and the table."""
-    r = AcquisitionDaily
-    key = r.channel if by == "channel" else r.customer_type
-    sums = [func.sum(getattr(r, name)) for name, _ in STAGES]
-    query = _selected(filters).add_columns(key, *sums).group_by(key).order_by(key)
     heading = "Channel" if by == "channel" else "Customer type"
     table: dict[str, dict[str, float]] = {title: {} for _, title in STAGES}
     extra = {
@@ -89,12 +108,14 @@ def funnel(filters: Filters, by: str) -> Figure:
         "Completed (%)": {},
     }
     names = []
-    for value, *counts in db.session.execute(query):
+    summed = _summed(filters, 0 if by == "channel" else 1)
+    for value in sorted(summed):
+        counts = summed[value]
         name = _channel(value) if by == "channel" else label(value)
         names.append(name)
-        registered, sent, _wrong, verified = (int(c or 0) for c in counts)
+        registered, sent, _wrong, verified = counts
         for (_, title), count in zip(STAGES, counts, strict=True):
-            table[title][name] = int(count or 0)
+            table[title][name] = count
         extra["Stopped before a code"][name] = registered - sent
         extra["Stopped after the code"][name] = sent - verified
         extra["Completed (%)"][name] = round(100 * verified / registered, 1) if registered else 0

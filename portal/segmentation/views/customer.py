@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, flash, g, request
+from flask import abort, flash, request
 from flask_login import current_user
 
 from portal.customers import bp as customers_bp
@@ -13,6 +13,7 @@ from portal.customers.models import Customer
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.htmx import is_htmx, redirect_after_post, render
+from portal.request_memo import request_memo
 from portal.security.access import require
 from portal.segmentation import bp, queries, services
 from portal.segmentation.forms import OverrideForm
@@ -27,7 +28,7 @@ def _segment_of(customer_id: str) -> tuple[CustomerSegment, Segment] | None:
     """The customer's segment, read once per request: the overview panel and the header both
     show it, and the header renders after the view's audit commit, when a second read would
     also take a connection from the pool again."""
-    known = g.setdefault("segments_read", {})
+    known = request_memo("segments_read")
     if customer_id not in known:
         known[customer_id] = queries.customer_segment(customer_id)
     return known[customer_id]
