@@ -104,8 +104,12 @@ def analyze(connection: Connection, *tables: Table) -> None:
     """Fresh planner statistics for what was just loaded (every table when none are named):
     before them PostgreSQL plans a million rows as if the tables were empty, and autovacuum
     may take minutes to come round."""
-    names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
-    connection.execute(text(f"ANALYZE {names}".strip()))
+    names = [connection.dialect.identifier_preparer.format_table(t) for t in tables]
+    if connection.dialect.name != "postgresql":  # SQLite's ANALYZE takes one name
+        for name in names or [""]:
+            connection.execute(text(f"ANALYZE {name}".strip()))
+        return
+    connection.execute(text(f"ANALYZE {', '.join(names)}".strip()))
 
 
 def copy_text(table: Table, rows: Sequence[dict]) -> CopyText:

@@ -196,9 +196,14 @@ class PerCustomer:
             self._compiled[one] = (str(compiled), dict(compiled.params))
         return self._compiled[one]
 
+    @property
+    def models(self) -> tuple[type, ...]:
+        """The fact rows' model and the sums' models."""
+        return (self.fact, *(total.model for total in self.sums))
+
     def rebuild(self) -> None:
         """The fact rows and their sums from the source tables."""
-        for model in (self.fact, *(total.model for total in self.sums)):
+        for model in self.models:
             db.session.execute(delete(model))
         insert_rows(self.fact.__table__, self.rows(true()))
         self.add(1, true())

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Date, Integer, case, func, literal, select
 
+from portal.bulk import vacuum_analyze
 from portal.customers import acquisition_rollups
 from portal.customers import rollups as customer_rollups
 from portal.extensions import db
@@ -69,9 +70,22 @@ REBUILDS: tuple[tuple[str, Callable[[], object]], ...] = (
 )
 
 
+# The tables a rebuild empties and fills again.
+REWRITTEN = (
+    *rollups.ROLLUPS,
+    *customer_rollups.FACTS.models,
+    *acquisition_rollups.FACTS.models,
+    *loyalty_rollups.ROLLUPS,
+)
+
+
 def rebuild_all(progress: Callable[[str], object] = lambda step: None) -> None:
-    """Recompute every rollup from the source tables, set-based, in one transaction."""
+    """Recompute every rollup from the source tables, set-based, in one transaction; then
+    VACUUM what it rewrote: every old row is left behind as a dead version, a million per fact
+    table at 1M customers, which each registration's upkeep then read past until autovacuum
+    came round (after repeated rebuilds with autovacuum off, +13 % on registration, not +8 %)."""
     for name, rebuild in REBUILDS:
         rebuild()
         progress(name)
     db.session.commit()
+    vacuum_analyze(db.engine, *(model.__table__ for model in REWRITTEN))
