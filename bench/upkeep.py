@@ -18,7 +18,15 @@ import time
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bench.dashboards import administrator, bench_app, intake, registrations, upkeep
+from bench.dashboards import (
+    administrator,
+    bench_app,
+    intake,
+    registrations,
+    registrations_http,
+    signed_in,
+    upkeep,
+)
 from portal.dashboards.rollups import rebuild_all
 from portal.demo import seed_demo_customers
 from portal.extensions import db
@@ -44,10 +52,16 @@ def main(argv: list[str] | None = None) -> None:
         rebuild_all()
         print(f"  rebuild of the rollups first: {time.perf_counter() - started:.1f} s")
         user = administrator()
+        client = signed_in(app, user)
         ratios = [
             upkeep(
-                "registrations/s",
+                "registrations/s (service)",
                 lambda: registrations(user, args.registrations),
+                rounds=args.rounds,
+            ),
+            upkeep(
+                "registrations/s (form post)",
+                lambda: registrations_http(client, args.registrations),
                 rounds=args.rounds,
             ),
             upkeep("intake OrderPlaced/s", lambda: intake(app, args.events, user), args.rounds),
