@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from portal.customers.values import CustomerType
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_segmentation import customer_with_orders
 from tests.e2e.test_sign_in import sign_in_locally
 
@@ -30,6 +31,7 @@ def test_marketing_reads_acquisition_and_segmentation(page: Page, make_user, tou
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboards").click()
     page.get_by_role("link", name="Customer acquisition").click()
     expect(page.get_by_role("heading", name="Customer acquisition", level=1)).to_be_visible()
+    settled(page)  # htmx listens to the filters once loaded
     page.get_by_label("Count per").select_option("day")
     expect(page).to_have_url(re.compile(r"by=day"))
     figure = page.locator("figure.chart").first

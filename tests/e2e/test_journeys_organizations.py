@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.organizations.factories import external, grill_group
 
@@ -60,9 +61,7 @@ def test_a_customer_admin_makes_a_role_and_changes_a_members_role(page: Page, st
     expect(roles).to_contain_text("Kitchen lead")
     expect(roles.get_by_role("row", name="Buyer")).to_be_visible()
 
-    # The confirmation is portal.js's (deferred), bound once the page and any swap settled.
-    page.wait_for_load_state()
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling')")
+    settled(page)  # the confirmation is portal.js's, bound once the page and any swap settled
     roles.get_by_role("row", name="Buyer").get_by_role("button", name="Revoke").click()
     confirm = page.get_by_role("dialog")
     expect(confirm).to_contain_text("Revoke the role Buyer at")

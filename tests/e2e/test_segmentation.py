@@ -18,6 +18,7 @@ from portal.models import utcnow
 from portal.segmentation import behaviour
 from portal.segmentation.models import CustomerSegment
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.factories import new_customer
 
@@ -68,6 +69,7 @@ def set_condition(page: Page, path: str, field: str, value: str) -> None:
     """Pick the field (the builder is redrawn for it), then type the value."""
     with page.expect_response(redrawn):
         condition(page, path).get_by_label("Field").select_option(label=field)
+    settled(page)  # the old Value box stays until the redraw is swapped in
     condition(page, path).get_by_label("Value").fill(value)
 
 
