@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.organizations.factories import external, grill_group
 
@@ -49,7 +50,7 @@ def test_a_customer_admin_runs_their_organisation(
         page.keyboard.press("ArrowRight")
     expect(east).to_have_attribute("aria-expanded", "true")
     expect(item(page, "Miami Beach")).to_be_visible()
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling')")
+    settled(page)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     expect(page.locator("#node-panel h1")).to_contain_text("Miami Beach")
