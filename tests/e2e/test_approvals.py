@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from portal.extensions import db
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.organizations.factories import external, grill_group
 
@@ -45,6 +46,7 @@ def named(user, name: str):
 def open_queue(page: Page, name: str = "Approvals") -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(name)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Approvals")
+    settled(page)  # the decision dialog is htmx's
 
 
 def decide_in_dialog(page: Page, button: str, comment: str = "") -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from portal.events import intake
 from portal.extensions import db
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.events.messages import message
 
@@ -29,6 +30,7 @@ def _nav(page: Page, name: str) -> None:
     nav = page.get_by_role("navigation", name="Main")
     nav.locator("summary", has_text="Admin").click()
     nav.get_by_role("link", name=name, exact=True).click()
+    settled(page)  # its confirmations and filters are the deferred scripts'
 
 
 def test_administrator_browses_events_and_handles_parked_ones(

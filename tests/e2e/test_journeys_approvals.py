@@ -23,6 +23,7 @@ from portal.customers.values import ContactInfo, CustomerType
 from portal.extensions import db
 from portal.models import utcnow
 from tests.conftest import DEFAULT_PASSWORD
+from tests.e2e.htmx import settled
 from tests.e2e.test_approvals import decide_in_dialog, named
 from tests.factories import new_customer
 from tests.unit.approvals.factories import po, po_rule, roles, tier
@@ -40,6 +41,7 @@ def arrive(page: Page, user) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.name}")
     page.locator(".cards").get_by_role("link", name="Approvals").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Approvals")
+    settled(page)  # the decision dialog is htmx's
 
 
 def back_to_queue(page: Page) -> None:
@@ -47,6 +49,7 @@ def back_to_queue(page: Page) -> None:
         "link", name=re.compile("Approvals")
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Approvals")
+    settled(page)
 
 
 def new_person(browser: Browser, live_server: str, js_errors: list[str]) -> Page:

@@ -18,6 +18,7 @@ from portal.customers import services
 from portal.customers.models import Customer
 from portal.customers.values import CustomerType
 from portal.extensions import db
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.factories import BUSINESS, TYPE_DATA, Outbox, address, new_customer
 
@@ -34,7 +35,7 @@ def follow(page: Page, link, heading: str) -> None:
     """Click a link to another page and wait until htmx runs on it."""
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
-    page.wait_for_load_state()
+    settled(page)
 
 
 def to_directory(page: Page) -> None:
