@@ -12,8 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import BigInteger, String, and_, cast, literal, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import Select
 
 from portal.extensions import db
@@ -44,6 +56,7 @@ def source(kind: str, label: str, titled=None, detailed=None):
         known = KINDS.get(kind)
         sources = (known.sources if known else ()) + (function,)
         KINDS[kind] = Kind(kind, label, sources, titled, detailed)
+        _statement.cache_clear()  # a statement built before this source would leave it out
         return function
 
     return register
@@ -95,18 +108,24 @@ class Page:
     older: Cursor | None  # where the next (older) page starts; None on the last page
 
 
-def _branch(kind: str, query: Select, filters: Filters, size: int) -> Select:
+def _branch(kind: str, query: Select, shape: _Shape) -> Select:
+    """One source's newest rows within the filters, one more than a page; the filters' values
+    are bound when the statement runs (`_parameters`), so one statement serves every customer."""
     rows = query.subquery()
     at, ref = rows.c.at, cast(rows.c.ref, String)
     conditions = []
-    if filters.date_from:
-        conditions.append(at >= datetime.combine(filters.date_from, time.min, UTC))
-    if filters.date_to:
-        conditions.append(at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC))
-    if (c := filters.before) is not None:
-        # `at <= c.at` is the index range; the rest breaks ties the way the timeline orders.
-        same = or_(literal(kind) < c.kind, and_(literal(kind) == c.kind, ref < c.ref))
-        conditions += [at <= c.at, or_(at < c.at, same)]
+    if shape.dated_from:
+        conditions.append(at >= bindparam("date_from"))
+    if shape.dated_to:
+        conditions.append(at < bindparam("date_to"))
+    if shape.paged:
+        # `at <= before_at` is the index range; the rest breaks ties the way the timeline orders.
+        before_at, before_kind = bindparam("before_at"), bindparam("before_kind", type_=String)
+        before_ref = bindparam("before_ref", type_=String)
+        same = or_(
+            literal(kind) < before_kind, and_(literal(kind) == before_kind, ref < before_ref)
+        )
+        conditions += [at <= before_at, or_(at < before_at, same)]
     limited = (
         select(
             at.label("at"),
@@ -119,27 +138,64 @@ def _branch(kind: str, query: Select, filters: Filters, size: int) -> Select:
         )
         .where(*conditions)
         .order_by(at.desc(), ref.desc())
-        .limit(size)
+        .limit(shape.size + 1)
     )
     # SQLite takes no LIMIT inside a compound member: each is a SELECT from its own subquery.
     return select(limited.subquery())
 
 
-def timeline(customer_id: str, filters: Filters, size: int = PAGE_SIZE) -> Page:
-    kinds = [KINDS[filters.kind]] if filters.kind else list(KINDS.values())
+@dataclass(frozen=True)
+class _Shape:
+    """What the timeline's statement depends on besides the bound values."""
+
+    kind: str
+    dated_from: bool
+    dated_to: bool
+    paged: bool
+    size: int
+
+
+@cache
+def _statement(shape: _Shape) -> Select:
+    """The timeline's statement for one shape of filters, built once per process: building
+    the UNION of every source (and SQLAlchemy's cache key of it, which a statement object
+    keeps) took most of the journey tab's CPU when it was built per request."""
+    customer = bindparam("customer_id", type_=String)
+    kinds = [KINDS[shape.kind]] if shape.kind else list(KINDS.values())
     branches = [
-        _branch(kind.name, make(customer_id), filters, size + 1)
-        for kind in kinds
-        for make in kind.sources
+        _branch(kind.name, make(customer), shape) for kind in kinds for make in kind.sources
     ]
-    if not branches:
-        return Page([], None)
     merged = union_all(*branches).subquery()
-    rows = db.session.execute(
+    return (
         select(merged)
         .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.ref.desc())
-        .limit(size + 1)
-    ).all()
+        .limit(shape.size + 1)
+    )
+
+
+def _parameters(customer_id: str, filters: Filters) -> dict:
+    values: dict = {"customer_id": customer_id}
+    if filters.date_from:
+        values["date_from"] = datetime.combine(filters.date_from, time.min, UTC)
+    if filters.date_to:
+        values["date_to"] = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
+    if (c := filters.before) is not None:
+        values.update(before_at=c.at, before_kind=c.kind, before_ref=c.ref)
+    return values
+
+
+def timeline(customer_id: str, filters: Filters, size: int = PAGE_SIZE) -> Page:
+    if not KINDS:
+        return Page([], None)
+    shape = _Shape(
+        filters.kind,
+        filters.date_from is not None,
+        filters.date_to is not None,
+        filters.before is not None,
+        size,
+    )
+    statement = _statement(shape)
+    rows = db.session.execute(statement, _parameters(customer_id, filters)).all()
     entries = [_entry(row) for row in rows[:size]]
     last = entries[-1] if len(rows) > size else None
     return Page(entries, Cursor(last.at, last.kind, last.ref) if last else None)
