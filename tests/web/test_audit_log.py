@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.security import audit
+from portal.security import audit, queries
 from portal.security.models import AuditEntry, AuditLogIsAppendOnly
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -92,3 +92,11 @@ def test_htmx_pagination_returns_only_the_results(client, login_as, app):
 def test_compliance_officer_may_read_the_log(client, login_as):
     login_as("compliance_officer")
     assert client.get("/admin/audit").status_code == 200
+
+
+def test_the_action_filter_offers_each_recorded_action_once_in_order():
+    assert queries.audit_actions() == []
+    for action in ("customer.viewed", "auth.sign_in", "customer.viewed", "zz.last", "auth.sign_in"):
+        audit.record(action, actor="system")
+    db.session.commit()
+    assert queries.audit_actions() == ["auth.sign_in", "customer.viewed", "zz.last"]
