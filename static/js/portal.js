@@ -46,6 +46,12 @@
     input.setAttribute("aria-expanded", String(list.children.length > 0));
   });
 
+  // The field keeps the focus while an option is pressed: were it to lose it, choose() would
+  // focus it again, and the field's focus trigger would fetch and open the list once more.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest('.picker [role="option"]')) { event.preventDefault(); }
+  });
+
   document.addEventListener("click", function (event) {
     var option = event.target.closest('.picker [role="option"][data-value]');
     if (option) { choose(option); }

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from portal.events import intake
 from portal.extensions import db
-from tests.e2e.test_compliance import approve_as_second_officer
+from tests.e2e.test_compliance import approve_as_second_officer, choose_customer
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.unit.compliance.erasure_check import dump_database
 from tests.unit.compliance.everywhere import customer_everywhere
@@ -36,7 +36,7 @@ def _record(page: Page, request_type: str, person) -> None:
     page.get_by_label("Received by").select_option("EMAIL")
     page.get_by_label("Requester").fill(person.name)
     page.get_by_label("E-mail").fill(person.email)
-    page.get_by_label("Customer id (if known)").fill(person.id)
+    choose_customer(page, person)
     page.get_by_role("button", name="Record the request").click()
     page.get_by_label("Verified by").fill("Reply from the e-mail on file")
     page.get_by_label("Evidence seen").fill("Reply received within the hour")
