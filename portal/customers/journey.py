@@ -175,9 +175,9 @@ def _statement(shape: _Shape) -> Select:
 
 def _parameters(customer_id: str, filters: Filters) -> dict:
     values: dict = {"customer_id": customer_id}
-    if filters.date_from:
+    if filters.date_from is not None:
         values["date_from"] = datetime.combine(filters.date_from, time.min, UTC)
-    if filters.date_to:
+    if filters.date_to is not None:
         values["date_to"] = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
     if (c := filters.before) is not None:
         values.update(before_at=c.at, before_kind=c.kind, before_ref=c.ref)
