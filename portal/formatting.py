@@ -119,7 +119,8 @@ def format_number(value: int | float | Decimal | None, digits: int | None = None
 
 
 # A dashboard's tables format a few hundred counts each (0.1 ms apiece through babel: a third of
-# the acquisition dashboard's CPU); counts are no personal data, and small ones recur.
+# the acquisition dashboard's CPU), and small ones recur. The cache keeps bare numbers (counts,
+# a rule's figures such as a seating capacity), never what they belong to.
 @lru_cache(maxsize=8192)
 def _number(value: int | float | Decimal, digits: int | None, locale: Locale) -> str:
     if digits is not None:
