@@ -15,6 +15,7 @@ from portal.customers.models import Customer
 from portal.customers.values import ContactInfo
 from portal.duplicates import services
 from portal.extensions import db
+from tests.e2e.htmx import settled
 from tests.e2e.test_sign_in import sign_in_locally
 from tests.factories import new_customer
 
@@ -69,7 +70,7 @@ def test_review_merge_and_undo(page: Page, make_user, staff, marcia, js_errors):
     expect(page.locator(".explanation")).to_contain_text("same phone")
     expect(page.locator(".merge-preview")).to_contain_text("Campbell Marcia")
     page.locator(".explanation").click()  # the reviewer reads the explanation, then decides
-    page.wait_for_load_state()  # the keys are duplicates.js's (deferred): pressed before, lost
+    settled(page)  # the keys are duplicates.js's (deferred): pressed before, lost
     page.keyboard.press("m")  # the merge shortcut
     expect(page.locator("#merge-state")).to_contain_text("Merged on")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 1
